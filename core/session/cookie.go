@@ -1,0 +1,112 @@
+package session
+
+import (
+	"net/http"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// cookieToken returns the value of the first cookie called name whose value
+// is a well-formed token, or "". It scans the Cookie headers without
+// allocating; a malformed value is skipped, so it never reaches the store.
+func cookieToken(h http.Header, name string) string {
+	for _, line := range h["Cookie"] {
+		for len(line) > 0 {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			part = textproto.TrimString(part)
+			n, v, ok := strings.Cut(part, "=")
+			if !ok || n != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validToken(v) {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+func (m *Manager[T]) secure(r *http.Request) bool {
+	switch m.cfg.secure {
+	case SecureAlways:
+		return true
+	case SecureNever:
+		return false
+	}
+	return r.TLS != nil
+}
+
+// setCookie writes the session cookie into h. The value is a token this
+// package made, so it needs no quoting or validation.
+func (m *Manager[T]) setCookie(x *Exchange[T], h http.Header, token string, expires, now time.Time) {
+	var b strings.Builder
+	b.Grow(160)
+	b.WriteString(m.cfg.cookieName)
+	b.WriteByte('=')
+	b.WriteString(token)
+	m.cookieAttrs(&b, x.r)
+	if m.cfg.persistent {
+		maxAge := int(expires.Sub(now) / time.Second)
+		if maxAge < 1 {
+			maxAge = 1
+		}
+		b.WriteString("; Expires=")
+		b.WriteString(expires.UTC().Format(http.TimeFormat))
+		b.WriteString("; Max-Age=")
+		b.WriteString(strconv.Itoa(maxAge))
+	}
+	h.Add("Set-Cookie", b.String())
+	noStore(h)
+}
+
+// revokeCookie tells the browser to drop the session cookie.
+func (m *Manager[T]) revokeCookie(x *Exchange[T], h http.Header) {
+	var b strings.Builder
+	b.WriteString(m.cfg.cookieName)
+	b.WriteString("=")
+	m.cookieAttrs(&b, x.r)
+	b.WriteString("; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0")
+	h.Add("Set-Cookie", b.String())
+	noStore(h)
+}
+
+func (m *Manager[T]) cookieAttrs(b *strings.Builder, r *http.Request) {
+	b.WriteString("; Path=")
+	b.WriteString(m.cfg.cookiePath)
+	if m.cfg.cookieDomain != "" {
+		b.WriteString("; Domain=")
+		b.WriteString(m.cfg.cookieDomain)
+	}
+	b.WriteString("; HttpOnly")
+	if m.secure(r) {
+		b.WriteString("; Secure")
+	}
+	switch m.cfg.sameSite {
+	case http.SameSiteLaxMode:
+		b.WriteString("; SameSite=Lax")
+	case http.SameSiteStrictMode:
+		b.WriteString("; SameSite=Strict")
+	case http.SameSiteNoneMode:
+		b.WriteString("; SameSite=None")
+	}
+}
+
+// noStore marks a response that sets or clears the cookie as private to
+// this client: no cache may keep it or serve it to another.
+func noStore(h http.Header) {
+	h.Set("Cache-Control", "no-store")
+	for _, v := range h.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(f), "Cookie") {
+				return
+			}
+		}
+	}
+	h.Add("Vary", "Cookie")
+}

@@ -1,0 +1,62 @@
+// Package session is the framework-neutral core of session2 for Go:
+// persistent HTTP sessions kept in a [Store], loaded and saved by a
+// [Manager] that is also net/http middleware.
+//
+// # Getting started
+//
+//	store := memstore.New()
+//	mgr, err := session.New[session.Map](store, session.WithIdleTimeout(30*time.Minute))
+//	if err != nil { ... }
+//	http.ListenAndServe(":8080", mgr.Handler(mux))
+//
+// and in a handler:
+//
+//	s := mgr.Get(r)
+//	n, _ := s.Data().GetInt("counter")
+//	s.Data().Set("counter", n+1)
+//
+// # Sessions
+//
+// A [Session] holds the application's data (any type T: a struct whose
+// exported fields are saved, or a [Map]), a user, form tokens, flash
+// messages, and its creation and access times. Change the data in place;
+// the manager compares encodings to find out what changed.
+//
+// A session without info (no user, zero data, no tokens or flashes) is never
+// stored and sends no cookie. Session.SetUser and Session.Renew give the
+// session a new token; Session.Destroy deletes it and revokes the cookie.
+//
+// # The request lifecycle
+//
+// A request without a well-formed session cookie costs no store access.
+// One with a cookie costs one Store.Load. The session is committed just
+// before the response's first byte (WriteHeader, Write, Flush or the
+// handler's return, whichever comes first), never by buffering the body:
+// one Store.Save when something changed, one Store.Touch at most once per
+// touch interval when nothing did, and nothing otherwise. A handler that
+// panics, or a response with a 5xx status, saves nothing.
+//
+// Saves are compare-and-set on the record's version. When another request
+// saved the same session first, the manager reloads it and applies the
+// top-level keys or fields this request changed onto the newer record, so
+// concurrent requests that change different keys both persist. A session
+// destroyed or renewed meanwhile is never recreated.
+//
+// # Stores
+//
+// A [Store] keeps [Record] values by key. The key is the SHA-256 of the
+// cookie's token, so a store never holds a token that could be replayed.
+// Stores register a URL scheme with [RegisterStore] and open by URL through
+// [OpenStore]. Every store of this project passes the conformance suite of
+// the package github.com/session2/session2/conformance.
+//
+// # Security
+//
+// Tokens are 32 bytes from crypto/rand. Cookies are HttpOnly, SameSite=Lax,
+// Path=/, and Secure on TLS requests by default; "__Host-" names are
+// honoured. Responses that set or clear the cookie carry
+// Cache-Control: no-store and Vary: Cookie. Idle timeout and absolute
+// lifetime are enforced on the server. A cookie of the wrong shape never
+// reaches the store, and an unknown token gets a fresh session with a new
+// token.
+package session

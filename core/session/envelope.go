@@ -1,0 +1,112 @@
+package session
+
+import (
+	"encoding/binary"
+	"errors"
+)
+
+// The record's Data holds an envelope: the session's own fields beside the
+// application's data, which the codec encodes.
+//
+//	byte        envelope format (envelopeV1)
+//	string      remote address at creation
+//	uvarint n   form tokens, then n strings
+//	uvarint n   flash messages, then n strings
+//	rest        the codec's encoding of T
+//
+// A string is a uvarint length followed by its bytes.
+const envelopeV1 byte = 1
+
+// envelope is the decoded form of a record's Data, less T.
+type envelope struct {
+	remote  string
+	tokens  []string
+	flashes []string
+	data    []byte // the codec's bytes, aliasing the record's Data
+}
+
+var errEnvelope = errors.New("session: malformed session record")
+
+func appendString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendEnvelope(b []byte, remote string, tokens, flashes []string, data []byte) []byte {
+	b = append(b, envelopeV1)
+	b = appendString(b, remote)
+	b = binary.AppendUvarint(b, uint64(len(tokens)))
+	for _, t := range tokens {
+		b = appendString(b, t)
+	}
+	b = binary.AppendUvarint(b, uint64(len(flashes)))
+	for _, f := range flashes {
+		b = appendString(b, f)
+	}
+	return append(b, data...)
+}
+
+type envReader struct {
+	b   []byte
+	err error
+}
+
+func (r *envReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = errEnvelope
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *envReader) string() string {
+	n := r.uvarint()
+	if r.err != nil {
+		return ""
+	}
+	if n > uint64(len(r.b)) {
+		r.err = errEnvelope
+		return ""
+	}
+	s := string(r.b[:n])
+	r.b = r.b[n:]
+	return s
+}
+
+func (r *envReader) strings() []string {
+	n := r.uvarint()
+	if r.err != nil || n == 0 {
+		return nil
+	}
+	// Every string takes at least one byte, which bounds n by the input.
+	if n > uint64(len(r.b)) {
+		r.err = errEnvelope
+		return nil
+	}
+	out := make([]string, 0, n)
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		out = append(out, r.string())
+	}
+	return out
+}
+
+func decodeEnvelope(b []byte) (envelope, error) {
+	if len(b) == 0 || b[0] != envelopeV1 {
+		return envelope{}, errEnvelope
+	}
+	r := envReader{b: b[1:]}
+	var e envelope
+	e.remote = r.string()
+	e.tokens = r.strings()
+	e.flashes = r.strings()
+	if r.err != nil {
+		return envelope{}, r.err
+	}
+	e.data = r.b
+	return e, nil
+}

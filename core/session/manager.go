@@ -1,0 +1,459 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Manager loads, saves and expires sessions of type T in a [Store]. Build it
+// once with [New]; it is safe for concurrent use and does not change after.
+// Its Handler method is the net/http middleware; the adapters for other
+// routers use Begin and [Exchange].
+type Manager[T any] struct {
+	store Store
+	cfg   config
+}
+
+// New returns a manager for sessions of type T kept in store. T is the
+// application's own type (a struct whose exported fields are saved) or
+// [Map]. Options override the defaults; an invalid combination is an error
+// wrapping [ErrInvalidConfig].
+func New[T any](store Store, opts ...Option) (*Manager[T], error) {
+	if store == nil {
+		return nil, fmt.Errorf("%w: store is nil", ErrInvalidConfig)
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Manager[T]{store: store, cfg: cfg}, nil
+}
+
+// Store returns the manager's store, for administration (List, Prune).
+func (m *Manager[T]) Store() Store { return m.store }
+
+// CookieName returns the name of the session cookie.
+func (m *Manager[T]) CookieName() string { return m.cfg.cookieName }
+
+// FromContext returns the session the manager's middleware put in ctx.
+func (m *Manager[T]) FromContext(ctx context.Context) (*Session[T], bool) {
+	s, ok := ctx.Value(m).(*Session[T])
+	return s, ok
+}
+
+// Get returns the session of a request that went through the manager's
+// middleware. It panics when there is none: the middleware is not installed
+// in front of this handler, which is a setup mistake.
+func (m *Manager[T]) Get(r *http.Request) *Session[T] {
+	s, ok := m.FromContext(r.Context())
+	if !ok {
+		panic("session: Get on a request without a session: install the manager's middleware in front of this handler")
+	}
+	return s
+}
+
+// Error answers r with the manager's error handler. Adapters call it when
+// Begin or a commit fails.
+func (m *Manager[T]) Error(w http.ResponseWriter, r *http.Request, err error) {
+	if m.cfg.errorHandler != nil {
+		m.cfg.errorHandler(w, r, err)
+		return
+	}
+	status := http.StatusServiceUnavailable
+	if errors.Is(err, ErrTooLarge) {
+		status = http.StatusInternalServerError
+	}
+	m.cfg.logger.Error("session: request failed", "err", err, "method", r.Method, "path", r.URL.Path)
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, http.StatusText(status), status)
+}
+
+func (m *Manager[T]) event(r *http.Request, kind EventKind, key, oldKey string, err error) {
+	if m.cfg.onEvent != nil {
+		m.cfg.onEvent(Event{Kind: kind, Key: key, OldKey: oldKey, Err: err, Request: r})
+	}
+	if kind == EventStoreError || kind == EventUndecodable {
+		m.cfg.logger.Warn("session: "+kind.String(), "err", err)
+	}
+}
+
+// expiry returns when a session created and last accessed at the given times
+// expires.
+func (m *Manager[T]) expiry(created, accessed time.Time) time.Time {
+	exp := created.Add(m.cfg.lifetime)
+	if m.cfg.idleTimeout > 0 {
+		if e := accessed.Add(m.cfg.idleTimeout); e.Before(exp) {
+			exp = e
+		}
+	}
+	return exp
+}
+
+// alive reports whether rec is still valid under the manager's own clock and
+// limits, which may be stricter than when it was saved.
+func (m *Manager[T]) alive(rec Record, now time.Time) bool {
+	return now.Before(rec.Expires) && now.Before(m.expiry(rec.Created, rec.Accessed))
+}
+
+// Exchange is the session's part in one request: it carries the session in
+// the request's context and commits it before the response's first byte.
+// The net/http middleware uses it internally; adapters for other routers
+// call Begin, then Commit from their response hooks, or Abort when the
+// handler panicked.
+type Exchange[T any] struct {
+	context.Context // the request's context; Value finds the session
+
+	m    *Manager[T]
+	r    *http.Request
+	sess Session[T]
+	done bool // committed or aborted, guarded by sess.mu
+	rw   responseWriter[T]
+}
+
+// Value implements context.Context: the manager is the key of its session.
+func (x *Exchange[T]) Value(key any) any {
+	if k, ok := key.(*Manager[T]); ok && k == x.m {
+		return &x.sess
+	}
+	return x.Context.Value(key)
+}
+
+// Session returns the request's session.
+func (x *Exchange[T]) Session() *Session[T] { return &x.sess }
+
+// Begin starts the session part of a request: it reads the cookie and, when
+// it holds a well-formed token, loads the session with one store call. It
+// returns the exchange and the request to pass on, whose context carries
+// the session. A store failure under OutageError is returned as an error:
+// answer it with m.Error and do not run the handler.
+func (m *Manager[T]) Begin(r *http.Request) (*Exchange[T], *http.Request, error) {
+	x := &Exchange[T]{Context: r.Context(), m: m, r: r}
+	s := &x.sess
+	s.m = m
+	if err := m.load(x, r); err != nil {
+		return nil, r, err
+	}
+	return x, r.WithContext(x), nil
+}
+
+func (m *Manager[T]) load(x *Exchange[T], r *http.Request) error {
+	s := &x.sess
+	token := cookieToken(r.Header, m.cfg.cookieName)
+	if token == "" {
+		s.remote = remoteHost(r)
+		return nil
+	}
+	key := keyOf(token)
+	rec, err := m.store.Load(r.Context(), key)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		s.remote = remoteHost(r)
+		return nil
+	case err != nil:
+		err = fmt.Errorf("session: load: %w", err)
+		m.event(r, EventStoreError, key, "", err)
+		if m.cfg.outage == OutageAnonymous {
+			s.remote = remoteHost(r)
+			s.readOnly = true
+			return nil
+		}
+		return err
+	}
+	now := m.cfg.now()
+	if !m.alive(rec, now) {
+		s.remote = remoteHost(r)
+		return nil
+	}
+	if len(rec.Data) > m.cfg.maxSize {
+		return fmt.Errorf("session: load: %w (%d bytes)", ErrTooLarge, len(rec.Data))
+	}
+	env, err := decodeEnvelope(rec.Data)
+	if err == nil {
+		err = m.cfg.codec.Decode(env.data, &s.data)
+	}
+	if err != nil {
+		var zero T
+		s.data = zero
+		m.event(r, EventUndecodable, key, "", err)
+		if derr := m.store.Delete(r.Context(), key); derr != nil {
+			m.event(r, EventStoreError, key, "", fmt.Errorf("session: delete undecodable record: %w", derr))
+		}
+		s.remote = remoteHost(r)
+		return nil
+	}
+	s.token, s.key = token, key
+	s.user = rec.User
+	s.created, s.accessed, s.expires = rec.Created, rec.Accessed, rec.Expires
+	s.remote = env.remote
+	s.tokens, s.flashes = env.tokens, env.flashes
+	s.loaded, s.loadedKey, s.loadedUser, s.loadedData = true, key, rec.User, rec.Data
+	s.version = rec.Version
+	return nil
+}
+
+// Abort marks the request failed (the handler panicked): nothing will be
+// saved, and a later Commit does nothing.
+func (x *Exchange[T]) Abort() {
+	x.sess.mu.Lock()
+	x.done = true
+	x.sess.mu.Unlock()
+}
+
+// Commit saves what the request changed, writing the cookie and the
+// Cache-Control and Vary headers into h, the response's header. status is
+// the response's status: at 500 and above nothing is saved. Only the first
+// call does anything. An error means nothing was sent yet and the response
+// should be replaced by m.Error's.
+func (x *Exchange[T]) Commit(h http.Header, status int) error {
+	s := &x.sess
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if x.done {
+		return nil
+	}
+	x.done = true
+	if status >= 500 || s.readOnly {
+		return nil
+	}
+	return x.m.commit(x, h)
+}
+
+func (m *Manager[T]) commit(x *Exchange[T], h http.Header) error {
+	s := &x.sess
+	ctx := x.r.Context()
+	now := m.cfg.now()
+	hasInfo := s.hasInfoLocked()
+
+	if s.loaded && s.key == s.loadedKey {
+		if !hasInfo {
+			return m.drop(x, h, s.loadedKey, true)
+		}
+		changed := s.metaDirty || s.user != s.loadedUser
+		var data []byte
+		if changed || s.dataTouched {
+			var err error
+			if data, err = s.encodeLocked(); err != nil {
+				return err
+			}
+			changed = changed || string(data) != string(s.loadedData)
+		}
+		if changed {
+			return m.update(x, h, data, now)
+		}
+		if now.Sub(s.accessed) >= m.cfg.touchInterval {
+			exp := m.expiry(s.created, now)
+			err := m.store.Touch(ctx, s.key, now, exp)
+			switch {
+			case err == nil:
+				s.accessed, s.expires = now, exp
+				if m.cfg.persistent {
+					m.setCookie(x, h, s.token, exp, now)
+				}
+			case errors.Is(err, ErrNotFound):
+				// Destroyed meanwhile by another request: leave it so.
+			default:
+				// A failed touch costs only freshness; the request stands.
+				m.event(x.r, EventStoreError, s.key, "", fmt.Errorf("session: touch: %w", err))
+			}
+		}
+		return nil
+	}
+
+	// The session is new, or its token changed (Renew, SetUser, Destroy).
+	oldKey := ""
+	if s.loaded {
+		oldKey = s.loadedKey
+	}
+	if !hasInfo {
+		if oldKey == "" {
+			return nil
+		}
+		return m.drop(x, h, oldKey, true)
+	}
+	if s.token == "" {
+		if err := s.newTokenLocked(); err != nil {
+			return err
+		}
+	}
+	data, err := s.encodeLocked()
+	if err != nil {
+		return err
+	}
+	if len(data) > m.cfg.maxSize {
+		return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(data))
+	}
+	if s.created.IsZero() {
+		s.created = now
+	}
+	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: now, Expires: m.expiry(s.created, now)}
+	// Create the new record first: if that fails, the old session is intact.
+	if err := m.store.Save(ctx, s.key, rec); err != nil {
+		err = fmt.Errorf("session: save: %w", err)
+		m.event(x.r, EventStoreError, s.key, "", err)
+		return err
+	}
+	if oldKey != "" {
+		if err := m.store.Delete(ctx, oldKey); err != nil {
+			// The new session stands; the old record expires on its own.
+			m.event(x.r, EventStoreError, oldKey, "", fmt.Errorf("session: delete renewed record: %w", err))
+		}
+		m.event(x.r, EventRenewed, s.key, oldKey, nil)
+	} else {
+		m.event(x.r, EventCreated, s.key, "", nil)
+	}
+	m.saved(s, rec)
+	m.setCookie(x, h, s.token, rec.Expires, now)
+	return nil
+}
+
+// saved records in s what the store now holds.
+func (m *Manager[T]) saved(s *Session[T], rec Record) {
+	s.loaded, s.loadedKey, s.loadedUser, s.loadedData = true, s.key, rec.User, rec.Data
+	s.version = rec.Version + 1
+	s.created, s.accessed, s.expires = rec.Created, rec.Accessed, rec.Expires
+}
+
+// drop deletes the record under key and revokes the cookie.
+func (m *Manager[T]) drop(x *Exchange[T], h http.Header, key string, revoke bool) error {
+	if err := m.store.Delete(x.r.Context(), key); err != nil {
+		err = fmt.Errorf("session: delete: %w", err)
+		m.event(x.r, EventStoreError, key, "", err)
+		return err
+	}
+	m.event(x.r, EventDestroyed, key, "", nil)
+	if revoke {
+		m.revokeCookie(x, h)
+	}
+	x.sess.loaded = false
+	return nil
+}
+
+// update saves changed data with compare-and-set, merging onto a newer
+// record when another request saved first.
+func (m *Manager[T]) update(x *Exchange[T], h http.Header, data []byte, now time.Time) error {
+	s := &x.sess
+	ctx := x.r.Context()
+	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: now, Expires: m.expiry(s.created, now), Version: s.version}
+	var orig *T
+	for attempt := 1; ; attempt++ {
+		if len(rec.Data) > m.cfg.maxSize {
+			return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(rec.Data))
+		}
+		err := m.store.Save(ctx, s.key, rec)
+		if err == nil {
+			m.saved(s, rec)
+			if m.cfg.persistent {
+				m.setCookie(x, h, s.token, rec.Expires, now)
+			}
+			return nil
+		}
+		if !errors.Is(err, ErrConflict) || attempt == maxMergeAttempts {
+			err = fmt.Errorf("session: save: %w", err)
+			m.event(x.r, EventStoreError, s.key, "", err)
+			return err
+		}
+		newer, err := m.store.Load(ctx, s.key)
+		if errors.Is(err, ErrNotFound) {
+			// Destroyed or renewed away by another request: never recreate.
+			m.event(x.r, EventDropped, s.key, "", nil)
+			return nil
+		}
+		if err != nil {
+			err = fmt.Errorf("session: reload after conflict: %w", err)
+			m.event(x.r, EventStoreError, s.key, "", err)
+			return err
+		}
+		if orig == nil {
+			orig = new(T)
+			if env, err := decodeEnvelope(s.loadedData); err == nil {
+				_ = m.cfg.codec.Decode(env.data, orig)
+			}
+		}
+		overlap, err := m.merge(s, orig, newer)
+		if err != nil {
+			return err
+		}
+		m.event(x.r, EventMerged, s.key, "", nil)
+		if overlap {
+			m.event(x.r, EventOverwritten, s.key, "", nil)
+		}
+		data, err := s.encodeLocked()
+		if err != nil {
+			return err
+		}
+		rec = Record{User: newer.User, Data: data, Created: newer.Created, Accessed: now, Expires: m.expiry(newer.Created, now), Version: newer.Version}
+		s.user, s.created = newer.User, newer.Created
+	}
+}
+
+// merge applies this request's changes (s's data against orig, and its
+// token and flash operations) onto the newer record, leaving the result in
+// s. overlap reports a top-level field or key that both had changed.
+func (m *Manager[T]) merge(s *Session[T], orig *T, newer Record) (overlap bool, err error) {
+	env, err := decodeEnvelope(newer.Data)
+	base := new(T)
+	if err == nil {
+		err = m.cfg.codec.Decode(env.data, base)
+	}
+	if err != nil {
+		// The newer record cannot be read: this request's state wins whole.
+		return true, nil
+	}
+	overlap = mergeData(base, orig, &s.data)
+
+	tokens := removeAll(env.tokens, s.tokUsed)
+	for _, t := range s.tokAdded {
+		if !contains(tokens, t) {
+			tokens = appendCapped(tokens, t)
+		}
+	}
+	s.tokens = tokens
+	s.flashes = append(removeAll(env.flashes, s.flashTaken), s.flashAdded...)
+	s.remote = env.remote
+	return overlap, nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// removeAll returns list without the values in drop, each drop value
+// removing one occurrence.
+func removeAll(list, drop []string) []string {
+	out := make([]string, 0, len(list))
+	used := make([]bool, len(drop))
+outer:
+	for _, v := range list {
+		for i, d := range drop {
+			if !used[i] && d == v {
+				used[i] = true
+				continue outer
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// remoteHost returns the host part of the request's remote address.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

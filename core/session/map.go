@@ -1,0 +1,261 @@
+package session
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Map is a dict-style session: string keys and JSON-friendly values,
+// session2's DictSession. Use it as the manager's type,
+// session.New[session.Map](store), and reach it through Session.Data.
+//
+// A Map is safe for concurrent use. Its values survive the JSON round trip
+// of the default codec with their kind intact: an integer comes back as an
+// int (an int64 when it does not fit), a fractional number as a float64,
+// and the typed getters convert between number kinds where no precision is
+// lost. Values other than strings, numbers, booleans, nil, slices and maps
+// of those come back as their JSON form ([]any, map[string]any).
+//
+// The zero Map is empty and ready to use.
+type Map struct {
+	mu sync.RWMutex
+	m  map[string]any
+}
+
+// Get returns the value stored under key and whether there is one.
+func (m *Map) Get(key string) (any, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	v, ok := m.m[key]
+	return v, ok
+}
+
+// Set stores v under key.
+func (m *Map) Set(key string, v any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = make(map[string]any)
+	}
+	m.m[key] = v
+}
+
+// Delete removes key.
+func (m *Map) Delete(key string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.m, key)
+}
+
+// Len returns the number of keys.
+func (m *Map) Len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.m)
+}
+
+// Keys returns the keys in sorted order.
+func (m *Map) Keys() []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	keys := make([]string, 0, len(m.m))
+	for k := range m.m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Clear removes every key.
+func (m *Map) Clear() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	clear(m.m)
+}
+
+// GetString returns the string stored under key; ok is false when there is
+// none or it is not a string.
+func (m *Map) GetString(key string) (s string, ok bool) {
+	v, _ := m.Get(key)
+	s, ok = v.(string)
+	return s, ok
+}
+
+// GetBool returns the bool stored under key; ok is false when there is none
+// or it is not a bool.
+func (m *Map) GetBool(key string) (b bool, ok bool) {
+	v, _ := m.Get(key)
+	b, ok = v.(bool)
+	return b, ok
+}
+
+// GetInt returns the integer stored under key; ok is false when there is
+// none, or it is not a number with an exact int value.
+func (m *Map) GetInt(key string) (int, bool) {
+	n, ok := m.GetInt64(key)
+	if !ok || n < math.MinInt || n > math.MaxInt {
+		return 0, false
+	}
+	return int(n), true
+}
+
+// GetInt64 is GetInt for int64.
+func (m *Map) GetInt64(key string) (int64, bool) {
+	v, _ := m.Get(key)
+	return toInt64(v)
+}
+
+// GetFloat64 returns the number stored under key as a float64; ok is false
+// when there is none or it is not a number.
+func (m *Map) GetFloat64(key string) (float64, bool) {
+	v, _ := m.Get(key)
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case float32:
+		return float64(n), true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	}
+	if i, ok := toInt64(v); ok {
+		return float64(i), true
+	}
+	if u, ok := v.(uint64); ok {
+		return float64(u), true
+	}
+	return 0, false
+}
+
+// GetTime returns the time stored under key. A time.Time value survives the
+// JSON round trip as an RFC 3339 string, which GetTime parses back.
+func (m *Map) GetTime(key string) (time.Time, bool) {
+	v, _ := m.Get(key)
+	switch t := v.(type) {
+	case time.Time:
+		return t, true
+	case string:
+		p, err := time.Parse(time.RFC3339Nano, t)
+		return p, err == nil
+	}
+	return time.Time{}, false
+}
+
+func toInt64(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int8:
+		return int64(n), true
+	case int16:
+		return int64(n), true
+	case int32:
+		return int64(n), true
+	case int64:
+		return n, true
+	case uint:
+		return int64(n), uint64(n) <= math.MaxInt64
+	case uint8:
+		return int64(n), true
+	case uint16:
+		return int64(n), true
+	case uint32:
+		return int64(n), true
+	case uint64:
+		return int64(n), n <= math.MaxInt64
+	case float64:
+		if n == math.Trunc(n) && n >= -(1<<63) && n < 1<<63 {
+			return int64(n), true
+		}
+	case float32:
+		f := float64(n)
+		if f == math.Trunc(f) && f >= -(1<<63) && f < 1<<63 {
+			return int64(f), true
+		}
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
+}
+
+// HasInfo reports whether the map holds any key; an empty Map is a session
+// without info.
+func (m *Map) HasInfo() bool { return m.Len() > 0 }
+
+// MarshalJSON encodes the map as a JSON object with sorted keys.
+func (m *Map) MarshalJSON() ([]byte, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if len(m.m) == 0 {
+		return []byte("{}"), nil
+	}
+	return json.Marshal(m.m)
+}
+
+// UnmarshalJSON replaces the map's contents with a JSON object, keeping
+// integers as int (int64 where they do not fit an int).
+func (m *Map) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var raw map[string]any
+	if err := dec.Decode(&raw); err != nil {
+		return err
+	}
+	for k, v := range raw {
+		raw[k] = fromJSON(v)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.m = raw
+	return nil
+}
+
+// GobEncode encodes the map through its JSON form, so a Map works with
+// [GobCodec] without registering value types.
+func (m *Map) GobEncode() ([]byte, error) { return m.MarshalJSON() }
+
+// GobDecode is the inverse of GobEncode.
+func (m *Map) GobDecode(b []byte) error { return m.UnmarshalJSON(b) }
+
+// fromJSON turns json.Number values, at any depth, into int, int64 or
+// float64.
+func fromJSON(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		s := string(x)
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			if i >= math.MinInt && i <= math.MaxInt {
+				return int(i)
+			}
+			return i
+		}
+		f, _ := strconv.ParseFloat(s, 64)
+		return f
+	case []any:
+		for i := range x {
+			x[i] = fromJSON(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = fromJSON(x[k])
+		}
+	}
+	return v
+}
+
+// snapshot returns a shallow copy of the map's entries.
+func (m *Map) snapshot() map[string]any {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c := make(map[string]any, len(m.m))
+	for k, v := range m.m {
+		c[k] = v
+	}
+	return c
+}

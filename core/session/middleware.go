@@ -1,0 +1,106 @@
+package session
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+)
+
+// errDiscarded is returned by writes after a failed commit, whose response
+// the error handler already wrote.
+var errDiscarded = errors.New("session: response replaced by the error handler")
+
+// Handler is the net/http middleware: it loads the request's session,
+// runs next, and commits the session before the first byte of the response
+// without buffering it. Use it directly or as a router's middleware:
+// r.Use(mgr.Handler).
+func (m *Manager[T]) Handler(next http.Handler) http.Handler {
+	if next == nil {
+		panic("session: Handler of a nil http.Handler")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		x, r2, err := m.Begin(r)
+		if err != nil {
+			m.Error(w, r, err)
+			return
+		}
+		x.rw = responseWriter[T]{ResponseWriter: w, x: x}
+		ok := false
+		defer func() {
+			if !ok {
+				x.Abort() // the handler panicked: save nothing
+			}
+		}()
+		next.ServeHTTP(&x.rw, r2)
+		ok = true
+		if !x.rw.wroteHeader {
+			x.rw.commit(http.StatusOK)
+		}
+	})
+}
+
+// responseWriter commits the session when the response's header is about to
+// be sent.
+type responseWriter[T any] struct {
+	http.ResponseWriter
+	x           *Exchange[T]
+	wroteHeader bool
+	discard     bool
+}
+
+// commit commits the session; on failure it answers with the error handler
+// and discards what the handler writes next.
+func (w *responseWriter[T]) commit(status int) bool {
+	w.wroteHeader = true
+	if err := w.x.Commit(w.ResponseWriter.Header(), status); err != nil {
+		w.discard = true
+		w.x.m.Error(w.ResponseWriter, w.x.r, err)
+		return false
+	}
+	return true
+}
+
+func (w *responseWriter[T]) WriteHeader(code int) {
+	if w.discard {
+		return
+	}
+	if !w.wroteHeader && (code >= 200 || code == http.StatusSwitchingProtocols) {
+		if !w.commit(code) {
+			return
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter[T]) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.discard {
+		return 0, errDiscarded
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush commits the session if the header was not sent yet, then flushes.
+func (w *responseWriter[T]) Flush() {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.discard {
+		return
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack commits the session, then hands over the connection.
+func (w *responseWriter[T]) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !w.wroteHeader && !w.commit(http.StatusSwitchingProtocols) {
+		return nil, nil, errDiscarded
+	}
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (w *responseWriter[T]) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -1,0 +1,247 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// SecureMode says when the cookie carries the Secure attribute.
+type SecureMode int
+
+const (
+	// SecureAuto sets Secure on requests that arrived over TLS. It is the
+	// default. A "__Host-" or "__Secure-" cookie name makes it SecureAlways.
+	SecureAuto SecureMode = iota
+	// SecureAlways always sets Secure. Use it behind a proxy that ends TLS.
+	SecureAlways
+	// SecureNever never sets Secure (local development over plain HTTP).
+	SecureNever
+)
+
+// OutagePolicy says what a request gets when the store fails to load its
+// session.
+type OutagePolicy int
+
+const (
+	// OutageError sends the request to the error handler (by default 503
+	// Service Unavailable) without running the handler. It is the default.
+	OutageError OutagePolicy = iota
+	// OutageAnonymous runs the handler with a fresh, anonymous session and
+	// writes nothing to the store for that request.
+	OutageAnonymous
+)
+
+// ErrorHandler answers a request whose session could not be loaded or
+// committed. It is called before any byte of the response was sent.
+type ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+
+// Defaults of the options.
+const (
+	DefaultCookieName    = "session"
+	DefaultLifetime      = 24 * time.Hour
+	DefaultTouchInterval = time.Minute
+	DefaultMaxSize       = 64 << 10
+	maxMergeAttempts     = 8
+)
+
+type config struct {
+	cookieName    string
+	cookieDomain  string
+	cookiePath    string
+	sameSite      http.SameSite
+	secure        SecureMode
+	persistent    bool
+	idleTimeout   time.Duration
+	lifetime      time.Duration
+	touchInterval time.Duration
+	touchSet      bool
+	maxSize       int
+	codec         Codec
+	now           func() time.Time
+	errorHandler  ErrorHandler
+	outage        OutagePolicy
+	logger        *slog.Logger
+	onEvent       func(Event)
+}
+
+// An Option configures a [Manager] in [New].
+type Option func(*config)
+
+// WithCookieName sets the cookie's name (default "session"). A name starting
+// with "__Host-" requires the path "/" and no domain, and forces Secure.
+func WithCookieName(name string) Option { return func(c *config) { c.cookieName = name } }
+
+// WithCookieDomain sets the cookie's Domain attribute (default none: the
+// cookie goes back only to the host that set it).
+func WithCookieDomain(domain string) Option { return func(c *config) { c.cookieDomain = domain } }
+
+// WithCookiePath sets the cookie's Path attribute (default "/").
+func WithCookiePath(path string) Option { return func(c *config) { c.cookiePath = path } }
+
+// WithSameSite sets the cookie's SameSite attribute (default Lax).
+// SameSite=None requires WithSecure(SecureAlways).
+func WithSameSite(s http.SameSite) Option { return func(c *config) { c.sameSite = s } }
+
+// WithSecure sets when the cookie is marked Secure (default SecureAuto).
+func WithSecure(m SecureMode) Option { return func(c *config) { c.secure = m } }
+
+// WithPersistentCookie makes the cookie outlive the browser session: it
+// carries an expiry equal to the session's. By default the cookie is a
+// browser-session cookie, while the server still enforces the expiry.
+func WithPersistentCookie(persistent bool) Option {
+	return func(c *config) { c.persistent = persistent }
+}
+
+// WithIdleTimeout ends a session not used for d (default 0: no idle
+// timeout). The server enforces it.
+func WithIdleTimeout(d time.Duration) Option { return func(c *config) { c.idleTimeout = d } }
+
+// WithLifetime ends a session d after it was created, however active
+// (default 24 hours).
+func WithLifetime(d time.Duration) Option { return func(c *config) { c.lifetime = d } }
+
+// WithTouchInterval sets how often an unchanged session's access time and
+// expiry are written back (default one minute, or half the idle timeout when
+// that is shorter). It must be shorter than the idle timeout.
+func WithTouchInterval(d time.Duration) Option {
+	return func(c *config) { c.touchInterval, c.touchSet = d, true }
+}
+
+// WithMaxSize caps the encoded size of a session in bytes (default 64 KiB).
+// A larger session is not saved (the error handler answers and the stored
+// record stays as it was), and a larger stored record is not decoded.
+func WithMaxSize(n int) Option { return func(c *config) { c.maxSize = n } }
+
+// WithCodec sets the codec of the session data (default [JSONCodec]).
+func WithCodec(codec Codec) Option { return func(c *config) { c.codec = codec } }
+
+// WithClock sets the function the manager takes the time from (default
+// time.Now). Tests use it to move through idle and absolute expiry.
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// WithErrorHandler sets the handler for requests whose session cannot be
+// loaded or saved. The default logs the error and answers 503 Service
+// Unavailable (500 for a session over the size limit).
+func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.errorHandler = h } }
+
+// WithOutagePolicy sets what happens when the store fails to load a session
+// (default OutageError).
+func WithOutagePolicy(p OutagePolicy) Option { return func(c *config) { c.outage = p } }
+
+// WithLogger sets the logger of the default error handler and of events
+// worth a warning (default slog.Default()). Tokens are never logged.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithEventHook sets a function called for each session event (created,
+// renewed, destroyed, undecodable, conflicts, store errors). It runs
+// synchronously on the request's goroutine and must be quick.
+func WithEventHook(f func(Event)) Option { return func(c *config) { c.onEvent = f } }
+
+func defaultConfig() config {
+	return config{
+		cookieName: DefaultCookieName,
+		cookiePath: "/",
+		sameSite:   http.SameSiteLaxMode,
+		secure:     SecureAuto,
+		lifetime:   DefaultLifetime,
+		maxSize:    DefaultMaxSize,
+		codec:      JSONCodec{},
+		now:        time.Now,
+		outage:     OutageError,
+	}
+}
+
+func (c *config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf(format, args...))
+	}
+	if c.cookieName == "" || !validCookieName(c.cookieName) {
+		bad("cookie name %q is not a valid cookie name", c.cookieName)
+	}
+	if c.cookiePath == "" || !strings.HasPrefix(c.cookiePath, "/") || strings.ContainsAny(c.cookiePath, ";\x00\r\n") {
+		bad("cookie path %q must start with / and hold no ';'", c.cookiePath)
+	}
+	if strings.ContainsAny(c.cookieDomain, "; \t\x00\r\n") {
+		bad("cookie domain %q is not a domain", c.cookieDomain)
+	}
+	if strings.HasPrefix(c.cookieName, "__Host-") {
+		if c.cookieDomain != "" {
+			bad("a __Host- cookie must not have a Domain")
+		}
+		if c.cookiePath != "/" {
+			bad("a __Host- cookie must have Path=/")
+		}
+	}
+	if strings.HasPrefix(c.cookieName, "__Host-") || strings.HasPrefix(c.cookieName, "__Secure-") {
+		if c.secure == SecureNever {
+			bad("cookie %q must be Secure, but SecureNever is set", c.cookieName)
+		}
+		c.secure = SecureAlways
+	}
+	switch c.sameSite {
+	case http.SameSiteDefaultMode, http.SameSiteLaxMode, http.SameSiteStrictMode:
+	case http.SameSiteNoneMode:
+		if c.secure != SecureAlways {
+			bad("SameSite=None requires WithSecure(SecureAlways): browsers drop such cookies without Secure")
+		}
+	default:
+		bad("unknown SameSite mode %d", c.sameSite)
+	}
+	if c.secure < SecureAuto || c.secure > SecureNever {
+		bad("unknown SecureMode %d", c.secure)
+	}
+	if c.lifetime <= 0 {
+		bad("lifetime must be positive, not %v", c.lifetime)
+	}
+	if c.idleTimeout < 0 {
+		bad("idle timeout must not be negative, not %v", c.idleTimeout)
+	}
+	if !c.touchSet {
+		c.touchInterval = DefaultTouchInterval
+		if c.idleTimeout > 0 && c.idleTimeout/2 < c.touchInterval {
+			c.touchInterval = c.idleTimeout / 2
+		}
+	}
+	if c.touchInterval < 0 {
+		bad("touch interval must not be negative, not %v", c.touchInterval)
+	}
+	if c.idleTimeout > 0 && c.touchInterval >= c.idleTimeout {
+		bad("touch interval %v must be shorter than the idle timeout %v", c.touchInterval, c.idleTimeout)
+	}
+	if c.maxSize <= 0 {
+		bad("max size must be positive, not %d", c.maxSize)
+	}
+	if c.codec == nil {
+		bad("codec must not be nil")
+	}
+	if c.now == nil {
+		bad("clock must not be nil")
+	}
+	if c.outage != OutageError && c.outage != OutageAnonymous {
+		bad("unknown OutagePolicy %d", c.outage)
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
+	}
+	return nil
+}
+
+// validCookieName reports whether s is an HTTP token (RFC 7230), as cookie
+// names must be.
+func validCookieName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,308 @@
+package session
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"fmt"
+	"reflect"
+	"sync"
+	"time"
+)
+
+// MaxFormTokens is how many form tokens a session keeps; creating one more
+// drops the oldest.
+const MaxFormTokens = 32
+
+// Session is one request's view of a session. The handler gets it from
+// Manager.Get (or an adapter's getter), reads and changes it, and the
+// manager saves what changed before the response's first byte.
+//
+// A Session is safe for use by several goroutines serving the same request.
+// The value behind Data is the application's: guard it yourself when
+// goroutines change it concurrently, or use Update ([Map] guards itself).
+type Session[T any] struct {
+	mu   sync.Mutex
+	m    *Manager[T]
+	data T
+
+	token    string // "" until a new session needs one
+	key      string
+	user     string
+	created  time.Time
+	accessed time.Time
+	expires  time.Time
+	remote   string
+	tokens   []string
+	flashes  []string
+
+	// What the request started with.
+	loaded     bool // a record was loaded from the store
+	loadedKey  string
+	loadedUser string
+	loadedData []byte
+	version    uint64
+
+	dataTouched bool // Data or Update was called
+	metaDirty   bool // tokens or flashes changed
+	readOnly    bool // loaded under OutageAnonymous: write nothing
+
+	// This request's operations on tokens and flashes, replayed onto a
+	// newer record when a save conflicts.
+	tokAdded   []string
+	tokUsed    []string
+	flashAdded []string
+	flashTaken []string
+}
+
+// Data returns the session's data, to read and to change in place: the
+// manager notices changes by comparing encodings at commit.
+func (s *Session[T]) Data() *T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dataTouched = true
+	return &s.data
+}
+
+// Update calls fn with the session's data while holding the session's lock,
+// so goroutines of one request can change it safely.
+func (s *Session[T]) Update(fn func(*T)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dataTouched = true
+	fn(&s.data)
+}
+
+// ID returns a stable identifier of the session that is safe to show and
+// log: its store key. It is not the cookie's token, and it changes when the
+// token is renewed. A new session is given its token here if it has none.
+func (s *Session[T]) ID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.token == "" {
+		if err := s.newTokenLocked(); err != nil {
+			return ""
+		}
+	}
+	return s.key
+}
+
+// IsNew reports whether the session was not loaded from the store for this
+// request.
+func (s *Session[T]) IsNew() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.loaded || s.key != s.loadedKey
+}
+
+// User returns the session's user, empty when anonymous.
+func (s *Session[T]) User() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.user
+}
+
+// SetUser sets the session's user and renews its token, as a login must to
+// prevent session fixation. An empty user makes the session anonymous.
+func (s *Session[T]) SetUser(user string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.newTokenLocked(); err != nil {
+		return err
+	}
+	s.user = user
+	return nil
+}
+
+// Renew gives the session a new token; the old one stops working when the
+// response is committed. Data and user are kept.
+func (s *Session[T]) Renew() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.newTokenLocked()
+}
+
+// Destroy deletes the session from the store at commit and revokes the
+// cookie. The Session then starts over empty; if the handler gives it info
+// afterwards, it is saved as a new session under a new token.
+func (s *Session[T]) Destroy() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var zero T
+	if mp, ok := any(&s.data).(*Map); ok {
+		mp.Clear()
+	} else {
+		s.data = zero
+	}
+	s.token, s.key = "", ""
+	s.user = ""
+	s.created = time.Time{}
+	s.accessed = time.Time{}
+	s.expires = time.Time{}
+	s.tokens, s.flashes = nil, nil
+	s.tokAdded, s.tokUsed, s.flashAdded, s.flashTaken = nil, nil, nil, nil
+	s.dataTouched = true
+}
+
+// HasInfo reports whether the session holds anything worth keeping: a user,
+// data that is not the zero value (or, for a type with a HasInfo method,
+// what that method says), form tokens or flash messages. A session without
+// info is never stored.
+func (s *Session[T]) HasInfo() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hasInfoLocked()
+}
+
+func (s *Session[T]) hasInfoLocked() bool {
+	if s.user != "" || len(s.tokens) > 0 || len(s.flashes) > 0 {
+		return true
+	}
+	return dataHasInfo(&s.data)
+}
+
+func dataHasInfo[T any](p *T) bool {
+	if hi, ok := any(p).(interface{ HasInfo() bool }); ok {
+		return hi.HasInfo()
+	}
+	return !reflect.ValueOf(p).Elem().IsZero()
+}
+
+// CreatedAt returns when the session was created.
+func (s *Session[T]) CreatedAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.created.IsZero() {
+		s.created = s.m.cfg.now()
+	}
+	return s.created
+}
+
+// AccessedAt returns when the session was last used before this request
+// (the current time for a new session). It is written back at most once per
+// touch interval.
+func (s *Session[T]) AccessedAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.accessed.IsZero() {
+		return s.m.cfg.now()
+	}
+	return s.accessed
+}
+
+// ExpiresAt returns when the stored session expires unless used again; zero
+// for a session not stored yet.
+func (s *Session[T]) ExpiresAt() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.expires
+}
+
+// RemoteAddr returns the client address that created the session.
+func (s *Session[T]) RemoteAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.remote
+}
+
+// NewFormToken creates a single-use token to put in a form and check with
+// CheckFormToken when the form comes back (CSRF protection). The session
+// keeps the newest MaxFormTokens tokens.
+func (s *Session[T]) NewFormToken() (string, error) {
+	var b [18]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("session: reading random bytes: %w", err)
+	}
+	tok := base64.RawURLEncoding.EncodeToString(b[:])
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens = appendCapped(s.tokens, tok)
+	s.tokAdded = append(s.tokAdded, tok)
+	s.metaDirty = true
+	return tok, nil
+}
+
+func appendCapped(list []string, v string) []string {
+	list = append(list, v)
+	if n := len(list) - MaxFormTokens; n > 0 {
+		list = append(list[:0:0], list[n:]...)
+	}
+	return list
+}
+
+// CheckFormToken reports whether tok is one of the session's outstanding
+// form tokens, and consumes it. It compares in constant time against every
+// token, so timing reveals nothing about which characters matched.
+func (s *Session[T]) CheckFormToken(tok string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	found := -1
+	for i, t := range s.tokens {
+		if subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 && found < 0 {
+			found = i
+		}
+	}
+	if found < 0 {
+		return false
+	}
+	s.tokens = append(s.tokens[:found:found], s.tokens[found+1:]...)
+	s.tokUsed = append(s.tokUsed, tok)
+	s.metaDirty = true
+	return true
+}
+
+// FormTokenCount returns how many form tokens are outstanding.
+func (s *Session[T]) FormTokenCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.tokens)
+}
+
+// AddFlash queues a message for the next page that calls Flashes.
+func (s *Session[T]) AddFlash(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.flashes = append(s.flashes, msg)
+	s.flashAdded = append(s.flashAdded, msg)
+	s.metaDirty = true
+}
+
+// Flashes returns the queued flash messages and removes them.
+func (s *Session[T]) Flashes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.flashes
+	if len(out) == 0 {
+		return nil
+	}
+	s.flashes = nil
+	s.flashTaken = append(s.flashTaken, out...)
+	s.metaDirty = true
+	return out
+}
+
+// newTokenLocked gives the session a fresh token and key.
+func (s *Session[T]) newTokenLocked() error {
+	tok, err := newToken()
+	if err != nil {
+		return err
+	}
+	s.token, s.key = tok, keyOf(tok)
+	return nil
+}
+
+// encodeLocked returns the record Data for the session's current state.
+func (s *Session[T]) encodeLocked() ([]byte, error) {
+	data, err := s.m.cfg.codec.Encode(&s.data)
+	if err != nil {
+		return nil, fmt.Errorf("session: encode: %w", err)
+	}
+	n := 1 + 10 + len(s.remote) + len(data) + 20
+	for _, t := range s.tokens {
+		n += len(t) + 2
+	}
+	for _, f := range s.flashes {
+		n += len(f) + 4
+	}
+	return appendEnvelope(make([]byte, 0, n), s.remote, s.tokens, s.flashes, data), nil
+}

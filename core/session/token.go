@@ -1,0 +1,63 @@
+package session
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+)
+
+// tokenLen is the length of a session token: 32 random bytes in unpadded
+// base64url.
+const tokenLen = 43
+
+// newToken returns a fresh session token. It fails closed: an error from the
+// system's random source is returned, never a weaker value.
+func newToken() (string, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("session: reading random bytes: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:]), nil
+}
+
+// validToken reports whether s has exactly the shape of a token this package
+// issues: 43 characters of the base64url alphabet whose last character
+// carries no stray bits. Anything else never reaches a store.
+func validToken(s string) bool {
+	if len(s) != tokenLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if b64index(s[i]) < 0 {
+			return false
+		}
+	}
+	// 43 characters hold 258 bits; the last character's two low bits are
+	// padding and must be zero in a canonical encoding.
+	return b64index(s[len(s)-1])&3 == 0
+}
+
+func b64index(c byte) int {
+	switch {
+	case c >= 'A' && c <= 'Z':
+		return int(c - 'A')
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 26
+	case c >= '0' && c <= '9':
+		return int(c-'0') + 52
+	case c == '-':
+		return 62
+	case c == '_':
+		return 63
+	}
+	return -1
+}
+
+// keyOf returns the store key for a token: the lowercase hexadecimal
+// SHA-256 of the token. Stores never see the token itself.
+func keyOf(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
