@@ -207,7 +207,7 @@ func TestConcurrentMerge(t *testing.T) {
 
 func TestStoreOutage(t *testing.T) {
 	st := newTestStore()
-	_, h := testApp(t, st)
+	_, h := testApp(t, st, WithLogger(discard()))
 	c := &client{t: t, h: h}
 	c.do("GET", "/set?k=a&v=1")
 	st.fail = errors.New("down")

@@ -1,0 +1,338 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNewValidates(t *testing.T) {
+	st := newTestStore()
+	bad := map[string][]Option{
+		"__Host- with Domain":      {WithCookieName("__Host-s"), WithCookieDomain("example.com")},
+		"__Host- with Path":        {WithCookieName("__Host-s"), WithCookiePath("/app")},
+		"__Host- never secure":     {WithCookieName("__Host-s"), WithSecure(SecureNever)},
+		"SameSite=None not Secure": {WithSameSite(http.SameSiteNoneMode)},
+		"empty name":               {WithCookieName("")},
+		"name with space":          {WithCookieName("a b")},
+		"path without slash":       {WithCookiePath("app")},
+		"zero lifetime":            {WithLifetime(0)},
+		"negative idle":            {WithIdleTimeout(-time.Second)},
+		"touch >= idle":            {WithIdleTimeout(time.Minute), WithTouchInterval(time.Minute)},
+		"zero max size":            {WithMaxSize(0)},
+		"nil codec":                {WithCodec(nil)},
+		"nil clock":                {WithClock(nil)},
+	}
+	for name, opts := range bad {
+		if _, err := New[Map](st, opts...); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%s: err = %v, want ErrInvalidConfig", name, err)
+		}
+	}
+	if _, err := New[Map](nil); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("nil store: err = %v", err)
+	}
+	good := [][]Option{
+		nil,
+		{WithCookieName("__Host-s")},
+		{WithSameSite(http.SameSiteNoneMode), WithSecure(SecureAlways)},
+		{WithIdleTimeout(time.Minute)}, // default touch interval shrinks to fit
+	}
+	for i, opts := range good {
+		if _, err := New[Map](st, opts...); err != nil {
+			t.Errorf("good config %d: %v", i, err)
+		}
+	}
+}
+
+func TestValidToken(t *testing.T) {
+	for i := 0; i < 100; i++ {
+		tok, err := newToken()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !validToken(tok) {
+			t.Fatalf("validToken rejects the issued token %q", tok)
+		}
+		if k := keyOf(tok); !IsKey(k) {
+			t.Fatalf("keyOf gives %q, not a key", k)
+		}
+	}
+	for _, s := range []string{"", strings.Repeat("A", 42), strings.Repeat("A", 44), strings.Repeat("A", 42) + "B", strings.Repeat("A", 42) + "=", "../" + strings.Repeat("A", 40)} {
+		if validToken(s) {
+			t.Errorf("validToken(%q) = true", s)
+		}
+	}
+}
+
+func FuzzCookieToken(f *testing.F) {
+	tok, _ := newToken()
+	f.Add("session=" + tok)
+	f.Add("a=b; session=\"" + tok + "\"; c=d")
+	f.Add("session=../../etc/passwd")
+	f.Fuzz(func(t *testing.T, header string) {
+		h := http.Header{"Cookie": {header}}
+		got := cookieToken(h, "session")
+		if got != "" && !validToken(got) {
+			t.Fatalf("cookieToken returned malformed %q", got)
+		}
+	})
+}
+
+func FuzzDecodeEnvelope(f *testing.F) {
+	f.Add(appendEnvelope(nil, "127.0.0.1", []string{"a", "b"}, []string{"hi"}, []byte(`J{"a":1}`)))
+	f.Add([]byte{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := decodeEnvelope(b)
+		if err != nil {
+			return
+		}
+		again := appendEnvelope(nil, e.remote, e.tokens, e.flashes, e.data)
+		e2, err := decodeEnvelope(again)
+		if err != nil || e2.remote != e.remote || len(e2.tokens) != len(e.tokens) || !bytes.Equal(e2.data, e.data) {
+			t.Fatalf("round trip changed the envelope")
+		}
+	})
+}
+
+func TestMapRoundTrip(t *testing.T) {
+	var m Map
+	m.Set("int", 42)
+	m.Set("big", int64(1)<<60)
+	m.Set("float", 1.5)
+	m.Set("str", "x")
+	m.Set("bool", true)
+	m.Set("when", time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	m.Set("list", []any{1, "a"})
+	b, err := JSONCodec{}.Encode(&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Map
+	if err := (JSONCodec{}).Decode(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := back.Get("int"); v != 42 {
+		t.Errorf("int came back as %#v", v)
+	}
+	if n, ok := back.GetInt("int"); !ok || n != 42 {
+		t.Errorf("GetInt = %d, %v", n, ok)
+	}
+	if n, ok := back.GetInt64("big"); !ok || n != 1<<60 {
+		t.Errorf("GetInt64 = %d, %v", n, ok)
+	}
+	if f, ok := back.GetFloat64("float"); !ok || f != 1.5 {
+		t.Errorf("GetFloat64 = %v, %v", f, ok)
+	}
+	if _, ok := back.GetInt("float"); ok {
+		t.Error("GetInt accepted 1.5")
+	}
+	if s, ok := back.GetString("str"); !ok || s != "x" {
+		t.Errorf("GetString = %q, %v", s, ok)
+	}
+	if v, ok := back.GetBool("bool"); !ok || !v {
+		t.Errorf("GetBool = %v, %v", v, ok)
+	}
+	if w, ok := back.GetTime("when"); !ok || !w.Equal(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)) {
+		t.Errorf("GetTime = %v, %v", w, ok)
+	}
+	again, _ := JSONCodec{}.Encode(&back)
+	if !bytes.Equal(b, again) {
+		t.Errorf("encoding is not stable: %s vs %s", b, again)
+	}
+	var g Map
+	gb, err := GobCodec{}.Encode(&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (GobCodec{}).Decode(gb, &g); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := g.GetInt("int"); n != 42 {
+		t.Errorf("gob round trip: %d", n)
+	}
+	if err := (JSONCodec{}).Decode(gb, &g); err == nil {
+		t.Error("the JSON codec decoded gob data")
+	}
+}
+
+type cart struct {
+	Items []string
+	Total int
+	Note  string
+}
+
+func TestStructSessionMerge(t *testing.T) {
+	st := newTestStore()
+	m, _ := New[cart](st, WithCodec(GobCodec{}))
+	var hold, release = make(chan struct{}), make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/add", func(w http.ResponseWriter, r *http.Request) {
+		c := m.Get(r).Data()
+		c.Items = append(c.Items, r.FormValue("i"))
+	})
+	mux.HandleFunc("/slownote", func(w http.ResponseWriter, r *http.Request) {
+		s := m.Get(r)
+		close(hold)
+		<-release
+		s.Data().Note = "hello"
+	})
+	mux.HandleFunc("/show", func(w http.ResponseWriter, r *http.Request) {
+		c := m.Get(r).Data()
+		io.WriteString(w, strings.Join(c.Items, ",")+"|"+c.Note)
+	})
+	h := m.Handler(mux)
+	c := &client{t: t, h: h}
+	c.do("GET", "/add?i=a")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		(&client{t: t, h: h, cookie: c.cookie}).do("GET", "/slownote")
+	}()
+	<-hold
+	c.do("GET", "/add?i=b")
+	close(release)
+	<-done
+	if got := body(t, c.do("GET", "/show")); got != "a,b|hello" {
+		t.Fatalf("merged struct session = %q, want a,b|hello", got)
+	}
+}
+
+func TestSizeCap(t *testing.T) {
+	st := newTestStore()
+	_, h := testApp(t, st, WithMaxSize(200), WithLogger(discard()))
+	c := &client{t: t, h: h}
+	c.do("GET", "/set?k=a&v=small")
+	res := c.do("GET", "/set?k=b&v="+strings.Repeat("x", 300))
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("oversized save: status %d, want 500 from the error handler", res.StatusCode)
+	}
+	if got := body(t, c.do("GET", "/get?k=a")); got != "small" {
+		t.Fatalf("the stored record changed: %q", got)
+	}
+}
+
+func TestUndecodableRecord(t *testing.T) {
+	st := newTestStore()
+	var events []EventKind
+	_, h := testApp(t, st, WithEventHook(func(e Event) { events = append(events, e.Kind) }), WithLogger(discard()))
+	c := &client{t: t, h: h}
+	c.do("GET", "/set?k=a&v=1")
+	for k, r := range st.recs {
+		r.Data = []byte("garbage")
+		st.recs[k] = r
+	}
+	res := c.do("GET", "/get?k=a")
+	if res.StatusCode != 200 || body(t, res) != "" {
+		t.Fatalf("undecodable record: status %d", res.StatusCode)
+	}
+	if len(st.recs) != 0 {
+		t.Error("the undecodable record was not deleted")
+	}
+	found := false
+	for _, k := range events {
+		found = found || k == EventUndecodable
+	}
+	if !found {
+		t.Errorf("events %v lack EventUndecodable", events)
+	}
+}
+
+func TestOutageAnonymous(t *testing.T) {
+	st := newTestStore()
+	_, h := testApp(t, st, WithOutagePolicy(OutageAnonymous), WithLogger(discard()))
+	c := &client{t: t, h: h}
+	c.do("GET", "/set?k=a&v=1")
+	st.fail = errors.New("down")
+	res := c.do("GET", "/set?k=a&v=2")
+	if res.StatusCode != 200 || len(res.Cookies()) != 0 {
+		t.Fatalf("anonymous outage: status %d cookies %v", res.StatusCode, res.Cookies())
+	}
+	st.fail = nil
+	if got := body(t, c.do("GET", "/get?k=a")); got != "1" {
+		t.Fatalf("after the outage: %q", got)
+	}
+}
+
+func TestPersistentAndSecureCookie(t *testing.T) {
+	st := newTestStore()
+	_, h := testApp(t, st, WithPersistentCookie(true), WithCookieName("__Host-sid"))
+	req := httptest.NewRequest("GET", "https://example.com/set?k=a&v=1", nil)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	sc := rec.Header().Get("Set-Cookie")
+	for _, want := range []string{"__Host-sid=", "Secure", "Max-Age=86400", "Expires="} {
+		if !strings.Contains(sc, want) {
+			t.Errorf("Set-Cookie %q lacks %q", sc, want)
+		}
+	}
+}
+
+func TestFlashesAndFormTokens(t *testing.T) {
+	st := newTestStore()
+	m, _ := New[Map](st)
+	var tok string
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := m.Get(r)
+		switch r.URL.Path {
+		case "/new":
+			for i := 0; i < MaxFormTokens+5; i++ {
+				t, _ := s.NewFormToken()
+				tok = t
+			}
+			s.AddFlash("saved")
+		case "/use":
+			// Everything before the first write: the commit happens then.
+			out := strings.Join(s.Flashes(), ",")
+			if !s.CheckFormToken(r.FormValue("t")) {
+				out += "|bad"
+			}
+			out += "|" + string(rune('0'+s.FormTokenCount()-30))
+			io.WriteString(w, out)
+		}
+	}))
+	c := &client{t: t, h: h}
+	c.do("GET", "/new")
+	if got := body(t, c.do("GET", "/use?t="+tok)); got != "saved|1" {
+		t.Fatalf("first use = %q", got)
+	}
+	if got := body(t, c.do("GET", "/use?t="+tok)); got != "|bad|1" {
+		t.Fatalf("second use = %q (a token must work once)", got)
+	}
+}
+
+func TestStreamingFlush(t *testing.T) {
+	st := newTestStore()
+	m, _ := New[Map](st)
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.Get(r).Data().Set("a", 1)
+		io.WriteString(w, "x")
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			t.Error(err)
+		}
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if !rec.Flushed || rec.Header().Get("Set-Cookie") == "" {
+		t.Fatalf("flushed %v, Set-Cookie %q", rec.Flushed, rec.Header().Get("Set-Cookie"))
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	RegisterStore("unittest", func(ctx context.Context, u *url.URL) (Store, error) { return newTestStore(), nil })
+	if _, err := OpenStore(context.Background(), "unittest:"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenStore(context.Background(), "nope:x"); !errors.Is(err, ErrUnknownScheme) {
+		t.Fatalf("unknown scheme: %v", err)
+	}
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
