@@ -119,12 +119,29 @@ type Exchange[T any] struct {
 	rw   responseWriter[T]
 }
 
-// Value implements context.Context: the manager is the key of its session.
+// typeKey[T] finds the innermost session of type T in a context.
+type typeKey[T any] struct{}
+
+// Value implements context.Context: the manager is the key of its session,
+// and typeKey[T] finds it by type.
 func (x *Exchange[T]) Value(key any) any {
-	if k, ok := key.(*Manager[T]); ok && k == x.m {
+	switch k := key.(type) {
+	case *Manager[T]:
+		if k == x.m {
+			return &x.sess
+		}
+	case typeKey[T]:
 		return &x.sess
 	}
 	return x.Context.Value(key)
+}
+
+// FromContext returns the session of type T that a manager's middleware put
+// in ctx: the innermost one, should several managers of T be stacked. The
+// adapters' getters are built on it.
+func FromContext[T any](ctx context.Context) (*Session[T], bool) {
+	s, ok := ctx.Value(typeKey[T]{}).(*Session[T])
+	return s, ok
 }
 
 // Session returns the request's session.
