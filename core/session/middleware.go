@@ -25,19 +25,36 @@ func (m *Manager[T]) Handler(next http.Handler) http.Handler {
 			m.Error(w, r, err)
 			return
 		}
-		x.rw = responseWriter[T]{ResponseWriter: w, x: x}
+		w = x.Wrap(w)
 		ok := false
 		defer func() {
 			if !ok {
 				x.Abort() // the handler panicked: save nothing
 			}
 		}()
-		next.ServeHTTP(&x.rw, r2)
+		next.ServeHTTP(w, r2)
 		ok = true
-		if !x.rw.wroteHeader {
-			x.rw.commit(http.StatusOK)
-		}
+		x.Finish()
 	})
+}
+
+// Wrap returns a writer that commits the session just before the header
+// of the response goes out through w (on WriteHeader, Write, Flush or
+// Hijack), with the status being sent. When the commit fails, the manager's
+// error handler answers instead, and what the handler writes afterwards is
+// discarded. The writer keeps http.Flusher, http.Hijacker and
+// http.ResponseController working. Call Wrap once per exchange.
+func (x *Exchange[T]) Wrap(w http.ResponseWriter) http.ResponseWriter {
+	x.rw = responseWriter[T]{ResponseWriter: w, x: x}
+	return &x.rw
+}
+
+// Finish commits the session, as for a 200 response, if the wrapped
+// writer sent nothing: call it when the handler returned normally.
+func (x *Exchange[T]) Finish() {
+	if x.rw.x != nil && !x.rw.wroteHeader {
+		x.rw.commit(http.StatusOK)
+	}
 }
 
 // responseWriter commits the session when the response's header is about to
