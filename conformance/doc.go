@@ -1,0 +1,47 @@
+// Package conformance holds the public test suites that every store and
+// adapter of session2 passes, and that third-party ones can run too.
+//
+// # Stores
+//
+// [TestStore] checks a [session.Store] against the contract documented on
+// that interface: compare-and-set saves, no resurrection of deleted
+// records, expiry, copies of byte slices, the user index behind List and
+// Prune, context cancellation, invalid keys, concurrency, and Close. A
+// store's own test file is one call:
+//
+//	func TestConformance(t *testing.T) {
+//		conformance.TestStore(t, func(t *testing.T) session.Store {
+//			s := memstore.New()
+//			t.Cleanup(func() { s.Close() })
+//			return s
+//		})
+//	}
+//
+// Each property runs as a named subtest on a fresh store, so
+// "go test -run 'TestConformance/NoResurrection'" runs one of them.
+//
+// # Shared stores
+//
+// The suite never assumes that a store is empty: every subtest uses random
+// keys and users of its own, and checks only its own records. A SQL store
+// may therefore run it against a table that holds other data. Two things
+// are worth knowing before doing so:
+//
+//   - Some subtests prune without a user filter, with cutoffs in the years
+//     2001 to 2003 (expiry or last access before a date in those years).
+//     They delete any record that old, which in practice means only the
+//     suite's own leftovers.
+//   - Some subtests store records that expired in the years 2002 to 2007
+//     and expect List and Prune to still see them. A store with a
+//     background sweeper should have it off, or running no more often than
+//     once a minute, in the stores newStore returns.
+//
+// # Times
+//
+// The suite builds every time in UTC, truncated to the microsecond, and
+// compares times with [time.Time.Equal], so a store may return times in any
+// location as long as it keeps microsecond precision. Live records expire
+// an hour or more after the wall clock, and expired ones an hour or more
+// before it: the store must decide expiry with a clock within a few minutes
+// of the test process's.
+package conformance
