@@ -1,0 +1,15 @@
+// Package bench holds no library code: its tests compare session2's net/http
+// middleware with alexedwards/scs and gorilla/sessions on the same requests,
+// and check that concurrent requests on one session lose no update.
+//
+// Run the comparison with
+//
+//	go test -run '^$' -bench . -benchmem -count 6 | tee results.txt
+//	SESSION2_BENCH_RESULTS=results.txt go test -run TestBudgets -v
+//
+// and the lost-update check with
+//
+//	go test -run TestLostUpdate -v
+//
+// See README.md for the figures measured.
+package bench
