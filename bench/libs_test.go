@@ -121,7 +121,7 @@ func (bareAPI) get(_ *http.Request, key string) (any, bool) {
 	return nil, false
 }
 func (bareAPI) set(http.ResponseWriter, *http.Request, string, any) error { return nil }
-func (bareAPI) keys(*http.Request) []string                             { return nil }
+func (bareAPI) keys(*http.Request) []string                               { return nil }
 
 // session2: the core's net/http middleware over memstore, default options.
 
