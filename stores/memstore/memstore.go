@@ -160,11 +160,8 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 	if err := check(ctx, "save", key, true); err != nil {
 		return err
 	}
-	stored := rec
-	stored.Data = bytes.Clone(rec.Data)
-	stored.Version = rec.Version + 1
-	if stored.Version == 0 {
-		// rec.Version was the largest uint64: no stored record has it.
+	if rec.Version+1 == 0 {
+		// rec.Version is the largest uint64: no stored record has it.
 		return fmt.Errorf("memstore: save: %w", session.ErrConflict)
 	}
 	var now time.Time
@@ -178,26 +175,43 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 		return errClosed("save")
 	}
 	old, exists := s.records[key]
-	if rec.Version == 0 {
-		if exists {
-			return fmt.Errorf("memstore: save: %w", session.ErrConflict)
-		}
-		if s.maxSessions > 0 && len(s.records) >= s.maxSessions {
-			if !now.Before(s.earliest) {
-				s.evictExpiredLocked(now)
-			}
-			if len(s.records) >= s.maxSessions {
-				return fmt.Errorf("memstore: save: %d records: %w", len(s.records), session.ErrStoreFull)
-			}
-		}
-	} else {
+	if rec.Version > 0 {
 		if !exists || old.Version != rec.Version {
 			return fmt.Errorf("memstore: save: %w", session.ErrConflict)
 		}
-		if old.User != stored.User {
+		if old.User != rec.User {
 			s.unindexLocked(old.User, key)
+			s.indexLocked(rec.User, key)
+		}
+		// The old buffer was never handed out (Load and List return
+		// copies), so it can take the new data when it is of a similar
+		// size; a buffer much too large is let go.
+		data := old.Data
+		if cap(data) >= len(rec.Data) && cap(data) <= 2*len(rec.Data)+64 {
+			data = append(data[:0], rec.Data...)
+		} else {
+			data = bytes.Clone(rec.Data)
+		}
+		*old = rec
+		old.Data = data
+		old.Version = rec.Version + 1
+		s.lowerEarliestLocked(rec.Expires)
+		return nil
+	}
+	if exists {
+		return fmt.Errorf("memstore: save: %w", session.ErrConflict)
+	}
+	if s.maxSessions > 0 && len(s.records) >= s.maxSessions {
+		if !now.Before(s.earliest) {
+			s.evictExpiredLocked(now)
+		}
+		if len(s.records) >= s.maxSessions {
+			return fmt.Errorf("memstore: save: %d records: %w", len(s.records), session.ErrStoreFull)
 		}
 	}
+	stored := rec
+	stored.Data = bytes.Clone(rec.Data)
+	stored.Version = 1
 	s.records[key] = &stored
 	s.indexLocked(stored.User, key)
 	s.lowerEarliestLocked(stored.Expires)
