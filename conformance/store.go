@@ -49,6 +49,7 @@ type storeProperty struct {
 var storeProperties = []storeProperty{
 	{"LoadMissing", testLoadMissing},
 	{"RoundTrip", testRoundTrip},
+	{"TimeZones", testTimeZones},
 	{"DataCopiedOnSave", testDataCopiedOnSave},
 	{"DataCopiedOnLoad", testDataCopiedOnLoad},
 	{"CreateConflict", testCreateConflict},
@@ -69,6 +70,7 @@ var storeProperties = []storeProperty{
 	{"PruneByAccessedBefore", testPruneByAccessedBefore},
 	{"PruneCombined", testPruneCombined},
 	{"UserChangeFollowsIndex", testUserChange},
+	{"UserMatchedExactly", testUserMatchedExactly},
 	{"ConcurrentIncrements", testConcurrentIncrements},
 	{"LargeData", testLargeData},
 	{"EmptyData", testEmptyData},
@@ -317,6 +319,40 @@ func testRoundTrip(t *testing.T, s session.Store) {
 	third.Version = 2
 	mustSave(t, s, key, third)
 	wantRecord(t, s, key, withVersion(third, 3), "after the third save (version 2, empty user)")
+}
+
+func testTimeZones(t *testing.T, s session.Store) {
+	// Times handed to a store may be in any location; they must come back
+	// as the same instants. A store that drops the zone (keeps the wall
+	// clock) shifts them by hours.
+	key := newKey(t)
+	user := newUser(t, "zones")
+	n := now()
+	east := time.FixedZone("UTC+05:30", 5*3600+30*60)
+	west := time.FixedZone("UTC-08:00", -8*3600)
+	rec := session.Record{
+		User:     user,
+		Data:     []byte("zoned"),
+		Created:  n.Add(-time.Hour).In(east),
+		Accessed: n.Add(-time.Minute).In(west),
+		Expires:  n.Add(2 * time.Hour).In(east),
+	}
+	mustSave(t, s, key, rec)
+	wantRecord(t, s, key, withVersion(rec, 1), "times in UTC+05:30 and UTC-08:00")
+
+	accessed, expires := n.In(time.Local), n.Add(3*time.Hour).In(west)
+	if err := s.Touch(context.Background(), key, accessed, expires); err != nil {
+		t.Fatalf("Touch with zoned times = %v", err)
+	}
+	want := withVersion(rec, 1)
+	want.Accessed, want.Expires = accessed, expires
+	wantRecord(t, s, key, want, "Touch with times in Local and UTC-08:00")
+
+	// Filters with zoned cutoffs select by instant too.
+	f := session.Filter{User: user, ExpiresBefore: n.Add(3 * time.Hour).In(east), AccessedBefore: n.Add(time.Microsecond).In(west)}
+	wantListed(t, list(t, s, f), map[string]bool{key: true}, "List with cutoffs in other zones")
+	f.ExpiresBefore = n.Add(3*time.Hour - time.Microsecond).In(east)
+	wantListed(t, list(t, s, f), map[string]bool{key: false}, "List with an ExpiresBefore one microsecond before Expires")
 }
 
 func testDataCopiedOnSave(t *testing.T, s session.Store) {
@@ -904,6 +940,66 @@ func testUserChange(t *testing.T, s session.Store) {
 	}
 	if got := list(t, s, session.Filter{User: u1}); len(got) != 0 {
 		t.Errorf("after Delete, List(User: u1) yields %d records, want 0", len(got))
+	}
+}
+
+func testUserMatchedExactly(t *testing.T, s session.Store) {
+	ctx := context.Background()
+	base := newUser(t, "Exact")
+	// Users that a case-insensitive, space-padding, prefix, LIKE or
+	// Unicode-folding comparison would confuse with base or each other.
+	users := []string{
+		base,
+		strings.ToUpper(base),
+		strings.ToLower(base),
+		base + " ",
+		base + "x",
+		base[:len(base)-1],
+		base + "%",
+		base + "_",
+		base + "e",
+		base + "\u00e9",  // é
+		base + "e\u0301", // e and a combining acute accent
+		base + "\u00c9",  // É
+		base + "'",
+	}
+	keys := make(map[string]string, len(users))
+	for _, u := range users {
+		if _, dup := keys[u]; dup {
+			continue
+		}
+		key := newKey(t)
+		mustSave(t, s, key, live(u, "exact user"))
+		keys[u] = key
+	}
+	for u, key := range keys {
+		got := list(t, s, session.Filter{User: u})
+		if len(got) != 1 {
+			others := []string{}
+			for k, r := range got {
+				if k != key {
+					others = append(others, fmt.Sprintf("%q", r.User))
+				}
+			}
+			t.Errorf("List(User: %q) yields %d records, want exactly its own; others: %s", u, len(got), strings.Join(others, ", "))
+			continue
+		}
+		if r, ok := got[key]; !ok || r.User != u {
+			t.Errorf("List(User: %q) yields a record of user %q, want its own", u, r.User)
+		}
+	}
+	n, err := s.Prune(ctx, session.Filter{User: base})
+	if err != nil || n != 1 {
+		t.Errorf("Prune(User: %q) = (%d, %v), want (1, nil): users are compared byte for byte", base, n, err)
+	}
+	for u, key := range keys {
+		if u == base {
+			wantNotFound(t, s, key, "Prune(User) of the exact user")
+			continue
+		}
+		if got := mustLoad(t, s, key); got.User != u {
+			t.Errorf("after Prune(User: %q), the record of %q has User %q", base, u, got.User)
+		}
 	}
 }
 
