@@ -1,0 +1,102 @@
+// Package chisession puts session2 sessions on a chi router.
+//
+// chi routes plain net/http handlers, so the adapter is the core manager's
+// own middleware plus the helpers chi users expect:
+//
+//	r := chi.NewRouter()
+//	r.Use(chisession.Middleware(mgr))
+//	r.With(chisession.RequireUser[Data]("/login")).Get("/account", account)
+//	r.With(chisession.CheckFormToken[Data]()).Post("/transfer", transfer)
+//
+// and in a handler, chisession.Get[Data](r) returns the request's session.
+package chisession
+
+import (
+	"net/http"
+
+	"github.com/session2/session2/core/session"
+)
+
+// DefaultFormTokenField is the form field, and DefaultFormTokenHeader the
+// header, that CheckFormToken reads the token from.
+const (
+	DefaultFormTokenField  = "form_token"
+	DefaultFormTokenHeader = "X-Form-Token"
+)
+
+// Middleware returns the session middleware of m for r.Use. Every handler
+// behind it can get the request's session with Get. It panics if m is nil.
+func Middleware[T any](m *session.Manager[T]) func(http.Handler) http.Handler {
+	if m == nil {
+		panic("chisession: Middleware of a nil manager")
+	}
+	return m.Handler
+}
+
+// Get returns the request's session. It panics when the request did not
+// pass through Middleware for a manager of T, a setup mistake.
+func Get[T any](r *http.Request) *session.Session[T] {
+	s, ok := session.FromContext[T](r.Context())
+	if !ok {
+		panic("chisession: no session of this type in the request: add r.Use(chisession.Middleware(mgr)) before the route")
+	}
+	return s
+}
+
+// Lookup returns the request's session and whether there is one.
+func Lookup[T any](r *http.Request) (*session.Session[T], bool) {
+	return session.FromContext[T](r.Context())
+}
+
+// RequireUser returns middleware that lets a request through only when its
+// session has a user. Others are redirected to loginURL with 303 See Other,
+// or answered 401 Unauthorized when loginURL is empty.
+func RequireUser[T any](loginURL string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if s, ok := Lookup[T](r); ok && s.User() != "" {
+				next.ServeHTTP(w, r)
+				return
+			}
+			if loginURL == "" {
+				http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
+				return
+			}
+			http.Redirect(w, r, loginURL, http.StatusSeeOther)
+		})
+	}
+}
+
+// CheckFormToken returns middleware that, on unsafe methods (anything but
+// GET, HEAD, OPTIONS and TRACE), requires one of the session's form tokens
+// in the form field "form_token" or the header "X-Form-Token", and consumes
+// it. A request without a valid token is answered 403 Forbidden and does
+// not reach the handler.
+func CheckFormToken[T any]() func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if safeMethod(r.Method) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			tok := r.Header.Get(DefaultFormTokenHeader)
+			if tok == "" {
+				tok = r.PostFormValue(DefaultFormTokenField)
+			}
+			s, ok := Lookup[T](r)
+			if !ok || tok == "" || !s.CheckFormToken(tok) {
+				http.Error(w, "invalid or missing form token", http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func safeMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
