@@ -47,7 +47,7 @@ func TestBudgets(t *testing.T) {
 }
 
 // stats are the samples of one benchmark.
-type stats struct{ ns, bytes, allocs []float64 }
+type stats struct{ ns, cpu, bytes, allocs []float64 }
 
 // results maps kind, then lib, to the samples of BenchmarkRequest.
 type results map[string]map[string]*stats
@@ -83,6 +83,8 @@ func parseResults(r io.Reader) (results, error) {
 			switch fields[i+1] {
 			case "ns/op":
 				st.ns = append(st.ns, v)
+			case "cpu-ns/op":
+				st.cpu = append(st.cpu, v)
 			case "B/op":
 				st.bytes = append(st.bytes, v)
 			case "allocs/op":
@@ -112,10 +114,11 @@ func median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
-// med is the median ns/op, allocs/op and B/op of one benchmark.
+// med is the median ns/op, cpu-ns/op (0 when not reported), allocs/op and
+// B/op of one benchmark.
 type med struct {
-	ns, allocs, bytes float64
-	n                 int // samples
+	ns, cpu, allocs, bytes float64
+	n                      int // samples
 }
 
 func (res results) med(kind, name string) (med, bool) {
@@ -123,11 +126,12 @@ func (res results) med(kind, name string) (med, bool) {
 	if st == nil || len(st.ns) == 0 {
 		return med{}, false
 	}
-	return med{median(st.ns), median(st.allocs), median(st.bytes), len(st.ns)}, true
+	return med{median(st.ns), median(st.cpu), median(st.allocs), median(st.bytes), len(st.ns)}, true
 }
 
 // checkBudgets returns a description of each budget session2 misses, or of
-// each result the check needs and lacks.
+// each result the check needs and lacks. Time budgets are checked on wall
+// time (ns/op) and, when the results have it, on CPU time (cpu-ns/op).
 func (res results) checkBudgets() []string {
 	var out []string
 	get := func(kind, name string) med {
@@ -137,30 +141,44 @@ func (res results) checkBudgets() []string {
 		}
 		return m
 	}
+	type metric struct {
+		unit string
+		of   func(med) float64
+	}
+	times := []metric{{"ns/op", func(m med) float64 { return m.ns }}}
+	if m, _ := res.med(kindNone, "bare"); m.cpu > 0 {
+		times = append(times, metric{"cpu-ns/op", func(m med) float64 { return m.cpu }})
+	}
+	allocs := metric{"allocs/op", func(m med) float64 { return m.allocs }}
+
 	bare, s2 := get(kindNone, "bare"), get(kindNone, "session2")
 	if d := s2.allocs - bare.allocs; d > budgetNoneAllocs {
 		out = append(out, fmt.Sprintf("kind=none: session2 makes %.0f allocations above bare, budget %d", d, budgetNoneAllocs))
 	}
-	if bare.ns > 0 && s2.ns > budgetNoneTime*bare.ns {
-		out = append(out, fmt.Sprintf("kind=none: session2 takes %.2fx bare's time, budget %.1fx", s2.ns/bare.ns, budgetNoneTime))
+	for _, t := range times {
+		if b, s := t.of(bare), t.of(s2); b > 0 && s > budgetNoneTime*b {
+			out = append(out, fmt.Sprintf("kind=none: session2 takes %.2fx bare's %s, budget %.1fx", s/b, t.unit, budgetNoneTime))
+		}
 	}
 	for _, c := range []struct {
 		kind  string
 		share float64
 	}{{kindRead, budgetReadShare}, {kindWrite, budgetWriteShare}} {
 		bare, s2, scs := get(c.kind, "bare"), get(c.kind, "session2"), get(c.kind, "scs")
-		if over, limit := s2.ns-bare.ns, (scs.ns-bare.ns)/c.share; over > limit {
-			out = append(out, fmt.Sprintf("kind=%s: session2's overhead %.0f ns/op exceeds 1/%.0f of scs's, %.0f ns/op", c.kind, over, c.share, limit))
-		}
-		if over, limit := s2.allocs-bare.allocs, (scs.allocs-bare.allocs)/c.share; over > limit {
-			out = append(out, fmt.Sprintf("kind=%s: session2's overhead %.0f allocs/op exceeds 1/%.0f of scs's, %.1f allocs/op", c.kind, over, c.share, limit))
+		for _, t := range append(times, allocs) {
+			over, limit := t.of(s2)-t.of(bare), (t.of(scs)-t.of(bare))/c.share
+			if over > limit {
+				out = append(out, fmt.Sprintf("kind=%s: session2's overhead %.0f %s exceeds 1/%.0f of scs's, %.1f", c.kind, over, t.unit, c.share, limit))
+			}
 		}
 	}
 	return out
 }
 
 // table formats the medians of every kind and lib, with the overhead over
-// the bare handler and the ratios to scs.
+// the bare handler and the ratios to scs: of the whole request (ns÷scs) and
+// of the overheads over bare (+ns÷scs), in wall time, CPU time and
+// allocations.
 func (res results) table() string {
 	var b strings.Builder
 	for _, kind := range kinds {
@@ -170,24 +188,27 @@ func (res results) table() string {
 		bare, _ := res.med(kind, "bare")
 		scs, _ := res.med(kind, "scs")
 		fmt.Fprintf(&b, "kind=%s (medians of %d runs)\n", kind, bare.n)
-		fmt.Fprintf(&b, "%-16s %10s %8s %8s %10s %8s %8s %10s %11s\n",
-			"lib", "ns/op", "B/op", "allocs", "+ns/op", "+allocs", "ns÷scs", "+ns÷+scs", "+allocs÷scs")
+		fmt.Fprintf(&b, "%-15s %9s %9s %7s %7s | %7s %7s %7s %7s %7s\n",
+			"lib", "ns/op", "cpu-ns/op", "B/op", "allocs", "ns", "+ns", "cpu", "+cpu", "+allocs")
 		for _, l := range libs {
 			m, ok := res.med(kind, l.name)
 			if !ok {
 				continue
 			}
-			fmt.Fprintf(&b, "%-16s %10.0f %8.0f %8.0f %10.0f %8.0f %8s %10s %11s\n",
-				l.name, m.ns, m.bytes, m.allocs, m.ns-bare.ns, m.allocs-bare.allocs,
-				ratio(m.ns, scs.ns), ratio(m.ns-bare.ns, scs.ns-bare.ns), ratio(m.allocs-bare.allocs, scs.allocs-bare.allocs))
+			fmt.Fprintf(&b, "%-15s %9.0f %9.0f %7.0f %7.0f | %7s %7s %7s %7s %7s\n",
+				l.name, m.ns, m.cpu, m.bytes, m.allocs,
+				ratio(m.ns, scs.ns), ratio(m.ns-bare.ns, scs.ns-bare.ns),
+				ratio(m.cpu, scs.cpu), ratio(m.cpu-bare.cpu, scs.cpu-bare.cpu),
+				ratio(m.allocs-bare.allocs, scs.allocs-bare.allocs))
 		}
 		b.WriteString("\n")
 	}
+	b.WriteString("right of |: ratios to scs, of the whole request and (+) of the overhead over bare\n")
 	return b.String()
 }
 
 func ratio(a, b float64) string {
-	if b == 0 {
+	if b == 0 || a == 0 {
 		return "-"
 	}
 	return strconv.FormatFloat(a/b, 'f', 2, 64)
@@ -196,8 +217,13 @@ func ratio(a, b float64) string {
 // TestBudgetCheck checks the parser and the budget check themselves on
 // made-up results: one set within the budgets, one outside each.
 func TestBudgetCheck(t *testing.T) {
+	cpuOf := map[string]int{} // lib's CPU time in ns/op where not equal to its wall time
 	line := func(kind, name string, ns, allocs int) string {
-		return fmt.Sprintf("BenchmarkRequest/kind=%s/lib=%s-2   \t  100000\t %d ns/op\t 6000 B/op\t %d allocs/op\n", kind, name, ns, allocs)
+		cpu, ok := cpuOf[kind+"/"+name]
+		if !ok {
+			cpu = ns
+		}
+		return fmt.Sprintf("BenchmarkRequest/kind=%s/lib=%s-2   \t  100000\t %d ns/op\t %d cpu-ns/op\t 6000 B/op\t %d allocs/op\n", kind, name, ns, cpu, allocs)
 	}
 	build := func(noneNs, noneAllocs, readNs, readAllocs, writeNs, writeAllocs int) string {
 		var b strings.Builder
@@ -216,6 +242,8 @@ func TestBudgetCheck(t *testing.T) {
 		}
 		return b.String()
 	}
+	// Lines carry cpu-ns/op equal to ns/op unless cpuOf says otherwise, so
+	// a time budget missed counts twice: in wall and in CPU time.
 	cases := []struct {
 		name  string
 		input string
@@ -223,12 +251,12 @@ func TestBudgetCheck(t *testing.T) {
 	}{
 		{"within", build(1200, 14, 5000, 50, 8000, 70), 0},
 		{"none allocs", build(1200, 15, 5000, 50, 8000, 70), 1},
-		{"none time", build(1400, 14, 5000, 50, 8000, 70), 1},
-		{"read time", build(1200, 14, 5100, 50, 8000, 70), 1},
+		{"none time", build(1400, 14, 5000, 50, 8000, 70), 2},
+		{"read time", build(1200, 14, 5100, 50, 8000, 70), 2},
 		{"read allocs", build(1200, 14, 5000, 51, 8000, 70), 1},
-		{"write time", build(1200, 14, 5000, 50, 8100, 70), 1},
+		{"write time", build(1200, 14, 5000, 50, 8100, 70), 2},
 		{"write allocs", build(1200, 14, 5000, 50, 8000, 71), 1},
-		{"all", build(2000, 30, 9000, 90, 9000, 90), 6},
+		{"all", build(2000, 30, 9000, 90, 9000, 90), 9},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -241,7 +269,16 @@ func TestBudgetCheck(t *testing.T) {
 			}
 		})
 	}
-	if m, _ := mustParse(t, build(1200, 14, 5000, 50, 8000, 70)).med(kindRead, "gorilla-fs"); m.ns != 41000 || m.n != 3 {
+	wallOnly := regexp.MustCompile(`\t \d+ cpu-ns/op`).ReplaceAllString(build(1400, 14, 5000, 50, 8000, 70), "")
+	if got := mustParse(t, wallOnly).checkBudgets(); len(got) != 1 {
+		t.Errorf("results without cpu-ns/op: %q, want the none budget alone missed", got)
+	}
+	cpuOf["read/session2"] = 5100
+	if got := mustParse(t, build(1200, 14, 5000, 50, 8000, 70)).checkBudgets(); len(got) != 1 || !strings.Contains(got[0], "cpu-ns/op") {
+		t.Errorf("session2's CPU time over budget: %q", got)
+	}
+	delete(cpuOf, "read/session2")
+	if m, _ := mustParse(t, build(1200, 14, 5000, 50, 8000, 70)).med(kindRead, "gorilla-fs"); m.ns != 41000 || m.cpu != 41000 || m.n != 3 {
 		t.Errorf("gorilla-fs parsed as %+v", m)
 	}
 	if _, err := parseResults(strings.NewReader("PASS\n")); err == nil {
