@@ -1,0 +1,536 @@
+package main
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/session2/session2/core/session"
+)
+
+// Limits on what a visitor can put in a session, so that no input makes the
+// session exceed the manager's size limit (which would be a 500).
+const (
+	maxBody        = 64 << 10   // bytes of a POST body
+	maxNameLen     = 64         // bytes of a user name
+	maxKeyLen      = 64         // bytes of a key of /set
+	maxValueLen    = 1024       // bytes of a value of /set
+	maxKeys        = 32         // keys in one session
+	maxFlashLen    = 500        // bytes of a flash message
+	maxFlashes     = 10         // flash messages queued in one session
+	maxMinutes     = 52_596_000 // 100 years, for /delete_old
+	maxSessionRows = 100        // rows shown by /sessions
+	keyPrefixLen   = 8          // characters of a store key shown by /sessions
+	counterKey     = "counter"  // the session key of the counter
+	formTokenField = "form_token"
+	timeLayout     = "2006-01-02 15:04:05 UTC"
+)
+
+// app is the demo's page logic, shared by every router: a page is a
+// function of the request and its session, so the routers cannot differ.
+type app struct {
+	mgr   *session.Manager[session.Map]
+	store session.Store
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// page is one page of the demo.
+type page func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map])
+
+// route binds a page to a method and path.
+type route struct {
+	method string
+	path   string
+	page   page
+}
+
+// routes is the demo's whole site. Every router serves exactly this table.
+func (a *app) routes() []route {
+	return []route{
+		{http.MethodGet, "/", a.home},
+		{http.MethodGet, "/login", a.loginForm},
+		{http.MethodPost, "/login", a.post(a.login)},
+		{http.MethodGet, "/logout", a.logout},
+		{http.MethodPost, "/logout", a.post(a.logout)},
+		{http.MethodPost, "/logout_all", a.post(a.logoutAll)},
+		{http.MethodGet, "/counter", a.counter},
+		{http.MethodGet, "/check", a.check},
+		{http.MethodGet, "/create_token", a.createToken},
+		{http.MethodGet, "/check_token", a.checkToken},
+		{http.MethodGet, "/delete_old", a.deleteOld},
+		{http.MethodPost, "/set", a.post(a.set)},
+		{http.MethodGet, "/get", a.get},
+		{http.MethodGet, "/sessions", a.sessions},
+		{http.MethodGet, "/flash", a.showFlash},
+		{http.MethodPost, "/flash", a.post(a.setFlash)},
+	}
+}
+
+// post guards a page that changes state: it refuses cross-site browser
+// requests, limits and parses the body, and when the form carries a form
+// token, requires it to be one of the session's (and consumes it). Scripted
+// clients, which send neither Origin nor Sec-Fetch-Site, may post without a
+// token.
+func (a *app) post(next page) page {
+	return func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+		if crossSite(r) {
+			a.fail(w, http.StatusForbidden, "Cross-site form submission refused.")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if err := parseForm(r); err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				a.fail(w, http.StatusBadRequest, fmt.Sprintf("The request body is larger than %d KiB.", maxBody>>10))
+				return
+			}
+			a.fail(w, http.StatusBadRequest, "The form could not be read: "+err.Error())
+			return
+		}
+		if r.MultipartForm != nil {
+			defer func() { _ = r.MultipartForm.RemoveAll() }()
+		}
+		if toks, ok := r.PostForm[formTokenField]; ok {
+			if len(toks) != 1 || !s.CheckFormToken(toks[0]) {
+				a.fail(w, http.StatusForbidden, "Invalid or already used form token: reload the form and try again.")
+				return
+			}
+		}
+		next(w, r, s)
+	}
+}
+
+// parseForm parses a URL-encoded or multipart body into r.PostForm, so
+// that the form token check sees every field the page will read.
+func parseForm(r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+		return r.ParseMultipartForm(maxBody)
+	}
+	return r.ParseForm()
+}
+
+// crossSite reports whether a browser marked the request as coming from
+// another site: a Sec-Fetch-Site other than same-origin or none, or an
+// Origin whose host is not the request's.
+func crossSite(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return true
+	}
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return true // "null" and other opaque origins
+	}
+	return !strings.EqualFold(withPort(u.Host, u.Scheme), withPort(r.Host, u.Scheme))
+}
+
+// withPort adds the scheme's default port to a host without one.
+func withPort(host, scheme string) string {
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") || !strings.Contains(host, ":") {
+		if scheme == "https" {
+			return host + ":443"
+		}
+		return host + ":80"
+	}
+	return host
+}
+
+// --- pages ---
+
+func (a *app) home(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	user := s.User()
+	if user == "" {
+		a.render(w, http.StatusOK, homeAnonTmpl, "Home", nil)
+		return
+	}
+	tok, ok := a.formToken(w, s)
+	if !ok {
+		return
+	}
+	a.render(w, http.StatusOK, homeUserTmpl, "Home", struct {
+		User      string
+		Counter   int
+		FormToken string
+	}{user, counterOf(s.Data()), tok})
+}
+
+func (a *app) loginForm(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	tok, ok := a.formToken(w, s)
+	if !ok {
+		return
+	}
+	a.render(w, http.StatusOK, loginTmpl, "Log in", struct {
+		FormToken string
+		User      string
+		MaxLen    int
+	}{tok, s.User(), maxNameLen})
+}
+
+func (a *app) login(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	name := strings.TrimSpace(r.FormValue("name"))
+	if msg := checkText("name", name, maxNameLen); msg != "" {
+		a.fail(w, http.StatusBadRequest, msg)
+		return
+	}
+	if err := s.SetUser(name); err != nil {
+		a.internal(w, "could not renew the session token", err)
+		return
+	}
+	s.Data().Set(counterKey, 0)
+	a.render(w, http.StatusOK, welcomeTmpl, "Welcome", name)
+}
+
+func (a *app) logout(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	s.Destroy()
+	a.render(w, http.StatusOK, goodbyeTmpl, "Goodbye", nil)
+}
+
+func (a *app) logoutAll(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	user := s.User()
+	if user == "" {
+		a.fail(w, http.StatusForbidden, "Not logged in: log in first to log out everywhere.")
+		return
+	}
+	n, err := a.store.Prune(r.Context(), session.Filter{User: user})
+	if err != nil {
+		a.unavailable(w, "could not delete the sessions", err)
+		return
+	}
+	s.Destroy()
+	a.render(w, http.StatusOK, logoutAllTmpl, "Logged out everywhere", n)
+}
+
+func (a *app) counter(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	var n int
+	full := false
+	s.Update(func(m *session.Map) {
+		n = counterOf(m)
+		if n == math.MaxInt {
+			full = true
+			return
+		}
+		n++
+		m.Set(counterKey, n)
+	})
+	if full {
+		a.fail(w, http.StatusBadRequest, "The counter is at its maximum.")
+		return
+	}
+	a.render(w, http.StatusOK, counterTmpl, "Counter", n)
+}
+
+func (a *app) check(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	id := ""
+	if !s.IsNew() || s.HasInfo() {
+		id = s.ID()
+	}
+	n := s.FormTokenCount()
+	a.text(w, http.StatusOK, fmt.Sprintf(
+		"session_id: %s\nuser: %s\ncounter: %d\nhas_info: %t\nform_tokens_count: %d\nhas_form_tokens: %t\naccess_time: %s\n",
+		id, s.User(), counterOf(s.Data()), s.HasInfo(), n, n > 0, s.AccessedAt().UTC().Format(time.RFC3339)))
+}
+
+func (a *app) createToken(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	tok, ok := a.formToken(w, s)
+	if !ok {
+		return
+	}
+	a.render(w, http.StatusOK, tokenTmpl, "Form token", tok)
+}
+
+func (a *app) checkToken(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	n := s.FormTokenCount()
+	a.text(w, http.StatusOK, fmt.Sprintf("has_form_tokens: %t\nform_tokens_count: %d\n", n > 0, n))
+}
+
+func (a *app) deleteOld(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	raw := r.URL.Query().Get("minutes")
+	if raw == "" {
+		a.fail(w, http.StatusBadRequest, "Missing minutes: use /delete_old?minutes=N with N a whole number of minutes.")
+		return
+	}
+	minutes, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || minutes < 0 || minutes > maxMinutes {
+		a.fail(w, http.StatusBadRequest, fmt.Sprintf("minutes must be a whole number from 0 to %d.", maxMinutes))
+		return
+	}
+	cutoff := a.now().Add(-time.Duration(minutes) * time.Minute)
+	n, err := a.store.Prune(r.Context(), session.Filter{AccessedBefore: cutoff})
+	if err != nil {
+		a.unavailable(w, "could not delete old sessions", err)
+		return
+	}
+	a.render(w, http.StatusOK, deletedTmpl, "Old sessions deleted", n)
+}
+
+func (a *app) set(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	key, value := r.FormValue("key"), r.FormValue("value")
+	if msg := checkText("key", key, maxKeyLen); msg != "" {
+		a.fail(w, http.StatusBadRequest, msg)
+		return
+	}
+	if len(value) > maxValueLen || !utf8.ValidString(value) {
+		a.fail(w, http.StatusBadRequest, fmt.Sprintf("The value must be UTF-8 text of at most %d bytes.", maxValueLen))
+		return
+	}
+	tooMany := false
+	s.Update(func(m *session.Map) {
+		if _, exists := m.Get(key); !exists && m.Len() >= maxKeys {
+			tooMany = true
+			return
+		}
+		m.Set(key, value)
+	})
+	if tooMany {
+		a.fail(w, http.StatusBadRequest, fmt.Sprintf("The session already holds %d keys, the most this demo keeps.", maxKeys))
+		return
+	}
+	a.render(w, http.StatusOK, setTmpl, "Stored", struct{ Key, Value string }{key, value})
+}
+
+func (a *app) get(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	key := r.URL.Query().Get("key")
+	if key == "" {
+		a.fail(w, http.StatusBadRequest, "Missing key: use /get?key=K.")
+		return
+	}
+	v, ok := s.Data().Get(key)
+	if !ok {
+		a.text(w, http.StatusNotFound, "")
+		return
+	}
+	if str, isString := v.(string); isString {
+		a.text(w, http.StatusOK, str)
+		return
+	}
+	a.text(w, http.StatusOK, fmt.Sprint(v))
+}
+
+// sessionRow is one row of /sessions: never the token, only a prefix of
+// the store key, which is a hash of it.
+type sessionRow struct {
+	Key      string
+	User     string
+	Created  string
+	Accessed string
+	Expires  string
+	Expired  bool
+	Current  bool
+	accessed time.Time
+}
+
+func (a *app) sessions(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	current := ""
+	if !s.IsNew() {
+		current = s.ID()
+	}
+	now := a.now()
+	var rows []sessionRow
+	total := 0
+	for e, err := range a.store.List(r.Context(), session.Filter{}) {
+		if err != nil {
+			a.unavailable(w, "could not list the sessions", err)
+			return
+		}
+		total++
+		if len(rows) >= maxSessionRows {
+			continue
+		}
+		rows = append(rows, sessionRow{
+			Key:      keyPrefix(e.Key),
+			User:     e.Record.User,
+			Created:  e.Record.Created.UTC().Format(timeLayout),
+			Accessed: e.Record.Accessed.UTC().Format(timeLayout),
+			Expires:  e.Record.Expires.UTC().Format(timeLayout),
+			Expired:  !e.Record.Expires.After(now),
+			Current:  e.Key == current,
+			accessed: e.Record.Accessed,
+		})
+	}
+	slices.SortFunc(rows, func(x, y sessionRow) int { return y.accessed.Compare(x.accessed) })
+	var tok string
+	if s.User() != "" {
+		var ok bool
+		if tok, ok = a.formToken(w, s); !ok {
+			return
+		}
+	}
+	a.render(w, http.StatusOK, sessionsTmpl, "Sessions", struct {
+		Rows      []sessionRow
+		Total     int
+		Hidden    int
+		User      string
+		FormToken string
+	}{rows, total, total - len(rows), s.User(), tok})
+}
+
+func (a *app) showFlash(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	msgs := s.Flashes()
+	tok, ok := a.formToken(w, s)
+	if !ok {
+		return
+	}
+	a.render(w, http.StatusOK, flashTmpl, "Flash", struct {
+		Messages  []string
+		FormToken string
+		MaxLen    int
+	}{msgs, tok, maxFlashLen})
+}
+
+func (a *app) setFlash(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	msg := strings.TrimSpace(r.FormValue("message"))
+	if msg := checkText("message", msg, maxFlashLen); msg != "" {
+		a.fail(w, http.StatusBadRequest, msg)
+		return
+	}
+	queued := s.Flashes() // there is no way to count them without taking them
+	for _, m := range queued {
+		s.AddFlash(m)
+	}
+	if len(queued) >= maxFlashes {
+		a.fail(w, http.StatusBadRequest, fmt.Sprintf("%d flash messages are already waiting: show them first.", len(queued)))
+		return
+	}
+	s.AddFlash(msg)
+	a.render(w, http.StatusOK, flashSetTmpl, "Flash set", msg)
+}
+
+// notFound and methodNotAllowed are the routers' answers for unknown
+// paths and methods.
+func (a *app) notFound(w http.ResponseWriter, r *http.Request) {
+	a.fail(w, http.StatusNotFound, "There is no page at this address.")
+}
+
+func (a *app) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	a.fail(w, http.StatusMethodNotAllowed, "This page does not answer "+r.Method+" requests.")
+}
+
+// sessionError is the manager's error handler: the store failed to load or
+// save the session.
+func (a *app) sessionError(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Error("session error", "err", err, "method", r.Method, "path", r.URL.Path)
+	if errors.Is(err, session.ErrTooLarge) {
+		a.fail(w, http.StatusInternalServerError, "The session grew too large to be saved.")
+		return
+	}
+	a.fail(w, http.StatusServiceUnavailable, "The session store is unavailable. Try again in a moment.")
+}
+
+// --- helpers ---
+
+// counterOf reads the counter: an int, or a string holding one (after a
+// /set of the key "counter"); anything else counts as 0.
+func counterOf(m *session.Map) int {
+	if n, ok := m.GetInt(counterKey); ok {
+		return n
+	}
+	if str, ok := m.GetString(counterKey); ok {
+		if n, err := strconv.Atoi(strings.TrimSpace(str)); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
+// checkText validates a short text field, returning a message for the
+// visitor when it is unusable.
+func checkText(field, v string, max int) string {
+	if v == "" {
+		return "Missing " + field + "."
+	}
+	if len(v) > max {
+		return fmt.Sprintf("The %s is too long: at most %d bytes.", field, max)
+	}
+	if !utf8.ValidString(v) {
+		return "The " + field + " is not valid UTF-8."
+	}
+	if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+		return "The " + field + " must not contain control characters."
+	}
+	return ""
+}
+
+// keyPrefix shortens a store key for display.
+func keyPrefix(key string) string {
+	return key[:min(len(key), keyPrefixLen)] + "…"
+}
+
+// formToken creates a form token, answering 500 when it cannot.
+func (a *app) formToken(w http.ResponseWriter, s *session.Session[session.Map]) (string, bool) {
+	tok, err := s.NewFormToken()
+	if err != nil {
+		a.internal(w, "could not create a form token", err)
+		return "", false
+	}
+	return tok, true
+}
+
+// setHeaders sets what every page carries: no caching of personal pages,
+// no sniffing, no framing, no scripts.
+func setHeaders(h http.Header, contentType string) {
+	h.Set("Content-Type", contentType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+}
+
+// render executes a page template inside the layout and writes it.
+func (a *app) render(w http.ResponseWriter, status int, t *template.Template, title string, data any) {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", layoutData{Title: title, Data: data}); err != nil {
+		a.log.Error("rendering a page", "title", title, "err", err)
+		setHeaders(w.Header(), "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte("Internal error while rendering the page.\n"))
+		return
+	}
+	setHeaders(w.Header(), "text/html; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// text writes a text/plain answer.
+func (a *app) text(w http.ResponseWriter, status int, body string) {
+	setHeaders(w.Header(), "text/plain; charset=utf-8")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}
+
+// fail answers with an error page.
+func (a *app) fail(w http.ResponseWriter, status int, msg string) {
+	title := cmp.Or(http.StatusText(status), "Error")
+	a.render(w, status, errorTmpl, title, struct{ Status, Message string }{title, msg})
+}
+
+// internal logs err and answers 500.
+func (a *app) internal(w http.ResponseWriter, what string, err error) {
+	a.log.Error("demo: "+what, "err", err)
+	a.fail(w, http.StatusInternalServerError, "Internal error: "+what+".")
+}
+
+// unavailable logs a store error and answers 503.
+func (a *app) unavailable(w http.ResponseWriter, what string, err error) {
+	a.log.Error("demo: "+what, "err", err)
+	a.fail(w, http.StatusServiceUnavailable, "The session store failed: "+what+". Try again in a moment.")
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromiumPath is where Debian's chromium package puts the browser.
+const chromiumPath = "/usr/bin/chromium"
+
+// artifactDir is where the browser test leaves its screenshot:
+// $SESSION2_ARTIFACTS, else session2-artifacts in the temporary directory.
+func artifactDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("SESSION2_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "session2-artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("artifact directory: %v", err)
+	}
+	return dir
+}
+
+// TestBrowser drives the demo with headless Chromium: log in through the
+// form, increment the counter, restart the demo process on the same file
+// store and port, reload, and find the session intact; then log out.
+func TestBrowser(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing, and CI is set: install Debian's chromium package (apt-get install -y chromium)", chromiumPath)
+		}
+		t.Skipf("%s is missing: apt-get install -y chromium to run the browser test (it fails instead when CI is set)", chromiumPath)
+	}
+	bin := demoBinary(t)
+	store := "file:" + filepath.Join(t.TempDir(), "sessions")
+	demo := startDemo(t, bin, "-host", "127.0.0.1", "-port", "0", "-store", store)
+	_, port, err := net.SplitHostPort(strings.TrimPrefix(strings.TrimSuffix(demo.url, "/"), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := strings.TrimSuffix(demo.url, "/")
+
+	var chromeOut lockedBuffer
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1000, 720),
+		chromedp.CombinedOutput(&chromeOut),
+	)
+	defer cancelAlloc()
+	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
+		// This cdproto release predates some event fields of newer
+		// browsers; chromedp logs and skips those events, which is harmless.
+		if !strings.HasPrefix(format, "could not unmarshal event") {
+			t.Logf("chromedp: "+format, args...)
+		}
+	}))
+	defer cancelCtx()
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancelTimeout()
+
+	failed := func(name string, err error) {
+		t.Helper()
+		var body string
+		_ = chromedp.Run(ctx, chromedp.Text("body", &body, chromedp.ByQuery))
+		t.Fatalf("%s: %v\npage text:\n%s\ndemo log:\n%s\nchromium:\n%s", name, err, body, demo.output(), chromeOut.String())
+	}
+	step := func(name string, actions ...chromedp.Action) {
+		t.Helper()
+		if err := chromedp.Run(ctx, actions...); err != nil {
+			failed(name, err)
+		}
+	}
+	// click clicks an element that leads to another page and waits for
+	// that page's response.
+	click := func(name, sel string) {
+		t.Helper()
+		resp, err := chromedp.RunResponse(ctx, chromedp.Click(sel, chromedp.ByQuery))
+		if err != nil {
+			failed(name, err)
+		}
+		if resp.Status != 200 {
+			failed(name, fmt.Errorf("status %d", resp.Status))
+		}
+	}
+
+	step("open the login form", chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#name", chromedp.ByQuery))
+	step("type a name", chromedp.SendKeys("#name", "alice", chromedp.ByQuery))
+	click("log in", "#login")
+	step("welcome", waitText("Welcome! alice"))
+	step("go home", chromedp.Navigate(base+"/"), waitText("Hello, alice!"), waitText("Counter: 0"))
+	click("increment", "#increment")
+	step("counter page", waitText("Counter: 1"))
+	step("increment again", chromedp.Navigate(base+"/counter"), waitText("Counter: 2"))
+	step("home again", chromedp.Navigate(base+"/"), waitText("Counter: 2"))
+
+	// Restart the demo on the same store and port, then reload the page.
+	demo.stop()
+	demo = startDemo(t, bin, "-host", "127.0.0.1", "-port", port, "-store", store)
+	var stale bool
+	var text string
+	step("reload after the restart",
+		chromedp.Evaluate(`window.beforeRestart = true`, nil),
+		chromedp.Reload(),
+		waitText("Hello, alice!"),
+		chromedp.Evaluate(`window.beforeRestart === true`, &stale),
+		chromedp.Text("body", &text, chromedp.ByQuery))
+	if stale {
+		t.Fatal("the page was not reloaded")
+	}
+	if !strings.Contains(text, "Hello, alice!") || !strings.Contains(text, "Counter: 2") {
+		t.Fatalf("after the restart the page says:\n%s", text)
+	}
+
+	var png []byte
+	step("screenshot", chromedp.CaptureScreenshot(&png))
+	shot := filepath.Join(artifactDir(t), "demo-logged-in.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatalf("writing the screenshot: %v", err)
+	}
+	t.Logf("screenshot of the logged-in page after the restart: %s", shot)
+
+	click("log out", "#logout")
+	step("goodbye", waitText("Goodbye!"))
+	step("home, logged out", chromedp.Navigate(base+"/"), waitText("Not logged in."))
+	demo.stop()
+}
+
+// waitText waits until the page's text contains want.
+func waitText(want string) chromedp.Action {
+	q, _ := json.Marshal(want)
+	return chromedp.Poll(`document.body !== null && document.body.innerText.includes(`+string(q)+`)`, nil, chromedp.WithPollingTimeout(20*time.Second))
+}
+
+// lockedBuffer collects the browser's output, written by chromedp's
+// goroutine and read by the test's.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -1,0 +1,220 @@
+// Command demo is session2's test app for Go: a small web site whose pages
+// log in, count, flash, list and prune sessions, served on any of the
+// supported routers (chi, gin, echo) and stores (memory, file, bolt,
+// PostgreSQL, MySQL).
+//
+//	go run ./examples/demo                              # chi, file store in the user cache directory
+//	go run ./examples/demo -framework gin -store memory:
+//	go run ./examples/demo -store bolt:/tmp/demo.db -port 9000
+//
+// The pages and their exact texts are listed in the README; scripts drive
+// them over HTTP.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/session2/session2/core/session"
+)
+
+// options are the command line's settings.
+type options struct {
+	host             string
+	port             int
+	framework        string
+	storeURL         string
+	idleTimeout      time.Duration
+	lifetime         time.Duration
+	secureCookie     bool
+	persistentCookie bool
+}
+
+// errUsage marks a bad command line, which exits with status 2.
+var errUsage = errors.New("usage")
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stderr)
+	stop()
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(os.Stderr, "demo:", strings.TrimPrefix(err.Error(), errUsage.Error()+": "))
+		os.Exit(2)
+	default:
+		fmt.Fprintln(os.Stderr, "demo:", err)
+		os.Exit(1)
+	}
+}
+
+// defaultStoreURL is a file store in the user's cache directory, or in
+// the temporary directory when there is none. On Windows, where the file
+// store does not run (it needs flock), it is a bolt file there instead.
+func defaultStoreURL() string {
+	dir, err := os.UserCacheDir()
+	if err != nil || dir == "" {
+		dir = os.TempDir()
+	}
+	if runtime.GOOS == "windows" {
+		return "bolt:" + filepath.Join(dir, "session2-demo.db")
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.Join(dir, "session2-demo")}).String()
+}
+
+// parseFlags reads the command line.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.host, "host", "localhost", "host name or address to listen on")
+	fs.IntVar(&o.port, "port", 8080, "TCP port to listen on (0 picks a free one)")
+	fs.StringVar(&o.framework, "framework", "chi", "router: "+strings.Join(frameworks(), ", "))
+	fs.StringVar(&o.storeURL, "store", defaultStoreURL(), "session store URL: memory:, file:DIR, bolt:PATH, postgres://..., mysql://...")
+	fs.DurationVar(&o.idleTimeout, "idle-timeout", 30*time.Minute, "end sessions unused for this long (0: no idle timeout)")
+	fs.DurationVar(&o.lifetime, "lifetime", 24*time.Hour, "end sessions this long after they were created")
+	fs.BoolVar(&o.secureCookie, "secure-cookie", false, "always mark the cookie Secure (behind a proxy that ends TLS)")
+	fs.BoolVar(&o.persistentCookie, "persistent-cookie", false, "let the cookie outlive the browser session")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: demo [flags]\n\nServes session2's demo app. Flags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("%w: unexpected argument %q (flags only; see -h)", errUsage, fs.Arg(0))
+	}
+	if o.port < 0 || o.port > 65535 {
+		return o, fmt.Errorf("%w: -port %d is not a TCP port (0 to 65535)", errUsage, o.port)
+	}
+	if !knownFramework(o.framework) {
+		return o, fmt.Errorf("%w: -framework %q is not one of %s", errUsage, o.framework, strings.Join(frameworks(), ", "))
+	}
+	if o.idleTimeout < 0 {
+		return o, fmt.Errorf("%w: -idle-timeout %v is negative (0 turns it off)", errUsage, o.idleTimeout)
+	}
+	if o.lifetime <= 0 {
+		return o, fmt.Errorf("%w: -lifetime %v must be positive", errUsage, o.lifetime)
+	}
+	if o.storeURL == "" {
+		return o, fmt.Errorf("%w: -store is empty (try memory: or file:DIR)", errUsage)
+	}
+	return o, nil
+}
+
+// managerOptions turns the command line into the manager's options.
+func (o options) managerOptions(a *app) []session.Option {
+	opts := []session.Option{
+		session.WithIdleTimeout(o.idleTimeout),
+		session.WithLifetime(o.lifetime),
+		session.WithPersistentCookie(o.persistentCookie),
+		session.WithLogger(a.log),
+		session.WithErrorHandler(a.sessionError),
+	}
+	if o.secureCookie {
+		opts = append(opts, session.WithSecure(session.SecureAlways))
+	}
+	return opts
+}
+
+// redactURL returns the store URL with any password hidden, for the log.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
+// run serves the demo until ctx is cancelled, then shuts down gracefully
+// and closes the store.
+func run(ctx context.Context, args []string, stderr io.Writer) error {
+	o, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+
+	store, err := session.OpenStore(ctx, o.storeURL)
+	if err != nil {
+		return fmt.Errorf("open store %s: %w", redactURL(o.storeURL), err)
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			logger.Error("closing the store", "err", err)
+		}
+	}()
+	if err := store.Setup(ctx); err != nil {
+		return fmt.Errorf("set up store %s: %w", redactURL(o.storeURL), err)
+	}
+
+	a := &app{store: store, log: logger, now: time.Now}
+	mgr, err := session.New[session.Map](store, o.managerOptions(a)...)
+	if err != nil {
+		return fmt.Errorf("session manager: %w", err)
+	}
+	a.mgr = mgr
+	h, err := newHandler(o.framework, a)
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, strconv.Itoa(o.port)))
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	host := o.host
+	if host == "" || net.ParseIP(host) != nil && net.ParseIP(host).IsUnspecified() {
+		host, _, _ = net.SplitHostPort(ln.Addr().String())
+	}
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	logger.Info("demo listening",
+		"url", "http://"+net.JoinHostPort(host, port)+"/",
+		"framework", o.framework,
+		"store", redactURL(o.storeURL),
+		"capabilities", fmt.Sprintf("%+v", store.Capabilities()))
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
