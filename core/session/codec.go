@@ -36,6 +36,16 @@ type JSONCodec struct{}
 
 // Encode implements [Codec].
 func (JSONCodec) Encode(v any) ([]byte, error) {
+	if m, ok := v.(json.Marshaler); ok {
+		// Call it directly: json.Marshal would validate and compact its
+		// output again.
+		b, err := m.MarshalJSON()
+		if err != nil {
+			return nil, err
+		}
+		out := make([]byte, 0, len(b)+1)
+		return append(append(out, formatJSON), b...), nil
+	}
 	var buf bytes.Buffer
 	buf.WriteByte(formatJSON)
 	enc := json.NewEncoder(&buf)
@@ -51,6 +61,12 @@ func (JSONCodec) Encode(v any) ([]byte, error) {
 func (JSONCodec) Decode(data []byte, v any) error {
 	if len(data) == 0 || data[0] != formatJSON {
 		return errFormat
+	}
+	if u, ok := v.(json.Unmarshaler); ok {
+		if !json.Valid(data[1:]) {
+			return errors.New("session: invalid JSON")
+		}
+		return u.UnmarshalJSON(data[1:])
 	}
 	return json.Unmarshal(data[1:], v)
 }

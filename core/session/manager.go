@@ -256,7 +256,7 @@ func (m *Manager[T]) commit(x *Exchange[T], h http.Header) error {
 		}
 		changed := s.metaDirty || s.user != s.loadedUser
 		var data []byte
-		if changed || s.dataTouched {
+		if changed || (s.dataTouched && !mapClean(&s.data)) {
 			var err error
 			if data, err = s.encodeLocked(); err != nil {
 				return err
@@ -330,6 +330,13 @@ func (m *Manager[T]) commit(x *Exchange[T], h http.Header) error {
 	m.saved(s, rec)
 	m.setCookie(x, h, s.token, rec.Expires, now)
 	return nil
+}
+
+// mapClean reports whether p is a Map known to be unchanged since it was
+// decoded, which spares encoding it to find out.
+func mapClean[T any](p *T) bool {
+	m, ok := any(p).(*Map)
+	return ok && m.clean()
 }
 
 // saved records in s what the store now holds.

@@ -23,8 +23,9 @@ import (
 //
 // The zero Map is empty and ready to use.
 type Map struct {
-	mu sync.RWMutex
-	m  map[string]any
+	mu    sync.RWMutex
+	m     map[string]any
+	dirty bool // changed through Set, Delete or Clear since decoded
 }
 
 // Get returns the value stored under key and whether there is one.
@@ -43,13 +44,17 @@ func (m *Map) Set(key string, v any) {
 		m.m = make(map[string]any)
 	}
 	m.m[key] = v
+	m.dirty = true
 }
 
 // Delete removes key.
 func (m *Map) Delete(key string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	delete(m.m, key)
+	if _, ok := m.m[key]; ok {
+		delete(m.m, key)
+		m.dirty = true
+	}
 }
 
 // Len returns the number of keys.
@@ -75,7 +80,10 @@ func (m *Map) Keys() []string {
 func (m *Map) Clear() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	clear(m.m)
+	if len(m.m) > 0 {
+		clear(m.m)
+		m.dirty = true
+	}
 }
 
 // GetString returns the string stored under key; ok is false when there is
@@ -213,7 +221,28 @@ func (m *Map) UnmarshalJSON(b []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.m = raw
+	m.dirty = false
 	return nil
+}
+
+// clean reports whether the map certainly holds what it was decoded from:
+// no Set, Delete or Clear since, and only immutable values, so nothing can
+// have been changed in place. The manager then skips encoding it.
+func (m *Map) clean() bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.dirty {
+		return false
+	}
+	for _, v := range m.m {
+		switch v.(type) {
+		case nil, string, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64,
+			float32, float64, json.Number, time.Time:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // GobEncode encodes the map through its JSON form, so a Map works with

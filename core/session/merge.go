@@ -91,7 +91,7 @@ func mergeMap(base, orig, cur *Map) (overlap bool) {
 		bm[k] = c
 	}
 	cur.mu.Lock()
-	cur.m = bm
+	cur.m, cur.dirty = bm, true
 	cur.mu.Unlock()
 	return overlap
 }

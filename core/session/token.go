@@ -59,5 +59,7 @@ func b64index(c byte) int {
 // SHA-256 of the token. Stores never see the token itself.
 func keyOf(token string) string {
 	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
+	var buf [KeyLen]byte
+	hex.Encode(buf[:], sum[:])
+	return string(buf[:])
 }

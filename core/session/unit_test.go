@@ -2,6 +2,7 @@ package session
 
 import (
 	"bytes"
+	"fmt"
 	"context"
 	"errors"
 	"io"
@@ -336,3 +337,27 @@ func TestRegistry(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func TestMapInPlaceChangeIsSaved(t *testing.T) {
+	st := newTestStore()
+	m, _ := New[Map](st)
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := m.Get(r).Data()
+		switch r.URL.Path {
+		case "/init":
+			d.Set("list", []any{1})
+		case "/mutate":
+			v, _ := d.Get("list")
+			v.([]any)[0] = 2
+		case "/show":
+			v, _ := d.Get("list")
+			io.WriteString(w, fmt.Sprint(v))
+		}
+	}))
+	c := &client{t: t, h: h}
+	c.do("GET", "/init")
+	c.do("GET", "/mutate")
+	if got := body(t, c.do("GET", "/show")); got != "[2]" {
+		t.Fatalf("a slice changed in place was not saved: %s", got)
+	}
+}
