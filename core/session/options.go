@@ -45,7 +45,7 @@ const (
 	DefaultLifetime      = 24 * time.Hour
 	DefaultTouchInterval = time.Minute
 	DefaultMaxSize       = 64 << 10
-	maxMergeAttempts     = 8
+	maxMergeAttempts     = 64
 )
 
 type config struct {

@@ -2,15 +2,16 @@ package session
 
 import (
 	"bytes"
-	"fmt"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -326,8 +327,12 @@ func TestStreamingFlush(t *testing.T) {
 	}
 }
 
+var registerOnce sync.Once
+
 func TestRegistry(t *testing.T) {
-	RegisterStore("unittest", func(ctx context.Context, u *url.URL) (Store, error) { return newTestStore(), nil })
+	registerOnce.Do(func() {
+		RegisterStore("unittest", func(ctx context.Context, u *url.URL) (Store, error) { return newTestStore(), nil })
+	})
 	if _, err := OpenStore(context.Background(), "unittest:"); err != nil {
 		t.Fatal(err)
 	}
@@ -360,4 +365,16 @@ func TestMapInPlaceChangeIsSaved(t *testing.T) {
 	if got := body(t, c.do("GET", "/show")); got != "[2]" {
 		t.Fatalf("a slice changed in place was not saved: %s", got)
 	}
+}
+
+func TestRegisterTwicePanics(t *testing.T) {
+	registerOnce.Do(func() {
+		RegisterStore("unittest", func(ctx context.Context, u *url.URL) (Store, error) { return newTestStore(), nil })
+	})
+	defer func() {
+		if recover() == nil {
+			t.Fatal("registering a scheme twice did not panic")
+		}
+	}()
+	RegisterStore("unittest", func(ctx context.Context, u *url.URL) (Store, error) { return nil, nil })
 }
