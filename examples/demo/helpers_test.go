@@ -21,11 +21,11 @@ import (
 // store URL in a directory of the test's own.
 var testStores = []struct {
 	name string
-	url  func(t *testing.T) string
+	url  func(tb testing.TB) string
 }{
-	{"memory", func(t *testing.T) string { return "memory:" }},
-	{"file", func(t *testing.T) string { return "file:" + filepath.Join(t.TempDir(), "sessions") }},
-	{"bolt", func(t *testing.T) string { return "bolt:" + filepath.Join(t.TempDir(), "sessions.db") }},
+	{"memory", func(tb testing.TB) string { return "memory:" }},
+	{"file", func(tb testing.TB) string { return "file:" + filepath.Join(tb.TempDir(), "sessions") }},
+	{"bolt", func(tb testing.TB) string { return "bolt:" + filepath.Join(tb.TempDir(), "sessions.db") }},
 }
 
 // demo is one demo app served through httptest.
@@ -38,33 +38,41 @@ type demo struct {
 // does, and closes everything when the test ends.
 func newDemo(t *testing.T, framework, storeURL string, opts ...session.Option) *demo {
 	t.Helper()
+	a, h := newTestApp(t, framework, storeURL, opts...)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &demo{app: a, srv: srv}
+}
+
+// newTestApp builds the demo's app and handler as run does, on a store
+// that is closed when the test ends.
+func newTestApp(tb testing.TB, framework, storeURL string, opts ...session.Option) (*app, http.Handler) {
+	tb.Helper()
 	ctx := context.Background()
 	store, err := session.OpenStore(ctx, storeURL)
 	if err != nil {
-		t.Fatalf("open store %s: %v", storeURL, err)
+		tb.Fatalf("open store %s: %v", storeURL, err)
 	}
-	t.Cleanup(func() {
+	tb.Cleanup(func() {
 		if err := store.Close(); err != nil {
-			t.Errorf("close store: %v", err)
+			tb.Errorf("close store: %v", err)
 		}
 	})
 	if err := store.Setup(ctx); err != nil {
-		t.Fatalf("setup store: %v", err)
+		tb.Fatalf("setup store: %v", err)
 	}
 	a := &app{store: store, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now}
 	o := options{idleTimeout: 30 * time.Minute, lifetime: 24 * time.Hour}
 	mgr, err := session.New[session.Map](store, append(o.managerOptions(a), opts...)...)
 	if err != nil {
-		t.Fatalf("session.New: %v", err)
+		tb.Fatalf("session.New: %v", err)
 	}
 	a.mgr = mgr
 	h, err := newHandler(framework, a)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return &demo{app: a, srv: srv}
+	return a, h
 }
 
 // forEach runs fn on every framework and every test store.
