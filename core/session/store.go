@@ -94,7 +94,9 @@ type Entry struct {
 // must match (a logical AND); the zero Filter matches every record, expired
 // or not.
 type Filter struct {
-	// User, when not empty, matches only that user's records. Stores answer
+	// User, when not empty, matches only that user's records, compared
+	// byte for byte (no case folding, no trailing-space padding, no
+	// pattern matching). Stores answer
 	// it through their user index, in time proportional to that user's
 	// records, not to the size of the store.
 	User string
@@ -185,7 +187,8 @@ type Store interface {
 	// memory bounded independently of the store's size. An error ends the
 	// sequence as its last pair, with a zero Entry. Records may be changed
 	// by others while a listing runs; each yielded record was valid when it
-	// was read.
+	// was read. The loop body may call the store's other methods (Delete
+	// the yielded record, say) without deadlock.
 	List(ctx context.Context, f Filter) iter.Seq2[Entry, error]
 
 	// Prune deletes the records that match f and returns how many it
