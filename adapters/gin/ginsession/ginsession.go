@@ -1,0 +1,292 @@
+// Package ginsession puts session2 sessions on a gin engine.
+//
+// One line installs it:
+//
+//	r := gin.New()
+//	r.Use(gin.Recovery(), ginsession.Middleware(mgr))
+//
+// and in a handler, ginsession.Get[Data](c) returns the request's session.
+// The helpers gin users expect are middleware too:
+//
+//	r.GET("/account", ginsession.RequireUser[Data]("/login"), account)
+//	r.POST("/transfer", ginsession.CheckFormToken[Data](), transfer)
+//
+// The adapter holds no session logic: it maps gin's response writer onto
+// the core's rule that a session is committed just before the response's
+// header goes out, with the status being sent. gin's writer records the
+// status on WriteHeader and sends it on the first Write, WriteString,
+// WriteHeaderNow or Flush; the session is committed there, or when the
+// middleware's chain returns without having written, whichever is first.
+//
+// A handler that panics saves nothing, whether the panic passes through
+// the middleware to a gin.Recovery installed before it, or a gin.Recovery
+// installed after it turns the panic into a 500. A response with a 5xx
+// status (including c.AbortWithStatus(500)) saves nothing either.
+package ginsession
+
+import (
+	"bufio"
+	"errors"
+	"net"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/session2/session2/core/session"
+)
+
+// DefaultFormTokenField is the form field, and DefaultFormTokenHeader the
+// header, that CheckFormToken reads the token from.
+const (
+	DefaultFormTokenField  = "form_token"
+	DefaultFormTokenHeader = "X-Form-Token"
+)
+
+// ErrDiscarded is returned by writes to the response after the session
+// could not be committed: the manager's error handler answered instead.
+var ErrDiscarded = errors.New("ginsession: response replaced by the session error handler")
+
+// An Option configures Middleware.
+type Option func(*config)
+
+type config struct {
+	skipPaths map[string]bool
+	skippers  []func(*gin.Context) bool
+}
+
+// WithSkipPaths makes the middleware leave alone the requests whose URL
+// path, or whose route pattern as gin reports it with c.FullPath (such as
+// "/static/*filepath"), equals one of paths. Those requests have no
+// session: Lookup reports none and Get panics.
+func WithSkipPaths(paths ...string) Option {
+	return func(c *config) {
+		if c.skipPaths == nil {
+			c.skipPaths = make(map[string]bool, len(paths))
+		}
+		for _, p := range paths {
+			c.skipPaths[p] = true
+		}
+	}
+}
+
+// WithSkipper makes the middleware leave alone the requests for which
+// skip returns true, as WithSkipPaths does for paths. It may be given
+// several times; a request is skipped when any of them says so.
+func WithSkipper(skip func(c *gin.Context) bool) Option {
+	return func(c *config) {
+		if skip != nil {
+			c.skippers = append(c.skippers, skip)
+		}
+	}
+}
+
+func (cfg *config) skip(c *gin.Context) bool {
+	if len(cfg.skipPaths) > 0 {
+		if cfg.skipPaths[c.Request.URL.Path] {
+			return true
+		}
+		if fp := c.FullPath(); fp != "" && cfg.skipPaths[fp] {
+			return true
+		}
+	}
+	for _, f := range cfg.skippers {
+		if f(c) {
+			return true
+		}
+	}
+	return false
+}
+
+// Middleware returns the session middleware of m for r.Use. Every handler
+// behind it can get the request's session with Get.
+//
+// When the session cannot be loaded (the store fails), the manager's error
+// handler answers, the error is added to c.Errors and the chain is
+// aborted. It panics if m is nil, a setup mistake.
+func Middleware[T any](m *session.Manager[T], opts ...Option) gin.HandlerFunc {
+	if m == nil {
+		panic("ginsession: Middleware of a nil manager")
+	}
+	var cfg config
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	return func(c *gin.Context) {
+		if cfg.skip(c) {
+			c.Next()
+			return
+		}
+		x, r, err := m.Begin(c.Request)
+		if err != nil {
+			m.Error(c.Writer, c.Request, err)
+			_ = c.Error(err)
+			c.Abort()
+			return
+		}
+		w := &writer[T]{ResponseWriter: c.Writer, x: x, m: m, c: c}
+		c.Writer = w
+		c.Request = r
+		ok := false
+		defer func() {
+			if !ok {
+				x.Abort() // the handler panicked: save nothing
+			}
+		}()
+		c.Next()
+		ok = true
+		// gin sends the header of a response nobody wrote once the chain
+		// has returned, with the status recorded so far.
+		w.commit()
+	}
+}
+
+// writer is a gin.ResponseWriter that commits the session just before the
+// header goes out, with the status gin is about to send. The writer stays
+// in c.Writer after the middleware returns, so that a recovery middleware
+// installed before it writes through it too.
+type writer[T any] struct {
+	gin.ResponseWriter
+	x         *session.Exchange[T]
+	m         *session.Manager[T]
+	c         *gin.Context
+	committed bool
+	discard   bool
+}
+
+// commit commits the session once, with the recorded status. On failure
+// the manager's error handler answers and later writes are discarded. It
+// reports whether the response may go on.
+func (w *writer[T]) commit() bool {
+	if w.committed {
+		return !w.discard
+	}
+	w.committed = true
+	if err := w.x.Commit(w.ResponseWriter.Header(), w.ResponseWriter.Status()); err != nil {
+		w.discard = true
+		w.m.Error(w.ResponseWriter, w.c.Request, err)
+		_ = w.c.Error(err)
+		return false
+	}
+	return true
+}
+
+// WriteHeader records the status, as gin's own writer does.
+func (w *writer[T]) WriteHeader(code int) {
+	if w.discard {
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// WriteHeaderNow commits the session, then sends the header.
+func (w *writer[T]) WriteHeaderNow() {
+	if !w.commit() {
+		return
+	}
+	w.ResponseWriter.WriteHeaderNow()
+}
+
+// Write commits the session, then writes b.
+func (w *writer[T]) Write(b []byte) (int, error) {
+	if !w.commit() {
+		return 0, ErrDiscarded
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// WriteString commits the session, then writes s.
+func (w *writer[T]) WriteString(s string) (int, error) {
+	if !w.commit() {
+		return 0, ErrDiscarded
+	}
+	return w.ResponseWriter.WriteString(s)
+}
+
+// Flush commits the session, then flushes.
+func (w *writer[T]) Flush() {
+	if !w.commit() {
+		return
+	}
+	w.ResponseWriter.Flush()
+}
+
+// Hijack commits the session, then hands over the connection.
+func (w *writer[T]) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !w.commit() {
+		return nil, nil, ErrDiscarded
+	}
+	return w.ResponseWriter.Hijack()
+}
+
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (w *writer[T]) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Get returns the request's session. It panics when the request did not
+// pass through Middleware for a manager of T, a setup mistake.
+func Get[T any](c *gin.Context) *session.Session[T] {
+	s, ok := Lookup[T](c)
+	if !ok {
+		panic("ginsession: no session of this type in the request: add r.Use(ginsession.Middleware(mgr)) before the route")
+	}
+	return s
+}
+
+// Lookup returns the request's session and whether there is one.
+func Lookup[T any](c *gin.Context) (*session.Session[T], bool) {
+	if c == nil || c.Request == nil {
+		return nil, false
+	}
+	return session.FromContext[T](c.Request.Context())
+}
+
+// RequireUser returns middleware that lets a request through only when its
+// session has a user. Others are redirected to loginURL with 303 See Other,
+// or answered 401 Unauthorized when loginURL is empty; the chain is aborted.
+func RequireUser[T any](loginURL string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if s, ok := Lookup[T](c); ok && s.User() != "" {
+			c.Next()
+			return
+		}
+		c.Abort()
+		if loginURL == "" {
+			c.String(http.StatusUnauthorized, http.StatusText(http.StatusUnauthorized))
+			return
+		}
+		c.Redirect(http.StatusSeeOther, loginURL)
+	}
+}
+
+// CheckFormToken returns middleware that, on unsafe methods (anything but
+// GET, HEAD, OPTIONS and TRACE), requires one of the session's form tokens
+// in the header "X-Form-Token" or the form field "form_token", and consumes
+// it. A request without a valid token is answered 403 Forbidden and the
+// chain is aborted.
+func CheckFormToken[T any]() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if safeMethod(c.Request.Method) {
+			c.Next()
+			return
+		}
+		tok := c.GetHeader(DefaultFormTokenHeader)
+		if tok == "" {
+			tok = c.PostForm(DefaultFormTokenField)
+		}
+		s, ok := Lookup[T](c)
+		if !ok || tok == "" || !s.CheckFormToken(tok) {
+			c.Abort()
+			c.String(http.StatusForbidden, "invalid or missing form token")
+			return
+		}
+		c.Next()
+	}
+}
+
+func safeMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
