@@ -75,7 +75,7 @@ func defaultStoreURL() string {
 	if runtime.GOOS == "windows" {
 		return "bolt:" + filepath.Join(dir, "session2-demo.db")
 	}
-	return (&url.URL{Scheme: "file", Path: filepath.Join(dir, "session2-demo")}).String()
+	return "file:" + (&url.URL{Path: filepath.Join(dir, "session2-demo")}).EscapedPath()
 }
 
 // parseFlags reads the command line.
@@ -86,7 +86,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.host, "host", "localhost", "host name or address to listen on")
 	fs.IntVar(&o.port, "port", 8080, "TCP port to listen on (0 picks a free one)")
 	fs.StringVar(&o.framework, "framework", "chi", "router: "+strings.Join(frameworks(), ", "))
-	fs.StringVar(&o.storeURL, "store", defaultStoreURL(), "session store URL: memory:, file:DIR, bolt:PATH, postgres://..., mysql://...")
+	fs.StringVar(&o.storeURL, "store", defaultStoreURL(), "session store URL, such as memory:, file:DIR, bolt:PATH, postgres://..., mysql://... (schemes in this build: "+strings.Join(session.StoreSchemes(), ", ")+")")
 	fs.DurationVar(&o.idleTimeout, "idle-timeout", 30*time.Minute, "end sessions unused for this long (0: no idle timeout)")
 	fs.DurationVar(&o.lifetime, "lifetime", 24*time.Hour, "end sessions this long after they were created")
 	fs.BoolVar(&o.secureCookie, "secure-cookie", false, "always mark the cookie Secure (behind a proxy that ends TLS)")

@@ -8,10 +8,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/session2/session2/core/session"
 )
 
 func TestParseFlags(t *testing.T) {
@@ -130,4 +135,23 @@ func waitListening(t *testing.T, r io.Reader) string {
 		t.Fatal("the demo did not log its address within a minute")
 	}
 	return ""
+}
+
+// TestDefaultStore: the default store URL opens a file store in the cache
+// directory, whatever characters its path holds.
+func TestDefaultStore(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("XDG_CACHE_HOME sets the cache directory on Linux only")
+	}
+	cache := filepath.Join(t.TempDir(), "odd dir %41?#x")
+	t.Setenv("XDG_CACHE_HOME", cache)
+	raw := defaultStoreURL()
+	store, err := session.OpenStore(context.Background(), raw)
+	if err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	defer store.Close()
+	if fi, err := os.Stat(filepath.Join(cache, "session2-demo")); err != nil || !fi.IsDir() {
+		t.Errorf("%s did not open a store in %s: %v", raw, cache, err)
+	}
 }
