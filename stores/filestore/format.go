@@ -37,7 +37,7 @@ import (
 //	 24  accessed: nanoseconds (uint32)
 //	 28  expires: nanoseconds (uint32)
 //	 32  reserved, zero
-//	 36  CRC-32C of slot bytes 0..36 followed by the fixed header's CRC
+//	 36  CRC-32C of slot bytes 0..36, continued from the fixed header's CRC
 //	160  user, then data
 //
 // The valid slot with the higher sequence holds the current access and
@@ -140,10 +140,10 @@ func putSlot(s []byte, fixedCRC uint32, seq uint64, accessed, expires time.Time)
 	binary.LittleEndian.PutUint32(s[36:], slotCRC(s, fixedCRC))
 }
 
+// slotCRC is the CRC-32C of the slot's first 36 bytes, continued from the
+// fixed header's CRC, so that a slot only checks out in its own record.
 func slotCRC(s []byte, fixedCRC uint32) uint32 {
-	var f [4]byte
-	binary.LittleEndian.PutUint32(f[:], fixedCRC)
-	return crc32.Update(crc32.Checksum(s[:36], castagnoli), castagnoli, f[:])
+	return crc32.Update(fixedCRC, castagnoli, s[:36])
 }
 
 // parseHeader decodes and checks the first headerLen bytes of a record

@@ -116,7 +116,7 @@ func (s *Store) Prune(ctx context.Context, f session.Filter) (int, error) {
 		if !session.IsKey(key) {
 			return true, nil
 		}
-		h, user, err := s.readHead(key)
+		h, user, err := s.peekHead(key)
 		if err != nil {
 			if err == session.ErrNotFound || errors.Is(err, ErrCorrupt) {
 				// Gone, or left for the sweeper.

@@ -102,7 +102,7 @@ func (s *Store) lockKey(ctx context.Context, key string, wait bool) (*recordLock
 }
 
 func (l *recordLock) flock(ctx context.Context, wait bool, deadline time.Time) error {
-	backoff := 50 * time.Microsecond
+	backoff := 20 * time.Microsecond
 	var fd = -1
 	for {
 		if fd < 0 {
@@ -146,7 +146,7 @@ func (l *recordLock) flock(ctx context.Context, wait bool, deadline time.Time) e
 			closeFd(fd) // not locked
 			return ctx.Err()
 		}
-		backoff = min(2*backoff, 5*time.Millisecond)
+		backoff = min(2*backoff, time.Millisecond)
 	}
 }
 

@@ -18,8 +18,8 @@ func (s *Store) openRecord(key string, flags int) (int, fileInfo, error) {
 	fd, err := openFile(s.recPath(key), flags, 0)
 	if err != nil {
 		switch {
-		case errors.Is(err, errSymlink):
-			return -1, fileInfo{}, corrupt("%v", errSymlink)
+		case errors.Is(err, errSymlink), errors.Is(err, errNotRegular):
+			return -1, fileInfo{}, corrupt("%v", err)
 		case isNotExist(err):
 			return -1, fileInfo{}, session.ErrNotFound
 		}
@@ -40,8 +40,8 @@ func (s *Store) openRecord(key string, flags int) (int, fileInfo, error) {
 	return fd, fi, nil
 }
 
-// readHead reads and checks the header of key's record and returns it with
-// the record's user. Errors as for openRecord.
+// readHead reads and checks key's whole record file, like readRecord, and
+// returns its header and user (not its data). Errors as for openRecord.
 func (s *Store) readHead(key string) (header, string, error) {
 	fd, fi, err := s.openRecord(key, oRead)
 	if err != nil {
@@ -51,17 +51,48 @@ func (s *Store) readHead(key string) (header, string, error) {
 	return readHeadFd(fd, key, fi.size)
 }
 
-// headRead is how much readHeadFd reads at first: the header and a user
-// name of ordinary length.
-const headRead = headerLen + 128
+// smallFile is the size up to which readHeadFd reads into a buffer on the
+// stack.
+const smallFile = 1024
 
 func readHeadFd(fd int, key string, size int64) (header, string, error) {
-	var small [headRead]byte
-	b := small[:min(int64(headRead), size)]
+	if size < headerLen {
+		return header{}, "", corrupt("%d bytes, shorter than a header", size)
+	}
+	var small [smallFile]byte
+	var b []byte
+	if size <= smallFile {
+		b = small[:size]
+	} else {
+		b = make([]byte, size)
+	}
 	if err := preadFull(fd, b, 0); err != nil {
 		return header{}, "", readErr(err)
 	}
 	h, err := parseHeader(key, b, size)
+	if err == nil {
+		err = h.checkBody(b[headerLen:])
+	}
+	if err != nil {
+		return h, "", err
+	}
+	return h, string(b[headerLen : headerLen+h.userLen]), nil
+}
+
+// peekHead reads and checks only the header and user of key's record: the
+// cheap first look of Prune's scan, confirmed by readHead under the lock.
+func (s *Store) peekHead(key string) (header, string, error) {
+	fd, fi, err := s.openRecord(key, oRead)
+	if err != nil {
+		return header{}, "", err
+	}
+	defer closeFd(fd) // read-only
+	var small [headerLen + 128]byte
+	b := small[:min(int64(len(small)), fi.size)]
+	if err := preadFull(fd, b, 0); err != nil {
+		return header{}, "", readErr(err)
+	}
+	h, err := parseHeader(key, b, fi.size)
 	if err != nil {
 		return h, "", err
 	}
@@ -300,14 +331,7 @@ func (s *Store) touchErr(key string, err error) error {
 }
 
 func touchFd(fd int, key string, size int64, accessed, expires, now time.Time) error {
-	var b [headerLen]byte
-	if size < headerLen {
-		return corrupt("%d bytes, shorter than a header", size)
-	}
-	if err := preadFull(fd, b[:], 0); err != nil {
-		return readErr(err)
-	}
-	h, err := parseHeader(key, b[:], size)
+	h, _, err := readHeadFd(fd, key, size)
 	if err != nil {
 		return err
 	}
@@ -315,9 +339,9 @@ func touchFd(fd int, key string, size int64, accessed, expires, now time.Time) e
 		return session.ErrNotFound
 	}
 	other := 1 - h.slot
-	slot := b[fixedLen+other*slotLen : fixedLen+(other+1)*slotLen]
-	putSlot(slot, h.fixedCRC, h.seq+1, accessed, expires)
-	return pwriteFull(fd, slot, int64(fixedLen+other*slotLen))
+	var slot [slotLen]byte
+	putSlot(slot[:], h.fixedCRC, h.seq+1, accessed, expires)
+	return pwriteFull(fd, slot[:], int64(fixedLen+other*slotLen))
 }
 
 // removeName removes a file, ignoring one already gone.

@@ -27,6 +27,8 @@ func openFile(path string, flags int, perm uint32) (int, error) {
 			// Linux reports ELOOP for O_NOFOLLOW on a link; FreeBSD
 			// reports EMLINK.
 			return -1, errSymlink
+		case syscall.EISDIR:
+			return -1, errNotRegular
 		}
 		return -1, &os.PathError{Op: "open", Path: path, Err: err}
 	}
