@@ -1,3 +1,23 @@
 module github.com/session2/session2/cmd/sessionctl
 
 go 1.23.0
+
+require (
+	github.com/session2/session2/core v0.0.0
+	github.com/session2/session2/stores/boltstore v0.0.0
+	github.com/session2/session2/stores/filestore v0.0.0
+	github.com/session2/session2/stores/memstore v0.0.0
+)
+
+require (
+	go.etcd.io/bbolt v1.4.3 // indirect
+	golang.org/x/sys v0.29.0 // indirect
+)
+
+replace (
+	github.com/session2/session2/conformance => ../../conformance
+	github.com/session2/session2/core => ../../core
+	github.com/session2/session2/stores/boltstore => ../../stores/boltstore
+	github.com/session2/session2/stores/filestore => ../../stores/filestore
+	github.com/session2/session2/stores/memstore => ../../stores/memstore
+)
