@@ -22,6 +22,7 @@ type framework struct {
 // allFrameworks lists the routers the demo can serve with, the default first.
 var allFrameworks = []framework{
 	{"chi", chiRouter},
+	{"gin", ginRouter},
 }
 
 // frameworks returns the names of the routers.
