@@ -125,12 +125,12 @@ func listDir(t *testing.T, d string) string {
 // query options, and rejects bad ones clearly.
 func TestOpenURL(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
+	dir, other := t.TempDir(), t.TempDir()
 	cwd, err := os.Getwd()
 	if err != nil {
 		t.Fatal(err)
 	}
-	rel, err := filepath.Rel(cwd, filepath.Join(dir, "rel"))
+	rel, err := filepath.Rel(cwd, filepath.Join(other, "rel"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestOpenURL(t *testing.T) {
 		"file:" + dir:   dir,
 		"file://" + dir: dir,
 		"file:" + dir + "?sweep=0&lock_timeout=2s": dir,
-		"file:" + rel: filepath.Join(dir, "rel"),
+		"file:" + rel: filepath.Join(other, "rel"),
 	} {
 		st, err := session.OpenStore(ctx, u)
 		if err != nil {
