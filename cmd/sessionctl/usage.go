@@ -21,11 +21,13 @@ Usage:
   sessionctl [-store URL] [-timeout DURATION] COMMAND [flags] [arguments]
 
 The store URL comes from -store or, when it is not given, from $SESSION2_STORE:
-  file:/var/lib/app/sessions        a directory of files
-  bolt:/var/lib/app/sessions.db     a bbolt database file
-  postgres://user@host/db           PostgreSQL
-  mysql://user@tcp(host:3306)/db    MySQL or MariaDB
-  memory:                           a new, empty store (useful only in tests)
+  file:/var/lib/app/sessions              a directory of files
+  bolt:/var/lib/app/sessions.db           a bbolt database file
+  postgres://user@host/db?table=sessions  PostgreSQL
+  mysql://user@host:3306/db?table=sessions  MySQL or MariaDB
+  memory:                                 a new, empty store (useful only in tests)
+Only the schemes of the stores compiled in are accepted; an unknown scheme
+is reported with the list of registered ones.
 `
 
 const usageTail = `
