@@ -405,3 +405,39 @@ func TestSweeper(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPruneInBatches checks that Prune commits one short write transaction
+// per batch instead of one long one: bbolt's transaction id grows by one
+// per committed write.
+func TestPruneInBatches(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := openNoSync(t, WithClock(func() time.Time { return now }), WithSweepInterval(0), WithSweepBatch(4))
+	for i := 0; i < 50; i++ {
+		var b [32]byte
+		b[0] = byte(i)
+		ttl := -time.Second
+		if i%5 == 0 {
+			ttl = time.Hour
+		}
+		rec := session.Record{Data: []byte("d"), Created: now, Accessed: now, Expires: now.Add(ttl)}
+		if err := s.Save(ctx, hex.EncodeToString(b[:]), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	txid := func() int {
+		var id int
+		if err := s.db.View(func(tx *bbolt.Tx) error { id = tx.ID(); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	before := txid()
+	n, err := s.Prune(ctx, session.Filter{ExpiresBefore: now})
+	if err != nil || n != 40 {
+		t.Fatalf("Prune = %d, %v; want 40", n, err)
+	}
+	if commits := txid() - before; commits < 40/4 {
+		t.Fatalf("Prune of 40 records with batch 4 committed %d transactions, want at least 10", commits)
+	}
+}
