@@ -1,0 +1,227 @@
+// Package echosession puts session2 sessions on an echo (v4) server.
+//
+// One line installs it:
+//
+//	e := echo.New()
+//	e.Use(middleware.Recover(), echosession.Middleware(mgr))
+//
+// and in a handler, echosession.Get[Data](c) returns the request's session.
+// The helpers echo users expect are middleware too:
+//
+//	e.GET("/account", account, echosession.RequireUser[Data]("/login"))
+//	e.POST("/transfer", transfer, echosession.CheckFormToken[Data]())
+//
+// and routes are skipped with echo's Skipper convention:
+//
+//	e.Use(echosession.MiddlewareWithConfig(mgr, echosession.Config{
+//		Skipper: func(c echo.Context) bool { return c.Path() == "/healthz" },
+//	}))
+//
+// The adapter holds no session logic: it maps echo's response and error
+// flow onto the core's request lifecycle. The session is committed just
+// before the response's header goes out, with the status being sent,
+// through a writer installed under c.Response(); that covers WriteHeader,
+// Write, Flush and Hijack, including the response echo's HTTPErrorHandler
+// writes after the middleware chain has returned an error.
+//
+// A handler that panics saves nothing, whether the panic passes through
+// the middleware to a Recover middleware installed before it, or a Recover
+// installed after it turns the panic into a 500. A handler that returns an
+// error whose status is 5xx (an [echo.HTTPError] with such a code, or any
+// other error, which echo answers with 500) saves nothing either; an error
+// with a lower status, such as echo.ErrNotFound, commits the session when
+// echo writes the error's response.
+package echosession
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/session2/session2/core/session"
+)
+
+// DefaultFormTokenField is the form field, and DefaultFormTokenHeader the
+// header, that CheckFormToken reads the token from.
+const (
+	DefaultFormTokenField  = "form_token"
+	DefaultFormTokenHeader = "X-Form-Token"
+)
+
+// Config configures MiddlewareWithConfig. Its zero value is the
+// configuration of Middleware.
+type Config struct {
+	// Skipper, when not nil, selects requests the middleware leaves alone:
+	// they have no session (Lookup reports none, Get panics). The default
+	// skips nothing.
+	Skipper middleware.Skipper
+
+	// ErrorHandler, when not nil, is called instead of the manager's error
+	// handler when the session cannot be loaded (the store fails), and the
+	// middleware returns what it returns: return err to let echo's
+	// HTTPErrorHandler answer. The route's handler does not run either way.
+	// A failure to commit is always answered by the manager's error
+	// handler, since it happens while the handler writes its response.
+	ErrorHandler func(c echo.Context, err error) error
+}
+
+// Middleware returns the session middleware of m for e.Use. Every handler
+// behind it can get the request's session with Get. When the session cannot
+// be loaded, the manager's error handler answers and the handler does not
+// run. It panics if m is nil, a setup mistake.
+func Middleware[T any](m *session.Manager[T]) echo.MiddlewareFunc {
+	return MiddlewareWithConfig(m, Config{})
+}
+
+// MiddlewareWithConfig is Middleware with a Config. It panics if m is nil.
+func MiddlewareWithConfig[T any](m *session.Manager[T], cfg Config) echo.MiddlewareFunc {
+	if m == nil {
+		panic("echosession: Middleware of a nil manager")
+	}
+	skipper := cfg.Skipper
+	if skipper == nil {
+		skipper = middleware.DefaultSkipper
+	}
+	onError := cfg.ErrorHandler
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if skipper(c) {
+				return next(c)
+			}
+			x, r, err := m.Begin(c.Request())
+			if err != nil {
+				if onError != nil {
+					return onError(c, err)
+				}
+				m.Error(c.Response(), c.Request(), err)
+				return nil
+			}
+			res := c.Response()
+			// The wrapped writer stays in place after the chain returns:
+			// echo's HTTPErrorHandler writes through it.
+			res.Writer = x.Wrap(&sentWriter{ResponseWriter: res.Writer, res: res})
+			c.SetRequest(r)
+			ok := false
+			defer func() {
+				if !ok {
+					x.Abort() // the handler panicked: save nothing
+				}
+			}()
+			err = next(c)
+			ok = true
+			if err != nil {
+				if ErrorStatus(err) >= 500 {
+					x.Abort()
+				}
+				// Otherwise the session is committed when echo's error
+				// handler writes the error's response.
+				return err
+			}
+			x.Finish()
+			return nil
+		}
+	}
+}
+
+// ErrorStatus returns the status echo's default HTTPErrorHandler answers
+// err with: the code of the [echo.HTTPError] err is or wraps (or of the
+// HTTPError that one wraps), else 500 Internal Server Error.
+func ErrorStatus(err error) int {
+	var he *echo.HTTPError
+	if !errors.As(err, &he) {
+		return http.StatusInternalServerError
+	}
+	if inner, ok := he.Internal.(*echo.HTTPError); ok {
+		he = inner
+	}
+	return he.Code
+}
+
+// sentWriter is the writer under the session's: it keeps c.Response()'s
+// Status and Committed true to what was actually sent, which differs from
+// what echo asked for when the session's error handler answered instead,
+// or when the header went out on a Flush.
+type sentWriter struct {
+	http.ResponseWriter
+	res *echo.Response
+}
+
+func (w *sentWriter) WriteHeader(code int) {
+	if code >= 200 || code == http.StatusSwitchingProtocols {
+		w.res.Status = code
+		w.res.Committed = true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap returns the wrapped writer, for http.ResponseController.
+func (w *sentWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// Get returns the request's session. It panics when the request did not
+// pass through Middleware for a manager of T, a setup mistake.
+func Get[T any](c echo.Context) *session.Session[T] {
+	s, ok := Lookup[T](c)
+	if !ok {
+		panic("echosession: no session of this type in the request: add e.Use(echosession.Middleware(mgr)) before the route")
+	}
+	return s
+}
+
+// Lookup returns the request's session and whether there is one.
+func Lookup[T any](c echo.Context) (*session.Session[T], bool) {
+	if c == nil || c.Request() == nil {
+		return nil, false
+	}
+	return session.FromContext[T](c.Request().Context())
+}
+
+// RequireUser returns middleware that lets a request through only when its
+// session has a user. Others are redirected to loginURL with 303 See Other,
+// or, when loginURL is empty, get an [echo.HTTPError] with 401
+// Unauthorized for echo's HTTPErrorHandler to answer.
+func RequireUser[T any](loginURL string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if s, ok := Lookup[T](c); ok && s.User() != "" {
+				return next(c)
+			}
+			if loginURL == "" {
+				return echo.NewHTTPError(http.StatusUnauthorized)
+			}
+			return c.Redirect(http.StatusSeeOther, loginURL)
+		}
+	}
+}
+
+// CheckFormToken returns middleware that, on unsafe methods (anything but
+// GET, HEAD, OPTIONS and TRACE), requires one of the session's form tokens
+// in the header "X-Form-Token" or the form field "form_token", and consumes
+// it. A request without a valid token gets an [echo.HTTPError] with 403
+// Forbidden and does not reach the handler.
+func CheckFormToken[T any]() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if safeMethod(c.Request().Method) {
+				return next(c)
+			}
+			tok := c.Request().Header.Get(DefaultFormTokenHeader)
+			if tok == "" {
+				tok = c.Request().PostFormValue(DefaultFormTokenField)
+			}
+			s, ok := Lookup[T](c)
+			if !ok || tok == "" || !s.CheckFormToken(tok) {
+				return echo.NewHTTPError(http.StatusForbidden, "invalid or missing form token")
+			}
+			return next(c)
+		}
+	}
+}
+
+func safeMethod(m string) bool {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
