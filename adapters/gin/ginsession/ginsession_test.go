@@ -500,3 +500,28 @@ func TestSetupMistakes(t *testing.T) {
 		t.Error("Lookup found a session without the middleware")
 	}
 }
+
+// TestNoRoute: gin's 404 runs the engine's middleware and then writes its
+// own body; the session is left as it was.
+func TestNoRoute(t *testing.T) {
+	f := newFixture(t, func(f *fixture) {
+		f.r.Use(ginsession.Middleware(f.mgr))
+		routes(f.r)
+	})
+	b := f.browser()
+	f.get(b, "/set?key=a&value=1")
+	saves := f.store.saves.Load()
+	res, body := f.get(b, "/nowhere")
+	if res.StatusCode != http.StatusNotFound || body != "404 page not found" {
+		t.Errorf("/nowhere: %d %q", res.StatusCode, body)
+	}
+	if hasSessionCookie(res, f.mgr.CookieName()) || f.store.saves.Load() != saves {
+		t.Errorf("a 404 set a cookie (%v) or saved", res.Cookies())
+	}
+	if _, v := f.get(b, "/get?key=a"); v != "1" {
+		t.Errorf("after a 404: %q, want 1", v)
+	}
+	if res, _ := f.get(f.browser(), "/nowhere"); hasSessionCookie(res, f.mgr.CookieName()) {
+		t.Error("an anonymous 404 got a cookie")
+	}
+}
