@@ -106,7 +106,7 @@ func TestStoreErrors(t *testing.T) {
 	for _, url := range []string{"file:" + filepath.Join(dir, "typo"), "bolt:" + filepath.Join(dir, "typo.db")} {
 		r = runApp(t, testApp(), "-store", url, "ls")
 		wantCode(t, r, exitFailure)
-		oneErrorLine(t, r.stderr, "no store at", "setup")
+		oneErrorLine(t, r.stderr, "no store at", "create it with sessionctl -store "+url+" setup")
 		r = runApp(t, testApp(), "-store", url, "setup")
 		wantCode(t, r, 0)
 		r = runApp(t, testApp(), "-store", url, "ls")

@@ -102,3 +102,15 @@ func TestFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"file:/var/lib/app/sessions":        "file:/var/lib/app/sessions",
+		"postgres://u@h/db?sslmode=disable": "'postgres://u@h/db?sslmode=disable'",
+		"file:/it's here":                   `'file:/it'\''s here'`,
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

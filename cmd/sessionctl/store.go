@@ -65,7 +65,7 @@ func (a *app) open(ctx context.Context, cmd string) (session.Store, string, erro
 	if cmd != "setup" && (u.Scheme == "file" || u.Scheme == "bolt") {
 		p := session.URLPath(u)
 		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			return nil, "", fmt.Errorf("no store at %s: create it with 'sessionctl -store %s setup' or check the path", p, name)
+			return nil, "", fmt.Errorf("no store at %s: create it with sessionctl -store %s setup, or check the path", p, shellQuote(name))
 		}
 	}
 	if u.Scheme == "memory" && a.memoryNote {
@@ -80,7 +80,58 @@ func (a *app) open(ctx context.Context, cmd string) (session.Store, string, erro
 	if err != nil {
 		return nil, "", fmt.Errorf("cannot open store %s: %w (registered schemes: %s)", name, err, schemes)
 	}
+	if cmd != "setup" {
+		if err := checkSchema(ctx, s, name); err != nil {
+			s.Close()
+			return nil, "", err
+		}
+	}
 	return s, name, nil
+}
+
+// shellQuote quotes s for a POSIX shell when it holds characters the
+// shell would interpret, so that a hint can be pasted as it is.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("/:._-+,=@%", c)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// schemaVersioner is implemented by stores with a versioned schema, such
+// as the SQL stores.
+type schemaVersioner interface {
+	SchemaVersion(ctx context.Context) (have, want int, err error)
+}
+
+// checkSchema reports a store whose schema is missing or of another
+// version, with what to do, before a command fails on it with a database
+// error.
+func checkSchema(ctx context.Context, s session.Store, name string) error {
+	sv, ok := s.(schemaVersioner)
+	if !ok {
+		return nil
+	}
+	have, want, err := sv.SchemaVersion(ctx)
+	setup := "sessionctl -store " + shellQuote(name) + " setup"
+	switch {
+	case err != nil:
+		return fmt.Errorf("cannot read the schema version of store %s: %w; if the store was never set up, run: %s", name, err, setup)
+	case have == 0:
+		return fmt.Errorf("store %s has no schema yet: create it with: %s", name, setup)
+	case have < want:
+		return fmt.Errorf("store %s has schema version %d, older than this sessionctl's %d: migrate it with: %s", name, have, want, setup)
+	case have > want:
+		return fmt.Errorf("store %s has schema version %d, newer than this sessionctl's %d: use a newer sessionctl", name, have, want)
+	}
+	return nil
 }
 
 // withStore opens the store, runs f with it and closes it.
