@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 )
 
@@ -16,6 +17,11 @@ import (
 type Manager[T any] struct {
 	store Store
 	cfg   config
+	// commitMu serialises the compare-and-set saves of one session within
+	// this process (striped by key), so concurrent requests of a session
+	// merge one after the other instead of retrying against each other.
+	// Across processes, compare-and-set and merging alone keep updates.
+	commitMu [256]sync.Mutex
 }
 
 // New returns a manager for sessions of type T kept in store. T is the
@@ -332,6 +338,13 @@ func (m *Manager[T]) commit(x *Exchange[T], h http.Header) error {
 	return nil
 }
 
+func hexNibble(c byte) byte {
+	if c >= 'a' {
+		return c - 'a' + 10
+	}
+	return c - '0'
+}
+
 // mapClean reports whether p is a Map known to be unchanged since it was
 // decoded, which spares encoding it to find out.
 func mapClean[T any](p *T) bool {
@@ -366,6 +379,9 @@ func (m *Manager[T]) drop(x *Exchange[T], h http.Header, key string, revoke bool
 func (m *Manager[T]) update(x *Exchange[T], h http.Header, data []byte, now time.Time) error {
 	s := &x.sess
 	ctx := x.r.Context()
+	mu := &m.commitMu[hexNibble(s.key[0])<<4|hexNibble(s.key[1])]
+	mu.Lock()
+	defer mu.Unlock()
 	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: now, Expires: m.expiry(s.created, now), Version: s.version}
 	var orig *T
 	for attempt := 1; ; attempt++ {

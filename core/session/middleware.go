@@ -3,6 +3,7 @@ package session
 import (
 	"bufio"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 )
@@ -98,6 +99,18 @@ func (w *responseWriter[T]) Write(b []byte) (int, error) {
 		return 0, errDiscarded
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// WriteString writes s like Write, without converting it to a byte slice
+// when the wrapped writer is an io.StringWriter.
+func (w *responseWriter[T]) WriteString(s string) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.discard {
+		return 0, errDiscarded
+	}
+	return io.WriteString(w.ResponseWriter, s)
 }
 
 // Flush commits the session if the header was not sent yet, then flushes.
