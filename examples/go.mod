@@ -5,7 +5,9 @@ go 1.23.0
 require (
 	github.com/chromedp/chromedp v0.13.7
 	github.com/gin-gonic/gin v1.11.0
+	github.com/labstack/echo/v4 v4.13.4
 	github.com/session2/session2/adapters/chi v0.0.0
+	github.com/session2/session2/adapters/echo v0.0.0
 	github.com/session2/session2/adapters/gin v0.0.0
 	github.com/session2/session2/core v0.0.0
 	github.com/session2/session2/stores/boltstore v0.0.0
@@ -32,7 +34,9 @@ require (
 	github.com/goccy/go-yaml v1.18.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
+	github.com/labstack/gommon v0.4.2 // indirect
 	github.com/leodido/go-urn v1.4.0 // indirect
+	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180228061459-e0a39a4cb421 // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
@@ -41,6 +45,8 @@ require (
 	github.com/quic-go/quic-go v0.54.0 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.0 // indirect
+	github.com/valyala/bytebufferpool v1.0.0 // indirect
+	github.com/valyala/fasttemplate v1.2.2 // indirect
 	go.uber.org/mock v0.5.0 // indirect
 	golang.org/x/arch v0.20.0 // indirect
 	golang.org/x/crypto v0.40.0 // indirect
@@ -48,6 +54,7 @@ require (
 	golang.org/x/net v0.42.0 // indirect
 	golang.org/x/sync v0.16.0 // indirect
 	golang.org/x/text v0.27.0 // indirect
+	golang.org/x/time v0.11.0 // indirect
 	golang.org/x/tools v0.34.0 // indirect
 	google.golang.org/protobuf v1.36.9 // indirect
 )
@@ -60,6 +67,7 @@ require (
 
 replace (
 	github.com/session2/session2/adapters/chi => ../adapters/chi
+	github.com/session2/session2/adapters/echo => ../adapters/echo
 	github.com/session2/session2/adapters/gin => ../adapters/gin
 	github.com/session2/session2/conformance => ../conformance
 	github.com/session2/session2/core => ../core

@@ -46,6 +46,7 @@ type app struct {
 	store session.Store
 	log   *slog.Logger
 	now   func() time.Time
+	extra []route // more pages, for tests
 }
 
 // page is one page of the demo.
@@ -60,7 +61,7 @@ type route struct {
 
 // routes is the demo's whole site. Every router serves exactly this table.
 func (a *app) routes() []route {
-	return []route{
+	return append([]route{
 		{http.MethodGet, "/", a.home},
 		{http.MethodGet, "/login", a.loginForm},
 		{http.MethodPost, "/login", a.post(a.login)},
@@ -77,7 +78,7 @@ func (a *app) routes() []route {
 		{http.MethodGet, "/sessions", a.sessions},
 		{http.MethodGet, "/flash", a.showFlash},
 		{http.MethodPost, "/flash", a.post(a.setFlash)},
-	}
+	}, a.extra...)
 }
 
 // post guards a page that changes state: it refuses cross-site browser

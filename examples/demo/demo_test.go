@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -391,4 +393,34 @@ func TestMultipartForm(t *testing.T) {
 			t.Errorf("multipart login: %d\n%s", resp.StatusCode, buf.String())
 		}
 	})
+}
+
+// TestPanic: a page that panics gets the demo's 500 page on every
+// framework, and what it changed in the session is not saved.
+func TestPanic(t *testing.T) {
+	for _, f := range frameworks() {
+		t.Run(f, func(t *testing.T) {
+			var logs bytes.Buffer
+			a, _ := newTestApp(t, f, "memory:")
+			a.log = slog.New(slog.NewTextHandler(&logs, nil))
+			a.extra = []route{{http.MethodGet, "/boom", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+				s.Data().Set("boom", "saved?")
+				panic("boom")
+			}}}
+			h, err := newHandler(f, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(h)
+			t.Cleanup(srv.Close)
+			c := newClient(t, srv.URL)
+			c.post("/login", url.Values{"name": {"pat"}}).expect(t, http.StatusOK)
+			c.get("/boom").expect(t, http.StatusInternalServerError, "Internal error", `href="/"`)
+			c.get("/get?key=boom").expect(t, http.StatusNotFound)
+			c.get("/").expect(t, http.StatusOK, "Hello, pat!")
+			if !strings.Contains(logs.String(), "boom") {
+				t.Errorf("the panic was not logged:\n%s", logs.String())
+			}
+		})
+	}
 }

@@ -23,6 +23,7 @@ type framework struct {
 var allFrameworks = []framework{
 	{"chi", chiRouter},
 	{"gin", ginRouter},
+	{"echo", echoRouter},
 }
 
 // frameworks returns the names of the routers.
