@@ -1,0 +1,130 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// A Dialect is what differs between SQL databases. The engine writes every
+// statement it can in portable SQL with "?" placeholders, rebinds them to
+// the dialect's [Dialect.BindType], and asks the dialect for the rest: the
+// schema, the conditional insert, batched deletes, the duplicate-key error,
+// time values and the Setup lock. The packages postgresstore and mysqlstore
+// hold the dialects of this repository; a third party may add one and test
+// it with the package sqlstoretest.
+//
+// The session table has these columns, which every statement of the engine
+// names and every dialect's first migration must create:
+//
+//	session_key  the store key, 64 lowercase hex characters, primary key
+//	user_name    the user, "" when anonymous; indexed with session_key
+//	data         the encoded session, bytes
+//	created      when the session was created (UTC, microseconds)
+//	accessed     when it was last used (UTC, microseconds)
+//	expires      when it expires (UTC, microseconds); indexed
+//	version      the compare-and-set version, a 64-bit integer
+//
+// A Dialect's methods are called by any goroutine and must be safe for
+// concurrent use; the dialects of this repository are stateless values.
+type Dialect interface {
+	// Name is the prefix of the store's error messages, such as
+	// "postgresstore".
+	Name() string
+
+	// BindType is the placeholder style of the driver, one of sqlx's
+	// bind types (sqlx.DOLLAR for PostgreSQL, sqlx.QUESTION for MySQL).
+	BindType() int
+
+	// Quote returns ident quoted as an SQL identifier. The engine validates
+	// every identifier as lowercase letters, digits and underscores before
+	// it gets here, so quoting guards only against reserved words.
+	Quote(ident string) string
+
+	// Migrations returns the steps that build and then change the schema
+	// of the tables named by n, oldest first, numbered 1, 2, 3 and so on.
+	// A published step never changes: a change of the schema is a new step.
+	// Statements must be idempotent (IF NOT EXISTS) when
+	// [Dialect.TransactionalDDL] is false, since a step may be cut short.
+	Migrations(n Names) []Migration
+
+	// TransactionalDDL reports whether DDL statements run inside a
+	// transaction, so that a migration step and the row recording it
+	// commit together (PostgreSQL), or not (MySQL, whose DDL commits
+	// implicitly).
+	TransactionalDDL() bool
+
+	// Lock takes a lock held by conn that serialises Setup for the tables
+	// named by n across processes and hosts, waiting while another holds
+	// it. unlock releases it; the engine calls it with a context that is
+	// not cancelled, and discards conn if it fails.
+	Lock(ctx context.Context, conn *sql.Conn, n Names) (unlock func(context.Context) error, err error)
+
+	// InsertSQL returns the statement that creates a row, with parameters
+	// session_key, user_name, data, created, accessed, expires in that
+	// order, storing version 1. When the key exists, the statement must
+	// leave that row alone and either fail with an error that
+	// [Dialect.IsDuplicate] recognises or affect no row. It is never an
+	// upsert.
+	InsertSQL(n Names) string
+
+	// DeleteBatchSQL returns a statement that deletes at most limit rows of
+	// n.Table matching where, a condition with "?" placeholders that the
+	// engine passes arguments for.
+	DeleteBatchSQL(n Names, where string, limit int) string
+
+	// IsDuplicate reports whether err is the database's duplicate primary
+	// key error, which a create that lost a race gets.
+	IsDuplicate(err error) bool
+
+	// CountsMatchedRows reports whether an UPDATE's affected-row count
+	// counts the rows its WHERE clause matched even when it left them
+	// unchanged (PostgreSQL), rather than only the rows it changed (MySQL
+	// without the client-found-rows flag). When false, a Touch that
+	// affected no row costs a second statement to tell a missing record
+	// from an unchanged one.
+	CountsMatchedRows() bool
+
+	// TimeValue converts t, in UTC and truncated to the microsecond, to a
+	// statement parameter for a time column.
+	TimeValue(t time.Time) any
+
+	// ScanTime converts what the driver scanned from a time column back to
+	// the instant it holds.
+	ScanTime(src any) (time.Time, error)
+
+	// CheckUser reports an error for a user the database cannot store as
+	// given (such as a NUL byte in a text column). The engine has already
+	// checked that the user is at most [MaxUserLen] bytes.
+	CheckUser(user string) error
+}
+
+// A Migration is one step of a dialect's schema: the statements that bring
+// the schema from Version-1 to Version.
+type Migration struct {
+	// Version is the schema version the step leads to, from 1.
+	Version int
+	// Description says what the step does; Setup records it.
+	Description string
+	// Statements run in order.
+	Statements []string
+}
+
+// Names are the names of a store's database objects, as the engine derives
+// them from the table name (see [WithTable]). Every name is validated and
+// quoted with the dialect's [Dialect.Quote]; a table name of the form
+// "schema.table" comes back qualified.
+type Names struct {
+	// Raw is the table name as configured, unquoted: "sessions" or
+	// "app.sessions".
+	Raw string
+	// Table is the session table, quoted and qualified.
+	Table string
+	// Versions is the schema-version table (the table's name followed by
+	// "_schema"), quoted and qualified.
+	Versions string
+	// UserIndex and ExpiresIndex are the index names (the table's name
+	// followed by "_user_idx" and "_expires_idx"), quoted, unqualified.
+	UserIndex    string
+	ExpiresIndex string
+}

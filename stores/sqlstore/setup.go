@@ -1,0 +1,157 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/session2/session2/core/session"
+)
+
+// Setup brings the schema to the version this code knows, and never drops
+// or rewrites anything.
+//
+// It first reads the schema version. When that is current, Setup is one
+// SELECT and issues no DDL, so an application whose database user may not
+// create tables can call it at every start. Otherwise it takes the
+// dialect's lock (so that processes starting together do not race), creates
+// the schema-version table if absent, and applies the dialect's pending
+// migration steps in order, recording each with its version, description
+// and time. Finally it checks that the table has the columns the store
+// uses, so that a table of the same name left by another library is
+// reported instead of failing every request.
+//
+// A schema newer than this code knows is an error: roll the code forward.
+func (s *Store) Setup(ctx context.Context) error {
+	const op = "setup"
+	if err := s.begin(ctx, op); err != nil {
+		return err
+	}
+	steps := s.d.Migrations(s.names)
+	for i, m := range steps {
+		if m.Version != i+1 {
+			return s.fail(op, fmt.Errorf("%w: dialect migration %d has version %d, want %d", session.ErrInvalidConfig, i, m.Version, i+1))
+		}
+	}
+	want := len(steps)
+	if v, err := s.schemaVersion(ctx, s.db.DB); err == nil && v == want {
+		return s.checkColumns(ctx, op)
+	}
+	if err := s.migrate(ctx, steps); err != nil {
+		return s.fail(op, err)
+	}
+	return s.checkColumns(ctx, op)
+}
+
+// SchemaVersion returns the version of the schema recorded in the
+// database, 0 when none is, and the version this code's dialect brings it
+// to with Setup.
+func (s *Store) SchemaVersion(ctx context.Context) (have, want int, err error) {
+	const op = "schema version"
+	if err := s.begin(ctx, op); err != nil {
+		return 0, 0, err
+	}
+	want = len(s.d.Migrations(s.names))
+	have, err = s.schemaVersion(ctx, s.db.DB)
+	if err != nil {
+		return 0, want, s.fail(op, err)
+	}
+	return have, want, nil
+}
+
+// querier is a *sql.DB or a *sql.Conn.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// schemaVersion reads the highest version recorded, 0 for none.
+func (s *Store) schemaVersion(ctx context.Context, q querier) (int, error) {
+	var v sql.NullInt64
+	if err := q.QueryRowContext(ctx, "SELECT MAX(version) FROM "+s.names.Versions).Scan(&v); err != nil {
+		return 0, err
+	}
+	return int(v.Int64), nil
+}
+
+// migrate applies the pending steps under the dialect's lock.
+func (s *Store) migrate(ctx context.Context, steps []Migration) (err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	unlock, err := s.d.Lock(ctx, conn, s.names)
+	if err != nil {
+		conn.Close()
+		return fmt.Errorf("lock: %w", err)
+	}
+	defer func() {
+		uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if uerr := unlock(uctx); uerr != nil {
+			// The lock may still be held by this connection: discard it,
+			// which ends its database session and so the lock.
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+			err = errors.Join(err, fmt.Errorf("unlock: %w", uerr))
+		}
+		conn.Close()
+	}()
+
+	create := "CREATE TABLE IF NOT EXISTS " + s.names.Versions + " (version INTEGER NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL, applied VARCHAR(40) NOT NULL)"
+	if _, err := conn.ExecContext(ctx, create); err != nil {
+		return fmt.Errorf("create %s: %w", s.names.Versions, err)
+	}
+	have, err := s.schemaVersion(ctx, conn)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have > len(steps) {
+		return fmt.Errorf("%w: the schema of %s is at version %d, newer than this code's %d: upgrade the code", session.ErrInvalidConfig, s.names.Raw, have, len(steps))
+	}
+	record := s.rebind("INSERT INTO " + s.names.Versions + " (version, description, applied) VALUES (?, ?, ?)")
+	for _, m := range steps[have:] {
+		applied := floorMicro(s.cfg.now()).Format(time.RFC3339Nano)
+		if s.d.TransactionalDDL() {
+			err = s.applyInTx(ctx, conn, m, record, applied)
+		} else {
+			err = s.apply(ctx, conn, m, record, applied)
+		}
+		if err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.Version, m.Description, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) apply(ctx context.Context, q querier, m Migration, record, applied string) error {
+	for _, stmt := range m.Statements {
+		if _, err := q.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	_, err := q.ExecContext(ctx, record, m.Version, m.Description, applied)
+	return err
+}
+
+func (s *Store) applyInTx(ctx context.Context, conn *sql.Conn, m Migration, record, applied string) error {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := s.apply(ctx, tx, m, record, applied); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
+
+// checkColumns reports a table that lacks a column the store uses.
+func (s *Store) checkColumns(ctx context.Context, op string) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT session_key, "+columns+" FROM "+s.names.Table+" WHERE 1 = 0")
+	if err != nil {
+		return s.fail(op, fmt.Errorf("table %s lacks the columns of a session table (is it another library's?): %w", s.names.Raw, err))
+	}
+	return rows.Close()
+}

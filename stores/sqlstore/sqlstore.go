@@ -1,0 +1,205 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/session2/session2/core/session"
+)
+
+// The statements the store prepares, one per request-time operation.
+const (
+	stLoad = iota
+	stInsert
+	stUpdate
+	stDelete
+	stTouch
+	stAlive
+	numStatements
+)
+
+// The column list, in the order Load and List scan it.
+const columns = "user_name, data, created, accessed, expires, version"
+
+// Store is a [session.Store] in one SQL table. It is safe for concurrent
+// use by many goroutines, and many processes on many hosts may share its
+// table. Build it with [New].
+type Store struct {
+	db    *sqlx.DB
+	d     Dialect
+	names Names
+	cfg   config
+	name  string // error prefix
+
+	sqlText [numStatements]string // rebound statement texts
+	stmts   [numStatements]atomic.Pointer[sql.Stmt]
+	prepMu  sync.Mutex // serialises preparing and closing statements
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+	stop      context.CancelFunc // stops the sweeper
+	swept     chan struct{}      // closed when the sweeper has returned
+}
+
+// New returns a store keeping sessions in a table of db, with the SQL of
+// dialect d. It neither touches the database nor creates the table: call
+// [Store.Setup] once (at deployment, or at every start, as it is cheap when
+// the schema is current). Statements are prepared on first use and kept by
+// database/sql per connection, so each operation costs one round trip.
+//
+// Unless [WithSweepInterval] is 0, New starts a goroutine deleting expired
+// rows; [Store.Close] stops it. db stays the application's: Close leaves it
+// open (see [WithOwnDB]).
+//
+// A bad option is an error wrapping [session.ErrInvalidConfig].
+func New(db *sqlx.DB, d Dialect, opts ...Option) (*Store, error) {
+	if db == nil || db.DB == nil {
+		return nil, fmt.Errorf("sqlstore: new: %w: nil database", session.ErrInvalidConfig)
+	}
+	if d == nil {
+		return nil, fmt.Errorf("sqlstore: new: %w: nil dialect", session.ErrInvalidConfig)
+	}
+	cfg := defaultConfig()
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	name := d.Name()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("%s: new: %w", name, err)
+	}
+	names, err := namesFor(d, cfg.table)
+	if err != nil {
+		return nil, fmt.Errorf("%s: new: %w", name, err)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
+	}
+	s := &Store{db: db, d: d, names: names, cfg: cfg, name: name}
+	t := names.Table
+	sqls := [numStatements]string{
+		stLoad:   "SELECT " + columns + " FROM " + t + " WHERE session_key = ? AND expires > ?",
+		stInsert: d.InsertSQL(names),
+		stUpdate: "UPDATE " + t + " SET user_name = ?, data = ?, created = ?, accessed = ?, expires = ?, version = version + 1 WHERE session_key = ? AND version = ?",
+		stDelete: "DELETE FROM " + t + " WHERE session_key = ?",
+		stTouch:  "UPDATE " + t + " SET accessed = ?, expires = ? WHERE session_key = ? AND expires > ?",
+		stAlive:  "SELECT 1 FROM " + t + " WHERE session_key = ? AND expires > ?",
+	}
+	for i, q := range sqls {
+		s.sqlText[i] = s.rebind(q)
+	}
+	s.swept = make(chan struct{})
+	if cfg.sweepInterval > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stop = cancel
+		go s.sweeper(ctx)
+	} else {
+		close(s.swept)
+	}
+	return s, nil
+}
+
+// rebind turns the engine's "?" placeholders into the dialect's.
+func (s *Store) rebind(q string) string { return sqlx.Rebind(s.d.BindType(), q) }
+
+// Names returns the names of the store's table, schema-version table and
+// indexes.
+func (s *Store) Names() Names { return s.names }
+
+// DB returns the database handle the store uses.
+func (s *Store) DB() *sqlx.DB { return s.db }
+
+// Capabilities reports that the store is safe for goroutines, processes
+// and hosts sharing the database, and durable.
+func (s *Store) Capabilities() session.Capabilities {
+	return session.Capabilities{Goroutines: true, Processes: true, Durable: true, Shared: true}
+}
+
+// Close stops the sweeper, waiting for a sweep in progress, and closes the
+// prepared statements; with [WithOwnDB] it closes the database handle too.
+// Every method then returns an error wrapping [session.ErrClosed]. Close is
+// idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		if s.stop != nil {
+			s.stop()
+		}
+		<-s.swept
+		s.prepMu.Lock()
+		var errs []error
+		for i := range s.stmts {
+			if st := s.stmts[i].Swap(nil); st != nil {
+				errs = append(errs, st.Close())
+			}
+		}
+		s.prepMu.Unlock()
+		if s.cfg.ownDB {
+			errs = append(errs, s.db.Close())
+		}
+		if err := errors.Join(errs...); err != nil {
+			s.closeErr = fmt.Errorf("%s: close: %w", s.name, err)
+		}
+	})
+	return s.closeErr
+}
+
+// stmt returns the prepared statement i, preparing it on first use. A
+// failed preparation (the table does not exist yet, the database is down)
+// is retried by the next call.
+func (s *Store) stmt(ctx context.Context, i int) (*sql.Stmt, error) {
+	if st := s.stmts[i].Load(); st != nil {
+		return st, nil
+	}
+	s.prepMu.Lock()
+	defer s.prepMu.Unlock()
+	if s.closed.Load() {
+		return nil, session.ErrClosed
+	}
+	if st := s.stmts[i].Load(); st != nil {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, s.sqlText[i])
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	s.stmts[i].Store(st)
+	return st, nil
+}
+
+// begin checks what every method checks first: the store is open, the
+// context live.
+func (s *Store) begin(ctx context.Context, op string) error {
+	if s.closed.Load() {
+		return fmt.Errorf("%s: %s: %w", s.name, op, session.ErrClosed)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: %s: %w", s.name, op, err)
+	}
+	return nil
+}
+
+// fail wraps err for operation op. An error caused by a concurrent Close
+// (a statement closed under a running call) becomes ErrClosed.
+func (s *Store) fail(op string, err error) error {
+	if s.closed.Load() && !errors.Is(err, session.ErrClosed) {
+		return fmt.Errorf("%s: %s: %w (%w)", s.name, op, session.ErrClosed, err)
+	}
+	return fmt.Errorf("%s: %s: %w", s.name, op, err)
+}
+
+// checkKey rejects a key that is not of the manager's shape.
+func (s *Store) checkKey(op, key string) error {
+	if !session.IsKey(key) {
+		return fmt.Errorf("%s: %s: %w", s.name, op, session.ErrInvalidKey)
+	}
+	return nil
+}
