@@ -1,0 +1,193 @@
+package mysqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/session2/session2/stores/sqlstore"
+)
+
+// Store is the SQL engine's store; see [sqlstore.Store] for its methods.
+type Store = sqlstore.Store
+
+// New returns a store keeping sessions in a MySQL or MariaDB table of db,
+// the application's *sql.DB or *sqlx.DB opened with any MySQL driver
+// (github.com/go-sql-driver/mysql is the one tested). Call Setup once to
+// create the table. Options are those of package sqlstore; the common ones
+// are re-exported here.
+//
+// The store needs no particular DSN options: it passes times as UTC
+// strings and reads them back whatever parseTime and loc say. With
+// clientFoundRows=true (which [DSN] sets) a Touch that writes the times a
+// row already holds costs one statement instead of two.
+func New[DB *sql.DB | *sqlx.DB](db DB, opts ...Option) (*Store, error) {
+	var x *sqlx.DB
+	switch v := any(db).(type) {
+	case *sql.DB:
+		if v != nil {
+			x = sqlx.NewDb(v, "mysql")
+		}
+	case *sqlx.DB:
+		x = v
+	}
+	return sqlstore.New(x, Dialect(), opts...)
+}
+
+// Dialect returns the MySQL and MariaDB dialect of the SQL engine.
+func Dialect() sqlstore.Dialect { return dialect{} }
+
+// dialect is MySQL's [sqlstore.Dialect]. It is stateless.
+type dialect struct{}
+
+func (dialect) Name() string { return "mysqlstore" }
+
+func (dialect) BindType() int { return sqlx.QUESTION }
+
+func (dialect) Quote(ident string) string { return "`" + ident + "`" }
+
+// Migrations returns the schema's steps; see the package documentation for
+// the DDL they run. The indexes are part of CREATE TABLE, which makes the
+// step one idempotent statement (MySQL has no CREATE INDEX IF NOT EXISTS).
+func (dialect) Migrations(n sqlstore.Names) []sqlstore.Migration {
+	return []sqlstore.Migration{{
+		Version:     1,
+		Description: "create the session table and its indexes",
+		Statements: []string{
+			"CREATE TABLE IF NOT EXISTS " + n.Table + ` (
+    session_key CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    user_name   VARBINARY(1024) NOT NULL,
+    data        LONGBLOB NOT NULL,
+    created     DATETIME(6) NOT NULL,
+    accessed    DATETIME(6) NOT NULL,
+    expires     DATETIME(6) NOT NULL,
+    version     BIGINT NOT NULL,
+    PRIMARY KEY (session_key),
+    KEY ` + n.UserIndex + ` (user_name, session_key),
+    KEY ` + n.ExpiresIndex + ` (expires)
+) ENGINE=InnoDB`,
+		},
+	}}
+}
+
+func (dialect) TransactionalDDL() bool { return false }
+
+// Lock takes a named lock (GET_LOCK) whose name is a hash of the table
+// name, waiting in steps of five seconds while ctx lives.
+func (dialect) Lock(ctx context.Context, conn *sql.Conn, n sqlstore.Names) (func(context.Context) error, error) {
+	h := fnv.New64a()
+	h.Write([]byte(n.Raw))
+	name := fmt.Sprintf("session2:%016x", h.Sum64())
+	for {
+		var got sql.NullInt64
+		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 5)", name).Scan(&got); err != nil {
+			return nil, err
+		}
+		if !got.Valid {
+			return nil, errors.New("GET_LOCK failed")
+		}
+		if got.Int64 == 1 {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return func(ctx context.Context) error {
+		var released sql.NullInt64
+		if err := conn.QueryRowContext(ctx, "SELECT RELEASE_LOCK(?)", name).Scan(&released); err != nil {
+			return err
+		}
+		if released.Int64 != 1 {
+			return errors.New("named lock was not held")
+		}
+		return nil
+	}, nil
+}
+
+// InsertSQL is a plain INSERT: a duplicate key fails with error 1062.
+func (dialect) InsertSQL(n sqlstore.Names) string {
+	return "INSERT INTO " + n.Table + " (session_key, user_name, data, created, accessed, expires, version) VALUES (?, ?, ?, ?, ?, ?, 1)"
+}
+
+func (dialect) DeleteBatchSQL(n sqlstore.Names, where string, limit int) string {
+	return "DELETE FROM " + n.Table + " WHERE " + where + " LIMIT " + strconv.Itoa(limit)
+}
+
+// erDupEntry is MySQL's ER_DUP_ENTRY.
+const erDupEntry = 1062
+
+// IsDuplicate recognises error 1062 (ER_DUP_ENTRY) without importing a
+// driver: an error in the chain that is a pointer to a struct with a
+// uint16 field Number (go-sql-driver/mysql's *MySQLError), or failing that
+// the driver's message form "Error 1062".
+func (dialect) IsDuplicate(err error) bool {
+	for e := err; e != nil; {
+		v := reflect.ValueOf(e)
+		if v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct {
+			if f := v.Elem().FieldByName("Number"); f.IsValid() && f.Kind() == reflect.Uint16 {
+				return f.Uint() == erDupEntry
+			}
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() error }:
+			e = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, inner := range u.Unwrap() {
+				if (dialect{}).IsDuplicate(inner) {
+					return true
+				}
+			}
+			e = nil
+		default:
+			e = nil
+		}
+	}
+	return strings.Contains(err.Error(), "Error 1062")
+}
+
+// CountsMatchedRows is false: without clientFoundRows, MySQL counts only the
+// rows an UPDATE changed.
+func (dialect) CountsMatchedRows() bool { return false }
+
+// timeLayout is how DATETIME(6) values travel, in UTC.
+const timeLayout = "2006-01-02 15:04:05.000000"
+
+// TimeValue passes times as UTC strings, so the connection's loc and
+// time_zone settings cannot shift them.
+func (dialect) TimeValue(t time.Time) any { return t.UTC().Format(timeLayout) }
+
+// ScanTime reads a DATETIME as UTC: from text when the DSN lacks
+// parseTime, or from the wall clock of the time.Time the driver built in
+// its loc when it has it.
+func (dialect) ScanTime(src any) (time.Time, error) {
+	var s string
+	switch v := src.(type) {
+	case time.Time:
+		return time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), time.UTC), nil
+	case []byte:
+		s = string(v)
+	case string:
+		s = v
+	case nil:
+		return time.Time{}, errors.New("NULL time")
+	default:
+		return time.Time{}, fmt.Errorf("time column scanned as %T", src)
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04:05.999999", s, time.UTC)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("time column: %w", err)
+	}
+	return t, nil
+}
+
+// CheckUser accepts every user: the column is VARBINARY, compared byte for
+// byte.
+func (dialect) CheckUser(string) error { return nil }
