@@ -57,7 +57,7 @@ func headRecord(h header, user string) session.Record {
 }
 
 // List yields the records matching f, expired or not, reading the
-// directory dirBatch names at a time. With f.User set it reads only that
+// directory 256 names at a time. With f.User set it reads only that
 // user's index directory. Record files that fail their checks are
 // reported to the error handler and skipped. List takes no locks: each
 // record is read whole and checked, and records saved or deleted during
