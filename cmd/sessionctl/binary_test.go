@@ -59,12 +59,19 @@ func TestBinary(t *testing.T) {
 		{"setup again, from the environment", []string{"SESSION2_STORE=" + store}, []string{"setup"}, 0, nil},
 		{"empty ls", []string{"SESSION2_STORE=" + store}, []string{"ls"}, 0, []string{"no sessions found"}},
 		{"gc", nil, []string{"-store", store, "gc", "-idle", "2h"}, 0, nil},
+		{"unreachable postgres", nil, []string{"-store", "postgres://app:hunter2@127.0.0.1:1/test?sslmode=disable", "ls"}, 1,
+			[]string{"cannot open store postgres://app:xxxxx@127.0.0.1:1/test", "connection refused", "registered schemes: bolt, file, memory, mysql, postgres, postgresql"}},
+		{"unreachable mysql", nil, []string{"-store", "mysql://root@127.0.0.1:1/test", "stats"}, 1,
+			[]string{"cannot open store mysql://root@127.0.0.1:1/test", "connection refused", "registered schemes:"}},
 		{"rm of nothing", nil, []string{"-store", store, "rm", "abcdef"}, 1, []string{"no session with key prefix abcdef"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runBin(t, tt.env, tt.args...)
 			wantCode(t, r, tt.code)
+			if strings.Contains(r.stderr, "hunter2") {
+				t.Errorf("a password in stderr: %q", r.stderr)
+			}
 			if tt.parts != nil {
 				oneErrorLine(t, r.stderr, tt.parts...)
 			} else if r.stderr != "" {

@@ -131,6 +131,8 @@ func fixtures() []struct {
 		{"bolt", func(t *testing.T) *fixture {
 			return urlFixture(t, "bolt:"+filepath.Join(t.TempDir(), "sessions.db")+"?sweep=0")
 		}},
+		{"postgres", func(t *testing.T) *fixture { return sqlFixture(t, "SESSION2_POSTGRES_DSN", "postgres") }},
+		{"mysql", func(t *testing.T) *fixture { return sqlFixture(t, "SESSION2_MYSQL_DSN", "mysql") }},
 	}
 }
 
