@@ -61,6 +61,22 @@ type NewAdapterFunc func(t *testing.T, m *session.Manager[session.Map], routes R
 // The adapter's handler may add its framework's usual middleware (such as
 // a recovery middleware that turns panics into 500 responses).
 func TestAdapter(t *testing.T, newHandler NewAdapterFunc) {
+	t.Helper()
+	TestAdapterOn(t, func(t *testing.T) session.Store {
+		ms := memstore.New(memstore.WithSweepInterval(0))
+		t.Cleanup(func() { ms.Close() })
+		return ms
+	}, newHandler)
+}
+
+// TestAdapterOn is TestAdapter with the sessions kept in the stores that
+// newStore returns (one per subtest, set up, with its own cleanup), so that
+// a store can show it works behind the whole request lifecycle.
+func TestAdapterOn(t *testing.T, newStore func(t *testing.T) session.Store, newHandler NewAdapterFunc) {
+	newApp := func(t *testing.T, newHandler NewAdapterFunc, opts ...session.Option) *app {
+		t.Helper()
+		return startApp(t, newStore(t), newHandler, opts...)
+	}
 	t.Run("AnonymousUntouched", func(t *testing.T) {
 		a := newApp(t, newHandler)
 		for _, path := range []string{"/nothing", "/get?key=a", "/user"} {
@@ -462,11 +478,9 @@ type app struct {
 	holdGo   chan struct{}
 }
 
-func newApp(t *testing.T, newHandler NewAdapterFunc, opts ...session.Option) *app {
+func startApp(t *testing.T, store session.Store, newHandler NewAdapterFunc, opts ...session.Option) *app {
 	t.Helper()
-	ms := memstore.New(memstore.WithSweepInterval(0))
-	t.Cleanup(func() { ms.Close() })
-	a := &app{t: t, store: &countingStore{Store: ms}, clock: &fakeClock{now: time.Now()}, streamGo: make(chan struct{})}
+	a := &app{t: t, store: &countingStore{Store: store}, clock: &fakeClock{now: time.Now()}, streamGo: make(chan struct{})}
 	opts = append([]session.Option{session.WithClock(a.clock.Now), session.WithLogger(discardLogger())}, opts...)
 	m, err := session.New[session.Map](a.store, opts...)
 	if err != nil {
