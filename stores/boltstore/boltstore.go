@@ -260,42 +260,69 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 		if err != nil {
 			return err
 		}
-		if old := b.records.Get(k[:]); old == nil {
+		val := encodeRecord(session.Record{
+			User: rec.User, Data: rec.Data, Version: rec.Version + 1,
+			Created: rec.Created, Accessed: rec.Accessed, Expires: rec.Expires,
+		})
+		old := b.records.Get(k[:])
+		if old == nil {
 			if rec.Version != 0 {
 				return session.ErrConflict
 			}
-		} else {
-			v, err := decodeRecord(old)
-			if err != nil || rec.Version == 0 || v.version != rec.Version {
-				return session.ErrConflict
-			}
-			if err := b.unindex(k[:], v); err != nil {
+			if err := b.records.Put(k[:], val); err != nil {
 				return err
 			}
+			return b.index(k[:], view{}, val, true)
 		}
-		rec.Version++
-		if err := b.records.Put(k[:], encodeRecord(rec)); err != nil {
+		v, err := decodeRecord(old)
+		if err != nil || rec.Version == 0 || v.version != rec.Version {
+			return session.ErrConflict
+		}
+		// Index entries that stay the same are not rewritten: each bucket
+		// changed costs bbolt a page or more at commit.
+		if err := b.index(k[:], v, val, false); err != nil {
 			return err
 		}
-		return b.index(k[:], rec.User, rec.Expires)
+		return b.records.Put(k[:], val)
 	})
 	return wrap("save", err)
 }
 
-// index adds the index entries of the record at k.
-func (b buckets) index(k []byte, user string, expires time.Time) error {
-	if err := b.expiry.Put(expiryKey(expires, k), []byte{}); err != nil {
+// index moves the index entries of the record at k from what the old
+// record v called for (nothing when created) to what the encoded record
+// val calls for, leaving alone those that do not change.
+func (b buckets) index(k []byte, v view, val []byte, created bool) error {
+	nv, err := decodeRecord(val)
+	if err != nil {
 		return err
 	}
-	if user == "" {
+	if created || !bytes.Equal(v.rawExpire, nv.rawExpire) {
+		if !created {
+			if err := b.expiry.Delete(expiryKey(v.rawExpire, k)); err != nil {
+				return err
+			}
+		}
+		if err := b.expiry.Put(expiryKey(nv.rawExpire, k), []byte{}); err != nil {
+			return err
+		}
+	}
+	if !created && bytes.Equal(v.user, nv.user) {
 		return nil
 	}
-	return b.users.Put(userKey(user, k), []byte{})
+	if len(v.user) > 0 {
+		if err := b.users.Delete(userKey(v.user, k)); err != nil {
+			return err
+		}
+	}
+	if len(nv.user) > 0 {
+		return b.users.Put(userKey(nv.user, k), []byte{})
+	}
+	return nil
 }
 
 // unindex removes the index entries of the record v at k.
 func (b buckets) unindex(k []byte, v view) error {
-	if err := b.expiry.Delete(expiryKey(v.expire, k)); err != nil {
+	if err := b.expiry.Delete(expiryKey(v.rawExpire, k)); err != nil {
 		return err
 	}
 	if len(v.user) == 0 {
@@ -372,11 +399,11 @@ func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Ti
 		copy(nb, raw)
 		putTime(nb[9+timeLen:], accessed)
 		putTime(nb[9+2*timeLen:], expires)
-		if !bytes.Equal(raw[9+2*timeLen:headerLen], nb[9+2*timeLen:headerLen]) {
-			if err := b.expiry.Delete(expiryKey(v.expire, k[:])); err != nil {
+		if newExpire := nb[9+2*timeLen : headerLen]; !bytes.Equal(v.rawExpire, newExpire) {
+			if err := b.expiry.Delete(expiryKey(v.rawExpire, k[:])); err != nil {
 				return err
 			}
-			if err := b.expiry.Put(expiryKey(expires, k[:]), []byte{}); err != nil {
+			if err := b.expiry.Put(expiryKey(newExpire, k[:]), []byte{}); err != nil {
 				return err
 			}
 		}

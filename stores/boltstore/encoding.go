@@ -95,6 +95,7 @@ func encodeRecord(rec session.Record) []byte {
 type view struct {
 	version                   uint64
 	created, accessed, expire time.Time
+	rawExpire                 []byte // expire as encoded, for the index
 	user, data                []byte
 }
 
@@ -107,7 +108,8 @@ func decodeRecord(b []byte) (view, error) {
 	var ok1, ok2, ok3 bool
 	v.created, ok1 = getTime(b[9:])
 	v.accessed, ok2 = getTime(b[9+timeLen:])
-	v.expire, ok3 = getTime(b[9+2*timeLen:])
+	v.rawExpire = b[9+2*timeLen : headerLen : headerLen]
+	v.expire, ok3 = getTime(v.rawExpire)
 	if !ok1 || !ok2 || !ok3 {
 		return v, errCorrupt
 	}
@@ -147,12 +149,12 @@ func (v view) match(f session.Filter) bool {
 	return true
 }
 
-// expiryKey is the expiry index entry of key k expiring at t.
-func expiryKey(t time.Time, k []byte) []byte {
-	b := make([]byte, timeLen+rawKeyLen)
-	putTime(b, t)
-	copy(b[timeLen:], k)
-	return b
+// expiryKey is the expiry index entry of key k expiring at the encoded
+// time t (see putTime).
+func expiryKey(t, k []byte) []byte {
+	b := make([]byte, 0, timeLen+rawKeyLen)
+	b = append(b, t[:timeLen]...)
+	return append(b, k...)
 }
 
 // userPrefix is what every user index entry of user starts with.

@@ -3,6 +3,7 @@ module github.com/session2/session2/stores/boltstore
 go 1.23.0
 
 require (
+	github.com/alexedwards/scs/boltstore v0.0.0-20240316134038-7e11d57e8885
 	github.com/session2/session2/conformance v0.0.0
 	github.com/session2/session2/core v0.0.0
 	go.etcd.io/bbolt v1.4.3

@@ -243,7 +243,7 @@ func checkConsistent(t *testing.T, trace string, s *Store, m model) {
 			if got := v.record(); !equalRecord(got, want) {
 				return fmt.Errorf("record %s = %+v, model has %+v", key, got, want)
 			}
-			wantExpiry[string(expiryKey(v.expire, k))] = true
+			wantExpiry[string(expiryKey(v.rawExpire, k))] = true
 			if len(v.user) > 0 {
 				wantUsers[string(userKey(v.user, k))] = true
 			}
@@ -440,4 +440,63 @@ func TestPruneInBatches(t *testing.T) {
 	if commits := txid() - before; commits < 40/4 {
 		t.Fatalf("Prune of 40 records with batch 4 committed %d transactions, want at least 10", commits)
 	}
+}
+
+// TestDanglingIndexEntries plants index entries that no record calls for
+// (as a crash of an older version or a hand edit might leave) and checks
+// that List ignores them, Prune never deletes the wrong record because of
+// them, and Prune and the sweep remove them.
+func TestDanglingIndexEntries(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := openNoSync(t, WithClock(func() time.Time { return now }), WithSweepInterval(0))
+	bob := "b0b0000000000000000000000000000000000000000000000000000000000000"
+	rec := session.Record{User: "bob", Data: []byte("d"), Created: now, Accessed: now, Expires: now.Add(time.Hour)}
+	if err := s.Save(ctx, bob, rec); err != nil {
+		t.Fatal(err)
+	}
+	rec.Version = 1
+	k, _ := parseKey(bob)
+	missing, _ := parseKey("dead000000000000000000000000000000000000000000000000000000000000")
+	past := make([]byte, timeLen)
+	putTime(past, now.Add(-time.Hour))
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b, err := s.buckets(tx)
+		if err != nil {
+			return err
+		}
+		for _, e := range [][]byte{
+			userKey("mallory", k[:]),       // a user bob's record does not have
+			userKey("mallory", missing[:]), // no record at all
+		} {
+			if err := b.users.Put(e, []byte{}); err != nil {
+				return err
+			}
+		}
+		for _, e := range [][]byte{
+			expiryKey(past, k[:]),       // an expiry bob's record does not have
+			expiryKey(past, missing[:]), // no record at all
+			past[:5],                    // malformed
+		} {
+			if err := b.expiry.Put(e, []byte{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, f := range []session.Filter{{User: "mallory"}, {ExpiresBefore: now}} {
+		for e, err := range s.List(ctx, f) {
+			t.Fatalf("List %+v yielded %s, %v", f, e.Key, err)
+		}
+	}
+	for _, f := range []session.Filter{{User: "mallory"}, {ExpiresBefore: now}} {
+		if n, err := s.Prune(ctx, f); err != nil || n != 0 {
+			t.Fatalf("Prune %+v = %d, %v; want 0", f, n, err)
+		}
+	}
+	checkConsistent(t, "after pruning dangling entries", s, model{bob: rec})
 }

@@ -118,7 +118,7 @@ func (s *Store) walk(b buckets, f session.Filter, after []byte, limit int,
 		}
 		// An index entry must describe the record it points to.
 		if (src == b.users && string(v.user) != f.User) ||
-			(src == b.expiry && !bytes.Equal(raw[9+2*timeLen:headerLen], ck[:timeLen])) {
+			(src == b.expiry && !bytes.Equal(v.rawExpire, ck[:timeLen])) {
 			fn(ck, rk, v, stateDangling)
 			continue
 		}
