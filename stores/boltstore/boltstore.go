@@ -214,11 +214,16 @@ func (s *Store) Load(ctx context.Context, key string) (session.Record, error) {
 	}
 	var rec session.Record
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		b, err := s.buckets(tx)
-		if err != nil {
-			return err
+		// Only the records bucket: opening a bucket allocates in bbolt.
+		top := tx.Bucket(s.name)
+		if top == nil {
+			return errNoBuckets
 		}
-		raw := b.records.Get(k[:])
+		records := top.Bucket(bucketRecords)
+		if records == nil {
+			return errNoBuckets
+		}
+		raw := records.Get(k[:])
 		if raw == nil {
 			return session.ErrNotFound
 		}
