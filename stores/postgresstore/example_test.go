@@ -1,0 +1,53 @@
+package postgresstore_test
+
+import (
+	"context"
+	"database/sql"
+	"log"
+	"net/http"
+	"time"
+
+	_ "github.com/lib/pq" // the application chooses and imports the driver
+
+	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/stores/postgresstore"
+)
+
+// An application opens its database, builds the store on it, creates the
+// table once, and serves through the manager.
+func Example() {
+	db, err := sql.Open("postgres", "postgres://app@127.0.0.1:5432/app?sslmode=disable")
+	if err != nil {
+		log.Fatal(err)
+	}
+	store, err := postgresstore.New(db, postgresstore.WithTable("sessions"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+	if err := store.Setup(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	mgr, err := session.New[session.Map](store, session.WithIdleTimeout(30*time.Minute))
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s := mgr.Get(r)
+		n, _ := s.Data().GetInt("visits")
+		s.Data().Set("visits", n+1)
+	})
+	log.Fatal(http.ListenAndServe(":8080", mgr.Handler(mux)))
+}
+
+// Register lets session.OpenStore open postgres:// URLs, as the demo and
+// sessionctl do with their -store flag.
+func ExampleRegister() {
+	postgresstore.Register("postgres") // the name github.com/lib/pq registers
+	store, err := session.OpenStore(context.Background(), "postgres://app@127.0.0.1/app?sslmode=disable&table=sessions")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer store.Close()
+}
