@@ -159,7 +159,7 @@ func TestNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() }) // after the tables are dropped
 	table := "s2t_new_" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
 	s1, err := postgresstore.New(db, postgresstore.WithTable(table), postgresstore.WithSweepInterval(0))
 	if err != nil {
@@ -167,8 +167,11 @@ func TestNew(t *testing.T) {
 	}
 	defer s1.Close()
 	t.Cleanup(func() {
-		db.Exec("DROP TABLE IF EXISTS " + s1.Names().Table)
-		db.Exec("DROP TABLE IF EXISTS " + s1.Names().Versions)
+		for _, tbl := range []string{s1.Names().Table, s1.Names().Versions} {
+			if _, err := db.Exec("DROP TABLE IF EXISTS " + tbl); err != nil {
+				t.Errorf("dropping %s: %v", tbl, err)
+			}
+		}
 	})
 	s2, err := postgresstore.New(sqlx.NewDb(db, "postgres"), postgresstore.WithTable(table), postgresstore.WithSweepInterval(0))
 	if err != nil {
