@@ -5,7 +5,9 @@ go 1.23.0
 require (
 	github.com/chromedp/chromedp v0.13.7
 	github.com/gin-gonic/gin v1.11.0
+	github.com/go-sql-driver/mysql v1.9.3
 	github.com/labstack/echo/v4 v4.13.4
+	github.com/lib/pq v1.10.9
 	github.com/session2/session2/adapters/chi v0.0.0
 	github.com/session2/session2/adapters/echo v0.0.0
 	github.com/session2/session2/adapters/gin v0.0.0
@@ -13,9 +15,12 @@ require (
 	github.com/session2/session2/stores/boltstore v0.0.0
 	github.com/session2/session2/stores/filestore v0.0.0
 	github.com/session2/session2/stores/memstore v0.0.0
+	github.com/session2/session2/stores/mysqlstore v0.0.0
+	github.com/session2/session2/stores/postgresstore v0.0.0
 )
 
 require (
+	filippo.io/edwards25519 v1.1.0 // indirect
 	github.com/bytedance/sonic v1.14.0 // indirect
 	github.com/bytedance/sonic/loader v0.3.0 // indirect
 	github.com/chromedp/cdproto v0.0.0-20250403032234-65de8f5d025b // indirect
@@ -32,6 +37,7 @@ require (
 	github.com/gobwas/ws v1.4.0 // indirect
 	github.com/goccy/go-json v0.10.2 // indirect
 	github.com/goccy/go-yaml v1.18.0 // indirect
+	github.com/jmoiron/sqlx v1.4.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/klauspost/cpuid/v2 v2.3.0 // indirect
 	github.com/labstack/gommon v0.4.2 // indirect
@@ -43,6 +49,7 @@ require (
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/quic-go/qpack v0.5.1 // indirect
 	github.com/quic-go/quic-go v0.54.0 // indirect
+	github.com/session2/session2/stores/sqlstore v0.0.0 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
@@ -74,4 +81,7 @@ replace (
 	github.com/session2/session2/stores/boltstore => ../stores/boltstore
 	github.com/session2/session2/stores/filestore => ../stores/filestore
 	github.com/session2/session2/stores/memstore => ../stores/memstore
+	github.com/session2/session2/stores/mysqlstore => ../stores/mysqlstore
+	github.com/session2/session2/stores/postgresstore => ../stores/postgresstore
+	github.com/session2/session2/stores/sqlstore => ../stores/sqlstore
 )

@@ -26,6 +26,8 @@ var testStores = []struct {
 	{"memory", func(tb testing.TB) string { return "memory:" }},
 	{"file", func(tb testing.TB) string { return "file:" + filepath.Join(tb.TempDir(), "sessions") }},
 	{"bolt", func(tb testing.TB) string { return "bolt:" + filepath.Join(tb.TempDir(), "sessions.db") }},
+	{"postgres", postgresStoreURL},
+	{"mysql", mysqlStoreURL},
 }
 
 // demo is one demo app served through httptest.

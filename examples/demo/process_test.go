@@ -138,12 +138,21 @@ func (p *process) stop() {
 	}
 }
 
-// TestTwoProcesses runs two demo processes on one file-store directory:
-// a session started on one continues on the other, in both directions,
-// and a logout on one ends it on both.
+// TestTwoProcesses runs two demo processes on one file-store directory
+// (and on one database when SESSION2_POSTGRES_DSN or SESSION2_MYSQL_DSN is
+// set): a session started on one continues on the other, in both
+// directions, and a logout on one ends it on both.
 func TestTwoProcesses(t *testing.T) {
 	bin := demoBinary(t)
-	store := "file:" + filepath.Join(t.TempDir(), "sessions")
+	for _, st := range testStores {
+		switch st.name {
+		case "file", "postgres", "mysql":
+			t.Run(st.name, func(t *testing.T) { twoProcesses(t, bin, st.url(t)) })
+		}
+	}
+}
+
+func twoProcesses(t *testing.T, bin, store string) {
 	a := startDemo(t, bin, "-host", "127.0.0.1", "-port", "0", "-store", store, "-framework", "chi")
 	b := startDemo(t, bin, "-host", "127.0.0.1", "-port", "0", "-store", store, "-framework", frameworks()[len(frameworks())-1])
 	if a.url == b.url {
