@@ -7,7 +7,10 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/session2/session2/stores/mysqlstore"
 )
@@ -17,14 +20,8 @@ import (
 // the test, naming the variable, when that is not set.
 func sqlFixture(t *testing.T, env, driver string) *fixture {
 	t.Helper()
-	dsn := os.Getenv(env)
-	if dsn == "" {
-		t.Skipf("set %s to test against %s", env, driver)
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatalf("%s: %v", env, err)
-	}
+	u := envURL(t, env, driver)
+	plain := u.String() // the database's own URL, before the store's options
 	var b [5]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)
@@ -35,7 +32,7 @@ func sqlFixture(t *testing.T, env, driver string) *fixture {
 	q.Set("sweep", "0")
 	u.RawQuery = q.Encode()
 
-	driverDSN := dsn
+	driverDSN, err := plain, error(nil)
 	if driver == "mysql" {
 		if driverDSN, err = mysqlstore.DSN(&url.URL{Scheme: "mysql", User: u.User, Host: u.Host, Path: u.Path}); err != nil {
 			t.Fatal(err)
@@ -64,14 +61,7 @@ func TestSQLWithoutSetup(t *testing.T) {
 		{"SESSION2_POSTGRES_DSN", "postgres"}, {"SESSION2_MYSQL_DSN", "mysql"},
 	} {
 		t.Run(db.driver, func(t *testing.T) {
-			dsn := os.Getenv(db.env)
-			if dsn == "" {
-				t.Skipf("set %s to test against %s", db.env, db.driver)
-			}
-			u, err := url.Parse(dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
+			u := envURL(t, db.env, db.driver)
 			q := u.Query()
 			q.Set("table", "sessionctl_never_created")
 			u.RawQuery = q.Encode()
@@ -82,4 +72,34 @@ func TestSQLWithoutSetup(t *testing.T) {
 			}
 		})
 	}
+}
+
+// envURL returns the store URL for the database named by the environment
+// variable env, skipping the test, naming the variable, when it is unset.
+// The variable holds a store URL (postgres://…, mysql://…) or, for MySQL,
+// the driver's own DSN (user:pass@tcp(host:port)/db), turned into a URL.
+func envURL(t *testing.T, env, driver string) *url.URL {
+	t.Helper()
+	dsn := os.Getenv(env)
+	if dsn == "" {
+		t.Skipf("set %s to test against %s", env, driver)
+	}
+	if driver == "mysql" && !strings.HasPrefix(dsn, "mysql://") {
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			t.Fatalf("%s: %v", env, err)
+		}
+		u := &url.URL{Scheme: "mysql", Host: cfg.Addr, Path: "/" + cfg.DBName}
+		if cfg.Passwd != "" {
+			u.User = url.UserPassword(cfg.User, cfg.Passwd)
+		} else {
+			u.User = url.User(cfg.User)
+		}
+		return u
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatalf("%s: %v", env, err)
+	}
+	return u
 }
