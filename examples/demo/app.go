@@ -269,7 +269,7 @@ func (a *app) deleteOld(w http.ResponseWriter, r *http.Request, s *session.Sessi
 	}
 	minutes, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || minutes < 0 || minutes > maxMinutes {
-		a.fail(w, http.StatusBadRequest, fmt.Sprintf("minutes must be a whole number from 0 to %d.", maxMinutes))
+		a.fail(w, http.StatusBadRequest, fmt.Sprintf("Minutes must be a whole number from 0 to %d.", maxMinutes))
 		return
 	}
 	cutoff := a.now().Add(-time.Duration(minutes) * time.Minute)

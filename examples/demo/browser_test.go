@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -45,11 +47,11 @@ func TestBrowser(t *testing.T) {
 	}
 	bin := demoBinary(t)
 	store := "file:" + filepath.Join(t.TempDir(), "sessions")
-	demo := startDemo(t, bin, "-host", "127.0.0.1", "-port", "0", "-store", store)
-	_, port, err := net.SplitHostPort(strings.TrimPrefix(strings.TrimSuffix(demo.url, "/"), "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The restarted demo must get the same port back, so take one below
+	// the kernel's ephemeral range, which outgoing connections of other
+	// programs could otherwise claim in between.
+	port := strconv.Itoa(quietPort(t))
+	demo := startDemo(t, bin, "-host", "127.0.0.1", "-port", port, "-store", store)
 	base := strings.TrimSuffix(demo.url, "/")
 
 	var chromeOut lockedBuffer
@@ -145,6 +147,30 @@ func TestBrowser(t *testing.T) {
 	step("goodbye", waitText("Goodbye!"))
 	step("home, logged out", chromedp.Navigate(base+"/"), waitText("Not logged in."))
 	demo.stop()
+}
+
+// quietPort returns a free TCP port on 127.0.0.1 below the ephemeral
+// port range (read from /proc on Linux, else assumed to start at 32768).
+func quietPort(t *testing.T) int {
+	t.Helper()
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 12000 {
+				low = n
+			}
+		}
+	}
+	for range 100 {
+		port := 10000 + mrand.IntN(low-10000)
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err == nil {
+			ln.Close()
+			return port
+		}
+	}
+	t.Fatal("no free port found below the ephemeral range")
+	return 0
 }
 
 // waitText waits until the page's text contains want.

@@ -23,7 +23,7 @@ header { background: #24324a; color: #fff; padding: .7rem 1.2rem; display: flex;
 header a { color: #dce6f7; text-decoration: none; }
 header a:hover { text-decoration: underline; }
 header .home { color: #fff; font-weight: 700; font-size: 1.1rem; margin-right: .8rem; }
-main { max-width: 48rem; margin: 1.6rem auto; background: #fff; border: 1px solid #dde1e6; border-radius: 6px; padding: 1.2rem 1.6rem 1.6rem; }
+main { max-width: 56rem; margin: 1.6rem auto; background: #fff; border: 1px solid #dde1e6; border-radius: 6px; padding: 1.2rem 1.6rem 1.6rem; }
 h1 { font-size: 1.45rem; margin: .2rem 0 1rem; }
 .big { font-size: 1.3rem; margin: .4rem 0; }
 .hint { color: #59636e; font-size: .92rem; }
@@ -33,6 +33,7 @@ form { margin: 1rem 0; display: flex; flex-wrap: wrap; gap: .6rem; align-items: 
 input[type=text] { font: inherit; padding: .3rem .5rem; border: 1px solid #b8bfc7; border-radius: 4px; min-width: 14rem; }
 button { font: inherit; padding: .3rem .9rem; border: 1px solid #24324a; border-radius: 4px; background: #2f4468; color: #fff; cursor: pointer; }
 button.quiet { background: #fff; color: #24324a; }
+div.scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .93rem; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e4e7eb; white-space: nowrap; }
 th { background: #f0f2f5; }
@@ -121,12 +122,12 @@ var (
 
 	sessionsTmpl = pageTemplate(`<h1>Sessions</h1>
 <p>{{.Total}} stored session{{if ne .Total 1}}s{{end}}. Keys are hashes of the cookie tokens, shortened; tokens are never stored.</p>
-{{if .Rows}}<table>
+{{if .Rows}}<div class="scroll"><table>
 <thead><tr><th>Key</th><th>User</th><th>Created</th><th>Last access</th><th>Expires</th></tr></thead>
 <tbody>
 {{range .Rows}}<tr{{if .Current}} class="current"{{end}}><td><code>{{.Key}}</code>{{if .Current}} (you){{end}}</td><td>{{if .User}}{{.User}}{{else}}<span class="hint">anonymous</span>{{end}}</td><td>{{.Created}}</td><td>{{.Accessed}}</td><td>{{.Expires}}{{if .Expired}} <span class="error">expired</span>{{end}}</td></tr>
 {{end}}</tbody>
-</table>{{end}}
+</table></div>{{end}}
 {{if .Hidden}}<p class="hint">and {{.Hidden}} more not shown.</p>{{end}}
 {{if .User}}<form method="post" action="/logout_all">
 <input type="hidden" name="form_token" value="{{.FormToken}}">
