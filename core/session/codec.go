@@ -62,6 +62,9 @@ func (JSONCodec) Decode(data []byte, v any) error {
 	if len(data) == 0 || data[0] != formatJSON {
 		return errFormat
 	}
+	if m, ok := v.(*Map); ok {
+		return m.UnmarshalJSON(data[1:]) // its parser validates as it goes
+	}
 	if u, ok := v.(json.Unmarshaler); ok {
 		if !json.Valid(data[1:]) {
 			return errors.New("session: invalid JSON")

@@ -1,7 +1,6 @@
 package session
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"sort"
@@ -209,14 +208,9 @@ func (m *Map) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON replaces the map's contents with a JSON object, keeping
 // integers as int (int64 where they do not fit an int).
 func (m *Map) UnmarshalJSON(b []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var raw map[string]any
-	if err := dec.Decode(&raw); err != nil {
+	raw, err := parseMapJSON(b)
+	if err != nil {
 		return err
-	}
-	for k, v := range raw {
-		raw[k] = fromJSON(v)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
