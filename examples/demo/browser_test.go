@@ -66,7 +66,7 @@ func TestBrowser(t *testing.T) {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profileDir(t)),
 		chromedp.WindowSize(1000, 720),
 		chromedp.CombinedOutput(&chromeOut),
 	)
@@ -147,6 +147,29 @@ func TestBrowser(t *testing.T) {
 	step("goodbye", waitText("Goodbye!"))
 	step("home, logged out", chromedp.Navigate(base+"/"), waitText("Not logged in."))
 	demo.stop()
+}
+
+// profileDir returns a fresh directory for Chromium's profile. It is not
+// t.TempDir: Chromium's helper processes may still write into it for a
+// moment after the browser is gone, which would fail the test's own
+// cleanup, so it is removed with a few retries instead.
+func profileDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "session2-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		var err error
+		for range 20 {
+			if err = os.RemoveAll(dir); err == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("leaving Chromium's profile %s behind: %v", dir, err)
+	})
+	return dir
 }
 
 // quietPort returns a free TCP port on 127.0.0.1 below the ephemeral
