@@ -110,3 +110,49 @@ func decodeEnvelope(b []byte) (envelope, error) {
 	e.data = r.b
 	return e, nil
 }
+
+// Contents describes a stored session's Data for administration tools
+// (sessionctl show). It counts form tokens but never exposes their values,
+// which are secrets.
+type Contents struct {
+	// RemoteAddr is the client address that created the session.
+	RemoteAddr string
+	// FormTokens and Flashes count the outstanding form tokens and flash
+	// messages.
+	FormTokens, Flashes int
+	// Codec names the data's format: "json", "gob", "none" or "unknown".
+	Codec string
+	// Encoded is the codec's encoding of the application's data, its format
+	// byte first. It aliases the Data given to Inspect.
+	Encoded []byte
+}
+
+// JSON returns the application's data as JSON when it was written by
+// [JSONCodec].
+func (c Contents) JSON() ([]byte, bool) {
+	if len(c.Encoded) == 0 || c.Encoded[0] != formatJSON {
+		return nil, false
+	}
+	return c.Encoded[1:], true
+}
+
+// Inspect reads a record's Data, as this package writes it, without
+// changing it. Data of another shape is an error.
+func Inspect(data []byte) (Contents, error) {
+	e, err := decodeEnvelope(data)
+	if err != nil {
+		return Contents{}, err
+	}
+	c := Contents{RemoteAddr: e.remote, FormTokens: len(e.tokens), Flashes: len(e.flashes), Encoded: e.data}
+	switch {
+	case len(e.data) == 0:
+		c.Codec = "none"
+	case e.data[0] == formatJSON:
+		c.Codec = "json"
+	case e.data[0] == formatGob:
+		c.Codec = "gob"
+	default:
+		c.Codec = "unknown"
+	}
+	return c, nil
+}

@@ -378,3 +378,23 @@ func TestRegisterTwicePanics(t *testing.T) {
 	}()
 	RegisterStore("unittest", func(ctx context.Context, u *url.URL) (Store, error) { return nil, nil })
 }
+
+func TestInspect(t *testing.T) {
+	data := appendEnvelope(nil, "10.0.0.1", []string{"secret1", "secret2"}, []string{"hi"}, []byte(`J{"a":1}`))
+	c, err := Inspect(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, ok := c.JSON()
+	if c.RemoteAddr != "10.0.0.1" || c.FormTokens != 2 || c.Flashes != 1 || c.Codec != "json" || !ok || string(js) != `{"a":1}` {
+		t.Fatalf("Inspect = %+v", c)
+	}
+	if strings.Contains(fmt.Sprintf("%+v", c), "secret") {
+		t.Fatal("Contents exposes form token values")
+	}
+	for i := 0; i < len(data)-len(`J{"a":1}`); i++ {
+		if _, err := Inspect(data[:i]); err == nil {
+			t.Fatalf("Inspect accepted a record cut at %d bytes", i)
+		}
+	}
+}
