@@ -106,7 +106,10 @@ func WithLifetime(d time.Duration) Option { return func(c *config) { c.lifetime 
 
 // WithTouchInterval sets how often an unchanged session's access time and
 // expiry are written back (default one minute, or half the idle timeout when
-// that is shorter). It must be shorter than the idle timeout.
+// that is shorter). It must be shorter than the idle timeout. Since the
+// access time is written back at most this often, a session used only by
+// requests that change nothing may end up to one touch interval before a
+// full idle timeout has passed since its last request.
 func WithTouchInterval(d time.Duration) Option {
 	return func(c *config) { c.touchInterval, c.touchSet = d, true }
 }
