@@ -28,6 +28,7 @@ import (
 type Route struct {
 	Method string // "GET" or "POST"
 	Path   string // a fixed path such as "/set"
+	// Handle serves the route with the session the adapter's getter returned.
 	Handle func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map])
 }
 
@@ -57,6 +58,7 @@ type NewAdapterFunc func(t *testing.T, m *session.Manager[session.Map], routes R
 //	GET  /late           writes the body, then sets "late"
 //	GET  /hold?key=K&value=V  like /set, but waits for the test between
 //	                     loading the session and changing it
+//	GET  /hold?action=renew   the same, calling Renew instead
 //
 // The adapter's handler may add its framework's usual middleware (such as
 // a recovery middleware that turns panics into 500 responses).
@@ -393,6 +395,36 @@ func TestAdapterOn(t *testing.T, newStore func(t *testing.T) session.Store, newH
 		}
 	})
 
+	t.Run("RenewRacesLogout", func(t *testing.T) {
+		a := newApp(t, newHandler)
+		c := a.client()
+		c.post("/login?user=erin")
+		tok := c.token
+		w := a.clientWith(tok)
+		done := a.hold(w, "/hold?action=renew")
+		if res := c.post("/logout"); res.StatusCode != http.StatusOK {
+			t.Fatalf("logout status %d", res.StatusCode)
+		}
+		done()
+		if w.token != "" && w.token != tok {
+			if got := readBody(t, w.get("/user")); got != "" {
+				t.Errorf("a renewal in flight undid the logout: its new token gives user %q", got)
+			}
+		}
+		n := 0
+		for e, err := range a.store.Store.List(context.Background(), session.Filter{User: "erin"}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Record.Expires.After(time.Now()) {
+				n++
+			}
+		}
+		if n != 0 {
+			t.Errorf("%d live sessions of the logged-out user after a renewal raced the logout", n)
+		}
+	})
+
 	t.Run("StoreFailureOnLoad", func(t *testing.T) {
 		a := newApp(t, newHandler)
 		c := a.client()
@@ -571,6 +603,12 @@ func (a *app) routes() Routes {
 			case <-goOn:
 			case <-time.After(10 * time.Second):
 				a.t.Error("/hold was never released")
+			}
+			if r.URL.Query().Get("action") == "renew" {
+				if err := s.Renew(); err != nil {
+					http.Error(w, err.Error(), http.StatusInternalServerError)
+				}
+				return
 			}
 			s.Data().Set(r.URL.Query().Get("key"), r.URL.Query().Get("value"))
 		}},

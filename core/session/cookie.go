@@ -101,6 +101,12 @@ func (m *Manager[T]) cookieAttrs(b *strings.Builder, r *http.Request) {
 // this client: no cache may keep it or serve it to another.
 func noStore(h http.Header) {
 	h.Set("Cache-Control", "no-store")
+	varyCookie(h)
+}
+
+// varyCookie marks a response as depending on the Cookie header, so that a
+// shared cache never serves one client's page to another.
+func varyCookie(h http.Header) {
 	for _, v := range h.Values("Vary") {
 		for _, f := range strings.Split(v, ",") {
 			if strings.EqualFold(strings.TrimSpace(f), "Cookie") {

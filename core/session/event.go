@@ -56,6 +56,7 @@ func (k EventKind) String() string {
 // Event reports something that happened to a session, through the function
 // given to [WithEventHook]. It never carries a token.
 type Event struct {
+	// Kind says what happened.
 	Kind EventKind
 	// Key is the store key of the session concerned.
 	Key string

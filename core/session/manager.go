@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"reflect"
 	"sync"
 	"time"
 )
@@ -31,6 +32,9 @@ type Manager[T any] struct {
 func New[T any](store Store, opts ...Option) (*Manager[T], error) {
 	if store == nil {
 		return nil, fmt.Errorf("%w: store is nil", ErrInvalidConfig)
+	}
+	if v := reflect.ValueOf(store); v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil, fmt.Errorf("%w: store is a nil %T (did its constructor fail?)", ErrInvalidConfig, store)
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -175,6 +179,7 @@ func (m *Manager[T]) load(x *Exchange[T], r *http.Request) error {
 		s.remote = remoteHost(r)
 		return nil
 	}
+	s.presented = true
 	key := keyOf(token)
 	rec, err := m.store.Load(r.Context(), key)
 	switch {
@@ -196,11 +201,12 @@ func (m *Manager[T]) load(x *Exchange[T], r *http.Request) error {
 		s.remote = remoteHost(r)
 		return nil
 	}
+	var env envelope
 	if len(rec.Data) > m.cfg.maxSize {
-		return fmt.Errorf("session: load: %w (%d bytes)", ErrTooLarge, len(rec.Data))
-	}
-	env, err := decodeEnvelope(rec.Data)
-	if err == nil {
+		// Not decoded: treated as undecodable, so that a lowered limit
+		// cannot lock its users out with an error on every request.
+		err = fmt.Errorf("%w (%d bytes)", ErrTooLarge, len(rec.Data))
+	} else if env, err = decodeEnvelope(rec.Data); err == nil {
 		err = m.cfg.codec.Decode(env.data, &s.data)
 	}
 	if err != nil {
@@ -228,6 +234,7 @@ func (m *Manager[T]) load(x *Exchange[T], r *http.Request) error {
 func (x *Exchange[T]) Abort() {
 	x.sess.mu.Lock()
 	x.done = true
+	x.sess.committed = true
 	x.sess.mu.Unlock()
 }
 
@@ -244,6 +251,7 @@ func (x *Exchange[T]) Commit(h http.Header, status int) error {
 		return nil
 	}
 	x.done = true
+	s.committed = true
 	if status >= 500 || s.readOnly {
 		return nil
 	}
@@ -252,14 +260,51 @@ func (x *Exchange[T]) Commit(h http.Header, status int) error {
 
 func (m *Manager[T]) commit(x *Exchange[T], h http.Header) error {
 	s := &x.sess
-	ctx := x.r.Context()
 	now := m.cfg.now()
 	hasInfo := s.hasInfoLocked()
+	if s.presented {
+		varyCookie(h) // the response depends on the cookie, stored or not
+	}
 
-	if s.loaded && s.key == s.loadedKey {
+	if !s.loaded {
 		if !hasInfo {
-			return m.drop(x, h, s.loadedKey, true)
+			return nil
 		}
+		ctx, cancel := m.writeContext(x)
+		defer cancel()
+		if err := m.create(ctx, x, h, now); err != nil {
+			return err
+		}
+		m.event(x.r, EventCreated, s.key, "", nil)
+		return nil
+	}
+
+	oldKey := s.loadedKey
+	mu := &m.commitMu[hexNibble(oldKey[0])<<4|hexNibble(oldKey[1])]
+
+	if s.destroyed {
+		// Logout wins over everything in flight: delete unconditionally.
+		ctx, cancel := m.writeContext(x)
+		defer cancel()
+		if err := m.store.Delete(ctx, oldKey); err != nil {
+			err = fmt.Errorf("session: delete: %w", err)
+			m.event(x.r, EventStoreError, oldKey, "", err)
+			return err
+		}
+		m.event(x.r, EventDestroyed, oldKey, "", nil)
+		s.loaded = false
+		if !hasInfo {
+			m.revokeCookie(x, h)
+			return nil
+		}
+		if err := m.create(ctx, x, h, now); err != nil {
+			return err
+		}
+		m.event(x.r, EventCreated, s.key, "", nil)
+		return nil
+	}
+
+	if s.key == oldKey && hasInfo {
 		changed := s.metaDirty || s.user != s.loadedUser
 		var data []byte
 		if changed || (s.dataTouched && !mapClean(&s.data)) {
@@ -270,39 +315,91 @@ func (m *Manager[T]) commit(x *Exchange[T], h http.Header) error {
 			changed = changed || string(data) != string(s.loadedData)
 		}
 		if changed {
-			return m.update(x, h, data, now)
+			ctx, cancel := m.writeContext(x)
+			defer cancel()
+			mu.Lock()
+			defer mu.Unlock()
+			return m.update(ctx, x, h, data, now, nil)
 		}
 		if now.Sub(s.accessed) >= m.cfg.touchInterval {
-			exp := m.expiry(s.created, now)
-			err := m.store.Touch(ctx, s.key, now, exp)
-			switch {
-			case err == nil:
-				s.accessed, s.expires = now, exp
-				if m.cfg.persistent {
-					m.setCookie(x, h, s.token, exp, now)
-				}
-			case errors.Is(err, ErrNotFound):
-				// Destroyed meanwhile by another request: leave it so.
-			default:
-				// A failed touch costs only freshness; the request stands.
-				m.event(x.r, EventStoreError, s.key, "", fmt.Errorf("session: touch: %w", err))
-			}
+			ctx, cancel := m.writeContext(x)
+			defer cancel()
+			m.touch(ctx, x, h, now)
 		}
 		return nil
 	}
 
-	// The session is new, or its token changed (Renew, SetUser, Destroy).
-	oldKey := ""
-	if s.loaded {
-		oldKey = s.loadedKey
-	}
-	if !hasInfo {
-		if oldKey == "" {
-			return nil
+	// The token changed (Renew, SetUser) or the session lost all its info:
+	// the old record goes. Retire it with compare-and-set, so that a
+	// request in flight can neither undo a logout that happened meanwhile
+	// nor lose another request's write.
+	ctx, cancel := m.writeContext(x)
+	defer cancel()
+	mu.Lock()
+	defer mu.Unlock()
+	renewed := s.key != oldKey
+	var orig *T
+	for attempt := 1; ; attempt++ {
+		tomb := Record{Created: s.created, Accessed: tombstoneTime, Expires: tombstoneTime, Data: []byte{}, Version: s.version}
+		err := m.store.Save(ctx, oldKey, tomb)
+		if err == nil {
+			break
 		}
-		return m.drop(x, h, oldKey, true)
+		if !errors.Is(err, ErrConflict) || attempt == maxMergeAttempts {
+			err = fmt.Errorf("session: retire: %w", err)
+			m.event(x.r, EventStoreError, oldKey, "", err)
+			return err
+		}
+		gone, err := m.reloadMerge(ctx, x, oldKey, &orig)
+		if err != nil || gone {
+			return err
+		}
+		if !renewed && s.hasInfoLocked() {
+			// Another request gave the session info meanwhile: keep it.
+			data, err := s.encodeLocked()
+			if err != nil {
+				return err
+			}
+			return m.update(ctx, x, h, data, now, orig)
+		}
 	}
-	if s.token == "" {
+	if !renewed {
+		if err := m.store.Delete(ctx, oldKey); err != nil {
+			// Retired already: the expired tombstone goes with the sweeper.
+			m.event(x.r, EventStoreError, oldKey, "", fmt.Errorf("session: delete: %w", err))
+		}
+		m.event(x.r, EventDestroyed, oldKey, "", nil)
+		s.loaded = false
+		m.revokeCookie(x, h)
+		return nil
+	}
+	if err := m.create(ctx, x, h, now); err != nil {
+		return err
+	}
+	if err := m.store.Delete(ctx, oldKey); err != nil {
+		m.event(x.r, EventStoreError, oldKey, "", fmt.Errorf("session: delete renewed record: %w", err))
+	}
+	m.event(x.r, EventRenewed, s.key, oldKey, nil)
+	return nil
+}
+
+// tombstoneTime is the expiry of a retired record: long past on any clock,
+// so that no store loads it while it waits for its deletion.
+var tombstoneTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// writeContext returns the context of the store writes of a commit: the
+// request's values without its cancellation, so that a client that goes
+// away cannot leave a logout or a renewal half done, bounded by the commit
+// timeout.
+func (m *Manager[T]) writeContext(x *Exchange[T]) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(x.r.Context()), m.cfg.commitTimeout)
+}
+
+// create stores the session as a new record under a fresh token, and sends
+// the cookie.
+func (m *Manager[T]) create(ctx context.Context, x *Exchange[T], h http.Header, now time.Time) error {
+	s := &x.sess
+	if s.token == "" || s.key == s.loadedKey {
 		if err := s.newTokenLocked(); err != nil {
 			return err
 		}
@@ -318,24 +415,33 @@ func (m *Manager[T]) commit(x *Exchange[T], h http.Header) error {
 		s.created = now
 	}
 	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: now, Expires: m.expiry(s.created, now)}
-	// Create the new record first: if that fails, the old session is intact.
 	if err := m.store.Save(ctx, s.key, rec); err != nil {
 		err = fmt.Errorf("session: save: %w", err)
 		m.event(x.r, EventStoreError, s.key, "", err)
 		return err
 	}
-	if oldKey != "" {
-		if err := m.store.Delete(ctx, oldKey); err != nil {
-			// The new session stands; the old record expires on its own.
-			m.event(x.r, EventStoreError, oldKey, "", fmt.Errorf("session: delete renewed record: %w", err))
-		}
-		m.event(x.r, EventRenewed, s.key, oldKey, nil)
-	} else {
-		m.event(x.r, EventCreated, s.key, "", nil)
-	}
 	m.saved(s, rec)
 	m.setCookie(x, h, s.token, rec.Expires, now)
 	return nil
+}
+
+// touch moves an unchanged session's access time and expiry.
+func (m *Manager[T]) touch(ctx context.Context, x *Exchange[T], h http.Header, now time.Time) {
+	s := &x.sess
+	exp := m.expiry(s.created, now)
+	err := m.store.Touch(ctx, s.key, now, exp)
+	switch {
+	case err == nil:
+		s.accessed, s.expires = now, exp
+		if m.cfg.persistent {
+			m.setCookie(x, h, s.token, exp, now)
+		}
+	case errors.Is(err, ErrNotFound):
+		// Destroyed meanwhile by another request: leave it so.
+	default:
+		// A failed touch costs only freshness; the request stands.
+		m.event(x.r, EventStoreError, s.key, "", fmt.Errorf("session: touch: %w", err))
+	}
 }
 
 func hexNibble(c byte) byte {
@@ -359,35 +465,17 @@ func (m *Manager[T]) saved(s *Session[T], rec Record) {
 	s.created, s.accessed, s.expires = rec.Created, rec.Accessed, rec.Expires
 }
 
-// drop deletes the record under key and revokes the cookie.
-func (m *Manager[T]) drop(x *Exchange[T], h http.Header, key string, revoke bool) error {
-	if err := m.store.Delete(x.r.Context(), key); err != nil {
-		err = fmt.Errorf("session: delete: %w", err)
-		m.event(x.r, EventStoreError, key, "", err)
-		return err
-	}
-	m.event(x.r, EventDestroyed, key, "", nil)
-	if revoke {
-		m.revokeCookie(x, h)
-	}
-	x.sess.loaded = false
-	return nil
-}
-
 // update saves changed data with compare-and-set, merging onto a newer
-// record when another request saved first.
-func (m *Manager[T]) update(x *Exchange[T], h http.Header, data []byte, now time.Time) error {
+// record when another request saved first. The caller holds the key's
+// commit lock. orig is what this request's changes are measured against,
+// nil for the record it loaded.
+func (m *Manager[T]) update(ctx context.Context, x *Exchange[T], h http.Header, data []byte, now time.Time, orig *T) error {
 	s := &x.sess
-	ctx := x.r.Context()
-	mu := &m.commitMu[hexNibble(s.key[0])<<4|hexNibble(s.key[1])]
-	mu.Lock()
-	defer mu.Unlock()
-	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: now, Expires: m.expiry(s.created, now), Version: s.version}
-	var orig *T
 	for attempt := 1; ; attempt++ {
-		if len(rec.Data) > m.cfg.maxSize {
-			return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(rec.Data))
+		if len(data) > m.cfg.maxSize {
+			return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(data))
 		}
+		rec := Record{User: s.user, Data: data, Created: s.created, Accessed: now, Expires: m.expiry(s.created, now), Version: s.version}
 		err := m.store.Save(ctx, s.key, rec)
 		if err == nil {
 			m.saved(s, rec)
@@ -401,38 +489,66 @@ func (m *Manager[T]) update(x *Exchange[T], h http.Header, data []byte, now time
 			m.event(x.r, EventStoreError, s.key, "", err)
 			return err
 		}
-		newer, err := m.store.Load(ctx, s.key)
-		if errors.Is(err, ErrNotFound) {
-			// Destroyed or renewed away by another request: never recreate.
-			m.event(x.r, EventDropped, s.key, "", nil)
-			return nil
-		}
-		if err != nil {
-			err = fmt.Errorf("session: reload after conflict: %w", err)
-			m.event(x.r, EventStoreError, s.key, "", err)
+		gone, err := m.reloadMerge(ctx, x, s.key, &orig)
+		if err != nil || gone {
 			return err
 		}
-		if orig == nil {
-			orig = new(T)
-			if env, err := decodeEnvelope(s.loadedData); err == nil {
-				_ = m.cfg.codec.Decode(env.data, orig)
-			}
-		}
-		overlap, err := m.merge(s, orig, newer)
-		if err != nil {
+		if data, err = s.encodeLocked(); err != nil {
 			return err
 		}
-		m.event(x.r, EventMerged, s.key, "", nil)
-		if overlap {
-			m.event(x.r, EventOverwritten, s.key, "", nil)
-		}
-		data, err := s.encodeLocked()
-		if err != nil {
-			return err
-		}
-		rec = Record{User: newer.User, Data: data, Created: newer.Created, Accessed: now, Expires: m.expiry(newer.Created, now), Version: newer.Version}
-		s.user, s.created = newer.User, newer.Created
 	}
+}
+
+// reloadMerge loads the record under key after a conflict and applies this
+// request's changes onto it, leaving the result in the session. gone
+// reports that the record no longer exists (destroyed or renewed away by
+// another request): the request's changes are then dropped, never
+// recreated. *orig holds what this request's changes are measured against;
+// it becomes the newer record, so that a further round does not count the
+// other request's values as this request's.
+func (m *Manager[T]) reloadMerge(ctx context.Context, x *Exchange[T], key string, orig **T) (gone bool, err error) {
+	s := &x.sess
+	newer, err := m.store.Load(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		m.event(x.r, EventDropped, key, "", nil)
+		return true, nil
+	}
+	if err != nil {
+		err = fmt.Errorf("session: reload after conflict: %w", err)
+		m.event(x.r, EventStoreError, key, "", err)
+		return false, err
+	}
+	if *orig == nil {
+		*orig = m.decodeData(s.loadedData)
+	}
+	next := m.decodeData(newer.Data)
+	overlap, err := m.merge(s, *orig, newer)
+	if err != nil {
+		return false, err
+	}
+	*orig = next
+	m.event(x.r, EventMerged, key, "", nil)
+	if overlap {
+		m.event(x.r, EventOverwritten, key, "", nil)
+	}
+	if s.user == s.loadedUser {
+		s.user = newer.User
+	}
+	s.loadedUser = newer.User
+	s.created, s.version = newer.Created, newer.Version
+	return false, nil
+}
+
+// decodeData decodes a record's Data into a new T, zero when it does not
+// decode.
+func (m *Manager[T]) decodeData(b []byte) *T {
+	v := new(T)
+	if env, err := decodeEnvelope(b); err == nil {
+		if m.cfg.codec.Decode(env.data, v) != nil {
+			v = new(T)
+		}
+	}
+	return v
 }
 
 // merge applies this request's changes (s's data against orig, and its

@@ -2,15 +2,10 @@ package session
 
 import (
 	"bufio"
-	"errors"
 	"io"
 	"net"
 	"net/http"
 )
-
-// errDiscarded is returned by writes after a failed commit, whose response
-// the error handler already wrote.
-var errDiscarded = errors.New("session: response replaced by the error handler")
 
 // Handler is the net/http middleware: it loads the request's session,
 // runs next, and commits the session before the first byte of the response
@@ -71,8 +66,10 @@ type responseWriter[T any] struct {
 // and discards what the handler writes next.
 func (w *responseWriter[T]) commit(status int) bool {
 	w.wroteHeader = true
-	if err := w.x.Commit(w.ResponseWriter.Header(), status); err != nil {
+	h := w.ResponseWriter.Header()
+	if err := w.x.Commit(h, status); err != nil {
 		w.discard = true
+		clear(h) // none of the handler's headers belong on the error response
 		w.x.m.Error(w.ResponseWriter, w.x.r, err)
 		return false
 	}
@@ -96,7 +93,7 @@ func (w *responseWriter[T]) Write(b []byte) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.discard {
-		return 0, errDiscarded
+		return 0, ErrDiscarded
 	}
 	return w.ResponseWriter.Write(b)
 }
@@ -108,26 +105,30 @@ func (w *responseWriter[T]) WriteString(s string) (int, error) {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.discard {
-		return 0, errDiscarded
+		return 0, ErrDiscarded
 	}
 	return io.WriteString(w.ResponseWriter, s)
 }
 
 // Flush commits the session if the header was not sent yet, then flushes.
-func (w *responseWriter[T]) Flush() {
+func (w *responseWriter[T]) Flush() { _ = w.FlushError() }
+
+// FlushError is Flush reporting the wrapped writer's error, as
+// http.ResponseController expects.
+func (w *responseWriter[T]) FlushError() error {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
 	if w.discard {
-		return
+		return ErrDiscarded
 	}
-	_ = http.NewResponseController(w.ResponseWriter).Flush()
+	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Hijack commits the session, then hands over the connection.
 func (w *responseWriter[T]) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !w.wroteHeader && !w.commit(http.StatusSwitchingProtocols) {
-		return nil, nil, errDiscarded
+		return nil, nil, ErrDiscarded
 	}
 	return http.NewResponseController(w.ResponseWriter).Hijack()
 }

@@ -45,6 +45,7 @@ const (
 	DefaultLifetime      = 24 * time.Hour
 	DefaultTouchInterval = time.Minute
 	DefaultMaxSize       = 64 << 10
+	DefaultCommitTimeout = 10 * time.Second
 	maxMergeAttempts     = 64
 )
 
@@ -60,6 +61,7 @@ type config struct {
 	touchInterval time.Duration
 	touchSet      bool
 	maxSize       int
+	commitTimeout time.Duration
 	codec         Codec
 	now           func() time.Time
 	errorHandler  ErrorHandler
@@ -119,6 +121,11 @@ func WithTouchInterval(d time.Duration) Option {
 // record stays as it was), and a larger stored record is not decoded.
 func WithMaxSize(n int) Option { return func(c *config) { c.maxSize = n } }
 
+// WithCommitTimeout bounds the store writes of one commit (default 10
+// seconds). They run apart from the request's cancellation, so that a client
+// that goes away cannot leave a logout or a renewal half done.
+func WithCommitTimeout(d time.Duration) Option { return func(c *config) { c.commitTimeout = d } }
+
 // WithCodec sets the codec of the session data (default [JSONCodec]).
 func WithCodec(codec Codec) Option { return func(c *config) { c.codec = codec } }
 
@@ -141,20 +148,22 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 
 // WithEventHook sets a function called for each session event (created,
 // renewed, destroyed, undecodable, conflicts, store errors). It runs
-// synchronously on the request's goroutine and must be quick.
+// synchronously on the request's goroutine, with the session's lock held,
+// and must be quick; it must not use the session.
 func WithEventHook(f func(Event)) Option { return func(c *config) { c.onEvent = f } }
 
 func defaultConfig() config {
 	return config{
-		cookieName: DefaultCookieName,
-		cookiePath: "/",
-		sameSite:   http.SameSiteLaxMode,
-		secure:     SecureAuto,
-		lifetime:   DefaultLifetime,
-		maxSize:    DefaultMaxSize,
-		codec:      JSONCodec{},
-		now:        time.Now,
-		outage:     OutageError,
+		cookieName:    DefaultCookieName,
+		cookiePath:    "/",
+		sameSite:      http.SameSiteLaxMode,
+		secure:        SecureAuto,
+		lifetime:      DefaultLifetime,
+		maxSize:       DefaultMaxSize,
+		commitTimeout: DefaultCommitTimeout,
+		codec:         JSONCodec{},
+		now:           time.Now,
+		outage:        OutageError,
 	}
 }
 
@@ -215,6 +224,9 @@ func (c *config) validate() error {
 	}
 	if c.idleTimeout > 0 && c.touchInterval >= c.idleTimeout {
 		bad("touch interval %v must be shorter than the idle timeout %v", c.touchInterval, c.idleTimeout)
+	}
+	if c.commitTimeout <= 0 {
+		bad("commit timeout must be positive, not %v", c.commitTimeout)
 	}
 	if c.maxSize <= 0 {
 		bad("max size must be positive, not %d", c.maxSize)

@@ -14,9 +14,20 @@ import (
 // drops the oldest.
 const MaxFormTokens = 32
 
+// MaxFlashes is how many flash messages a session keeps queued; adding one
+// more drops the oldest.
+const MaxFlashes = 32
+
 // Session is one request's view of a session. The handler gets it from
 // Manager.Get (or an adapter's getter), reads and changes it, and the
-// manager saves what changed before the response's first byte.
+// manager saves what changed before the response's first byte. Changes made
+// after that are not saved: SetUser, Renew and NewFormToken then return
+// ErrCommitted.
+//
+// Form tokens are single-use within one process's view of the session: two
+// concurrent requests presenting the same token may both pass
+// CheckFormToken. SameSite cookies remain the first defence against
+// cross-site requests.
 //
 // A Session is safe for use by several goroutines serving the same request.
 // The value behind Data is the application's: guard it yourself when
@@ -46,6 +57,9 @@ type Session[T any] struct {
 	dataTouched bool // Data or Update was called
 	metaDirty   bool // tokens or flashes changed
 	readOnly    bool // loaded under OutageAnonymous: write nothing
+	presented   bool // the request carried a well-formed session cookie
+	destroyed   bool // Destroy was called
+	committed   bool // the exchange committed or aborted: changes are too late
 
 	// This request's operations on tokens and flashes, replayed onto a
 	// newer record when a save conflicts.
@@ -107,6 +121,9 @@ func (s *Session[T]) User() string {
 func (s *Session[T]) SetUser(user string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.committed {
+		return ErrCommitted
+	}
 	if err := s.newTokenLocked(); err != nil {
 		return err
 	}
@@ -119,15 +136,21 @@ func (s *Session[T]) SetUser(user string) error {
 func (s *Session[T]) Renew() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.committed {
+		return ErrCommitted
+	}
 	return s.newTokenLocked()
 }
 
 // Destroy deletes the session from the store at commit and revokes the
 // cookie. The Session then starts over empty; if the handler gives it info
-// afterwards, it is saved as a new session under a new token.
+// afterwards, it is saved as a new session under a new token. Like every
+// change, it takes effect only if the response is not a 5xx and the handler
+// does not panic.
 func (s *Session[T]) Destroy() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.destroyed = true
 	var zero T
 	if mp, ok := any(&s.data).(*Map); ok {
 		mp.Clear()
@@ -178,9 +201,9 @@ func (s *Session[T]) CreatedAt() time.Time {
 	return s.created
 }
 
-// AccessedAt returns when the session was last used before this request
-// (the current time for a new session). It is written back at most once per
-// touch interval.
+// AccessedAt returns the session's recorded access time: when it was last
+// written back, at most once per touch interval (the current time for a new
+// session).
 func (s *Session[T]) AccessedAt() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,6 +239,9 @@ func (s *Session[T]) NewFormToken() (string, error) {
 	tok := base64.RawURLEncoding.EncodeToString(b[:])
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.committed {
+		return "", ErrCommitted
+	}
 	s.tokens = appendCapped(s.tokens, tok)
 	s.tokAdded = append(s.tokAdded, tok)
 	s.metaDirty = true
@@ -258,11 +284,15 @@ func (s *Session[T]) FormTokenCount() int {
 	return len(s.tokens)
 }
 
-// AddFlash queues a message for the next page that calls Flashes.
+// AddFlash queues a message for the next page that calls Flashes. The
+// session keeps the newest MaxFlashes messages.
 func (s *Session[T]) AddFlash(msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.flashes = append(s.flashes, msg)
+	if n := len(s.flashes) - MaxFlashes; n > 0 {
+		s.flashes = append(s.flashes[:0:0], s.flashes[n:]...)
+	}
 	s.flashAdded = append(s.flashAdded, msg)
 	s.metaDirty = true
 }

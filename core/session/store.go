@@ -42,6 +42,15 @@ var (
 	// ErrInvalidConfig is returned by [New] for an invalid combination of
 	// options.
 	ErrInvalidConfig = errors.New("session: invalid configuration")
+
+	// ErrCommitted is returned by Session.SetUser, Session.Renew and
+	// Session.NewFormToken once the session was committed (the response's
+	// first byte went out): the change could no longer be saved.
+	ErrCommitted = errors.New("session: already committed; change the session before writing the response")
+
+	// ErrDiscarded is returned by writes to a response whose session commit
+	// failed: the error handler answered instead.
+	ErrDiscarded = errors.New("session: response replaced by the error handler")
 )
 
 // KeyLen is the length of a store key: the lowercase hexadecimal SHA-256 of
@@ -86,7 +95,9 @@ type Record struct {
 
 // Entry is one record yielded by Store.List, with its key.
 type Entry struct {
-	Key    string
+	// Key is the record's store key.
+	Key string
+	// Record is the record as it was read.
 	Record Record
 }
 
