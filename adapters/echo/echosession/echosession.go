@@ -124,9 +124,12 @@ func MiddlewareWithConfig[T any](m *session.Manager[T], cfg Config) echo.Middlew
 	}
 }
 
-// ErrorStatus returns the status echo's default HTTPErrorHandler answers
-// err with: the code of the [echo.HTTPError] err is or wraps (or of the
-// HTTPError that one wraps), else 500 Internal Server Error.
+// ErrorStatus returns the status an error handler answers err with: the
+// code of the [echo.HTTPError] err is or wraps (or of the HTTPError that
+// one wraps), else 500 Internal Server Error. echo's default handler looks
+// only at an unwrapped *echo.HTTPError, so for a wrapped one it answers 500
+// where ErrorStatus says otherwise; the session is then still not saved,
+// since the status actually written decides.
 func ErrorStatus(err error) int {
 	var he *echo.HTTPError
 	if !errors.As(err, &he) {

@@ -26,7 +26,6 @@ package ginsession
 
 import (
 	"bufio"
-	"errors"
 	"net"
 	"net/http"
 
@@ -42,8 +41,10 @@ const (
 )
 
 // ErrDiscarded is returned by writes to the response after the session
-// could not be committed: the manager's error handler answered instead.
-var ErrDiscarded = errors.New("ginsession: response replaced by the session error handler")
+// could not be committed: the manager's error handler answered instead. It
+// is the core's [session.ErrDiscarded], which the chi and echo adapters
+// return too.
+var ErrDiscarded = session.ErrDiscarded
 
 // An Option configures Middleware.
 type Option func(*config)
