@@ -105,9 +105,11 @@ func (dialect) InsertSQL(n sqlstore.Names) string {
 // PostgreSQL's DELETE has no LIMIT. The keys go through an array, so the
 // rows are found by primary key lookups whatever the planner thinks of the
 // table's size (an IN subquery may become a hash join over the whole
-// table).
+// table). The condition is repeated on the deleted rows: the subquery sees
+// the statement's snapshot, and a row updated since (a session used again)
+// is re-checked only against the outer condition.
 func (dialect) DeleteBatchSQL(n sqlstore.Names, where string, limit int) string {
-	return "DELETE FROM " + n.Table + " WHERE session_key = ANY(ARRAY(SELECT session_key FROM " + n.Table + " WHERE " + where + " LIMIT " + strconv.Itoa(limit) + "))"
+	return "DELETE FROM " + n.Table + " WHERE session_key = ANY(ARRAY(SELECT session_key FROM " + n.Table + " WHERE " + where + " LIMIT " + strconv.Itoa(limit) + ")) AND (" + where + ")"
 }
 
 // IsDuplicate recognises SQLSTATE 23505 (unique_violation) from any driver

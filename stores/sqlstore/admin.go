@@ -152,7 +152,17 @@ func (s *Store) prune(ctx context.Context, f session.Filter) (int, error) {
 		return 0, nil
 	}
 	batch := s.cfg.sweepBatch
-	q := s.rebind(s.d.DeleteBatchSQL(s.names, w.String(), batch))
+	where := w.String()
+	raw := s.d.DeleteBatchSQL(s.names, where, batch)
+	// The dialect may repeat the condition (PostgreSQL checks it again on
+	// the rows it deletes); its arguments go once per occurrence.
+	args := w.args
+	if per := strings.Count(where, "?"); per > 0 {
+		for i := strings.Count(raw, "?")/per - 1; i > 0; i-- {
+			args = append(args[:len(args):len(args)], w.args...)
+		}
+	}
+	q := s.rebind(raw)
 	total := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -161,7 +171,7 @@ func (s *Store) prune(ctx context.Context, f session.Filter) (int, error) {
 		if s.closed.Load() {
 			return total, session.ErrClosed
 		}
-		res, err := s.db.ExecContext(ctx, q, w.args...)
+		res, err := s.db.ExecContext(ctx, q, args...)
 		if err != nil {
 			return total, err
 		}

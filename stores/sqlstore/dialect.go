@@ -70,7 +70,10 @@ type Dialect interface {
 
 	// DeleteBatchSQL returns a statement that deletes at most limit rows of
 	// n.Table matching where, a condition with "?" placeholders that the
-	// engine passes arguments for.
+	// engine passes arguments for. The statement must not delete a row
+	// that stops matching while it runs (a concurrent Touch moving its
+	// access time, say): where may appear several times for that, and the
+	// engine passes its arguments once per occurrence.
 	DeleteBatchSQL(n Names, where string, limit int) string
 
 	// IsDuplicate reports whether err is the database's duplicate primary

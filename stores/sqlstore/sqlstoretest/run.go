@@ -93,6 +93,7 @@ var kitTests = []kitTest{
 	{"QualifiedTable", testQualifiedTable},
 	{"SizeCap", testSizeCap},
 	{"CorruptRow", testCorruptRow},
+	{"PruneRechecks", testPruneRechecks},
 	{"TimeRange", testTimeRange},
 	{"LinkCut", testLinkCut},
 	{"SetupConcurrent", testSetupConcurrent},

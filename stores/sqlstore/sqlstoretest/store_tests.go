@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/jmoiron/sqlx"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -721,4 +722,45 @@ func testPrepareRetried(t *testing.T, k *kit) {
 	}
 	mustSave(t, s, key, live("retry", "after setup"))
 	mustLoad(t, s, key)
+}
+
+// testPruneRechecks: a session that stops matching a Prune's filter while
+// the DELETE runs (a request touches it) must survive. The touching
+// transaction holds the row while Prune starts, and commits while Prune's
+// DELETE waits for the row; the pause before the commit only gives the
+// DELETE time to reach the row (were it shorter, the test would pass
+// without exercising the race, never fail wrongly).
+func testPruneRechecks(t *testing.T, k *kit) {
+	db := k.open(t, k.h.Addr, &Counter{})
+	s := k.newStore(t, db)
+	ctx := ctxT(t)
+	n := now()
+	key := newKey(t)
+	old := n.Add(-2 * time.Hour)
+	if err := s.Save(ctx, key, session.Record{User: "prune-" + randomHex(t, 4), Data: []byte("x"), Created: old, Accessed: old, Expires: n.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := k.admin.BeginTxx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, sqlx.Rebind(k.h.Dialect.BindType(), "UPDATE "+s.Names().Table+" SET accessed = ? WHERE session_key = ?"), k.h.Dialect.TimeValue(n), key); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Prune(ctx, session.Filter{AccessedBefore: n.Add(-time.Hour)})
+		done <- err
+	}()
+	time.Sleep(300 * time.Millisecond)
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Load(ctx, key); err != nil {
+		t.Errorf("a session touched while Prune(AccessedBefore) ran was deleted: Load = %v", err)
+	}
 }
