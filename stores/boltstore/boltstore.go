@@ -449,7 +449,10 @@ func (s *Store) sweep(ctx context.Context) {
 		case <-t.C:
 		}
 		n, err := s.prune(ctx, session.Filter{ExpiresBefore: s.cfg.now()}, "sweep")
-		if err != nil && ctx.Err() == nil {
+		if ctx.Err() != nil {
+			return // Close stopped the sweep: nothing to report
+		}
+		if err != nil {
 			s.cfg.logger.Error("boltstore: sweeper failed", "bucket", s.cfg.bucket, "path", s.db.Path(), "err", err)
 		}
 		if s.cfg.afterSweep != nil {

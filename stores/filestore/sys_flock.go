@@ -16,8 +16,15 @@ const supported = true
 // fs.ErrNotExist); a symbolic link returns errSymlink.
 func openFile(path string, flags int, perm uint32) (int, error) {
 	for {
-		fd, err := syscall.Open(path, flags|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, perm)
+		// O_NONBLOCK: opening a FIFO planted in the directory must not
+		// block (statOwned then refuses it as not a regular file). It is
+		// cleared again at once; it means nothing to regular files.
+		fd, err := syscall.Open(path, flags|syscall.O_NOFOLLOW|syscall.O_CLOEXEC|syscall.O_NONBLOCK, perm)
 		if err == nil {
+			if err := syscall.SetNonblock(fd, false); err != nil {
+				syscall.Close(fd)
+				return -1, &os.PathError{Op: "open", Path: path, Err: err}
+			}
 			return fd, nil
 		}
 		switch err {
