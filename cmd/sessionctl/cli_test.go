@@ -116,7 +116,7 @@ func TestStoreErrors(t *testing.T) {
 	// A store option the store refuses.
 	r = runApp(t, testApp(), "-store", "memory:?colour=blue", "ls")
 	wantCode(t, r, exitFailure)
-	oneErrorLine(t, r.stderr, "cannot open store memory:?colour=blue", "registered schemes:")
+	oneErrorLine(t, r.stderr, "cannot open store memory:?colour=blue", "check that the store is reachable")
 
 	// A bbolt file held by another process (here, another handle).
 	boltURL := "bolt:" + filepath.Join(dir, "held.db") + "?timeout=50ms"

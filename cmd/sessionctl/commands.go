@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/stores/filestore"
 )
 
 // runFunc runs a command with its positional arguments.
@@ -361,6 +362,9 @@ func (a *app) gcCmd(fs *flag.FlagSet) runFunc {
 			if err != nil {
 				return fmt.Errorf("deleting expired sessions (%d deleted before the error): %w", nExpired, err)
 			}
+			if err := a.sweepFiles(ctx, s); err != nil {
+				return err
+			}
 			if *idle == 0 {
 				fmt.Fprintf(a.stdout, "deleted %s\n", plural(nExpired, "expired session"))
 				return nil
@@ -376,6 +380,25 @@ func (a *app) gcCmd(fs *flag.FlagSet) runFunc {
 			return nil
 		})
 	}
+}
+
+// sweepFiles tidies a file store's directory as its sweeper would: corrupt
+// and foreign files where records belong, temp files of crashed writers,
+// lock files of gone keys, stale user index entries. Other stores have
+// nothing of the kind.
+func (a *app) sweepFiles(ctx context.Context, s session.Store) error {
+	fs, ok := s.(*filestore.Store)
+	if !ok {
+		return nil
+	}
+	st, err := fs.Sweep(ctx)
+	if err != nil {
+		return fmt.Errorf("tidying the file store: %w", err)
+	}
+	if n := st.Corrupt + st.Temp + st.Locks + st.Index; n > 0 {
+		fmt.Fprintf(a.stdout, "removed %d stale files (%d corrupt or foreign, %d temp, %d lock, %d index)\n", n, st.Corrupt, st.Temp, st.Locks, st.Index)
+	}
+	return nil
 }
 
 // progress draws a line on stderr, when it is a terminal, telling that

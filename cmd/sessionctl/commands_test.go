@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/session2/session2/stores/filestore"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -426,5 +429,28 @@ func TestRealSession(t *testing.T) {
 	wantCode(t, r, 0)
 	if _, err := store.Load(context.Background(), sess.key); err == nil {
 		t.Error("logout-user left the session")
+	}
+}
+
+// gc on a file store also tidies the directory as the store's sweeper
+// would: here a corrupt file where a record belongs.
+func TestGCSweepsFileStore(t *testing.T) {
+	dir := t.TempDir()
+	fs, err := filestore.New(dir, filestore.WithSweepInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs.Close()
+	bad := filepath.Join(dir, "r", strings.Repeat("cd", 32))
+	if err := os.WriteFile(bad, []byte("not a record"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := runApp(t, testApp(), "-store", "file:"+dir, "gc")
+	wantCode(t, r, exitOK)
+	if !strings.Contains(r.stdout, "removed 1 stale files (1 corrupt or foreign") {
+		t.Errorf("gc output %q does not report the corrupt file", r.stdout)
+	}
+	if _, err := os.Stat(bad); !os.IsNotExist(err) {
+		t.Errorf("the corrupt file is still there: %v", err)
 	}
 }

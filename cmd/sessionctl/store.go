@@ -78,7 +78,7 @@ func (a *app) open(ctx context.Context, cmd string) (session.Store, string, erro
 		return nil, "", fmt.Errorf("cannot open store %s: %w (bbolt lets one process at a time open the file: stop the application, or wait longer with ?timeout=30s)", name, err)
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("cannot open store %s: %w (registered schemes: %s)", name, err, schemes)
+		return nil, "", fmt.Errorf("cannot open store %s: %w; check that the store is reachable (the server running, the path existing) and that the URL's address and credentials are right", name, err)
 	}
 	if cmd != "setup" {
 		if err := checkSchema(ctx, s, name); err != nil {

@@ -6,6 +6,7 @@ package main
 import (
 	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/lib/pq"
+	_ "github.com/session2/session2/stores/boltstore"
 	_ "github.com/session2/session2/stores/filestore"
 	_ "github.com/session2/session2/stores/memstore"
 	"github.com/session2/session2/stores/mysqlstore"

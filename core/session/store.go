@@ -175,6 +175,9 @@ type Store interface {
 	//   - rec.Version > 0: the record is replaced only if the stored version
 	//     equals rec.Version.
 	//
+	// An update does not look at the stored record's expiry: the caller
+	// found it alive when it loaded it, and the new Expires replaces the old.
+	//
 	// On success the stored record is rec with Version rec.Version+1.
 	// Otherwise Save returns ErrConflict and changes nothing. An update never
 	// recreates a record that was deleted: that is a conflict too, so a
