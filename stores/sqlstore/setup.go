@@ -37,13 +37,36 @@ func (s *Store) Setup(ctx context.Context) error {
 		}
 	}
 	want := len(steps)
-	if v, err := s.schemaVersion(ctx, s.db.DB); err == nil && v == want {
-		return s.checkColumns(ctx, op)
+	if v, err := s.schemaVersion(ctx, s.db.DB); err != nil || v != want {
+		if err := s.migrate(ctx, steps); err != nil {
+			return s.fail(op, err)
+		}
 	}
-	if err := s.migrate(ctx, steps); err != nil {
+	if s.checkColumns(ctx, op) == nil {
+		return nil
+	}
+	// The versions say the schema is current, but the table is not there
+	// as it should be: dropped by hand to clear every session, or never
+	// created because another table held the name when the version was
+	// recorded. The steps' statements are idempotent (IF NOT EXISTS):
+	// run them again, then check once more.
+	if err := s.recreate(ctx, steps); err != nil {
 		return s.fail(op, err)
 	}
 	return s.checkColumns(ctx, op)
+}
+
+// recreate runs every migration step's statements again, recording
+// nothing.
+func (s *Store) recreate(ctx context.Context, steps []Migration) error {
+	for _, m := range steps {
+		for _, stmt := range m.Statements {
+			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("recreate schema step %d: %w", m.Version, err)
+			}
+		}
+	}
+	return nil
 }
 
 // SchemaVersion returns the version of the schema recorded in the
@@ -151,7 +174,7 @@ func (s *Store) applyInTx(ctx context.Context, conn *sql.Conn, m Migration, reco
 func (s *Store) checkColumns(ctx context.Context, op string) error {
 	rows, err := s.db.QueryContext(ctx, "SELECT session_key, "+columns+" FROM "+s.names.Table+" WHERE 1 = 0")
 	if err != nil {
-		return s.fail(op, fmt.Errorf("table %s lacks the columns of a session table (is it another library's?): %w", s.names.Raw, err))
+		return s.fail(op, fmt.Errorf("table %s lacks the columns of a session table (is it another library's? rename it, or choose another table name for the store): %w", s.names.Raw, err))
 	}
 	return rows.Close()
 }

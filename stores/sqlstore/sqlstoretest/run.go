@@ -94,6 +94,7 @@ var kitTests = []kitTest{
 	{"SizeCap", testSizeCap},
 	{"CorruptRow", testCorruptRow},
 	{"PruneRechecks", testPruneRechecks},
+	{"SetupRecreatesDroppedTable", testSetupRecreatesDroppedTable},
 	{"TimeRange", testTimeRange},
 	{"LinkCut", testLinkCut},
 	{"SetupConcurrent", testSetupConcurrent},

@@ -764,3 +764,18 @@ func testPruneRechecks(t *testing.T, k *kit) {
 		t.Errorf("a session touched while Prune(AccessedBefore) ran was deleted: Load = %v", err)
 	}
 }
+
+// testSetupRecreatesDroppedTable: an operator who drops the session table
+// to clear every session, leaving the version table, gets it back from
+// Setup, which otherwise trusts the recorded version.
+func testSetupRecreatesDroppedTable(t *testing.T, k *kit) {
+	db := k.open(t, k.h.Addr, &Counter{})
+	s := k.newStore(t, db)
+	k.exec(t, "DROP TABLE "+s.Names().Table)
+	if err := s.Setup(ctxT(t)); err != nil {
+		t.Fatalf("Setup after the session table was dropped: %v", err)
+	}
+	key := newKey(t)
+	mustSave(t, s, key, live("recreated", "kept"))
+	mustLoad(t, s, key)
+}
