@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -420,7 +421,23 @@ func (a *app) notFound(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *app) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	if allow := a.allowed(r.URL.Path); allow != "" {
+		w.Header().Set("Allow", allow) // the same on every router
+	}
 	a.fail(w, http.StatusMethodNotAllowed, "This page does not answer "+r.Method+" requests.")
+}
+
+// allowed lists the methods the route table serves at path, as an Allow
+// header does; "" for a path it does not serve.
+func (a *app) allowed(path string) string {
+	var methods []string
+	for _, rt := range a.routes() {
+		if rt.path == path {
+			methods = append(methods, rt.method)
+		}
+	}
+	sort.Strings(methods)
+	return strings.Join(methods, ", ")
 }
 
 // sessionError is the manager's error handler: the store failed to load or

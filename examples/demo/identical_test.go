@@ -35,7 +35,7 @@ func transcript(t *testing.T, d *demo) string {
 			body = n.re.ReplaceAllString(body, n.with)
 		}
 		fmt.Fprintf(&b, "== %s\nstatus %d\n", label, r.status)
-		for _, h := range []string{"Content-Type", "Cache-Control", "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Location"} {
+		for _, h := range []string{"Content-Type", "Cache-Control", "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Location", "Allow"} {
 			fmt.Fprintf(&b, "%s: %s\n", h, r.header.Get(h))
 		}
 		fmt.Fprintf(&b, "Set-Cookie present: %t\n%s\n", len(r.header.Values("Set-Cookie")) > 0, body)
@@ -67,6 +67,9 @@ func transcript(t *testing.T, d *demo) string {
 	get("/nope")
 	get("/login/")
 	record("PUT /login", c.do(http.MethodPut, "/login", nil, nil))
+	record("OPTIONS /", c.do(http.MethodOptions, "/", nil, nil))
+	record("HEAD /counter", c.do(http.MethodHead, "/counter", nil, nil))
+	record("DELETE /set", c.do(http.MethodDelete, "/set", nil, nil))
 	post("/logout_all", url.Values{})
 	get("/")
 	get("/logout")

@@ -36,6 +36,17 @@ func echoRouter(a *app) http.Handler {
 			return err // answered by the HTTPErrorHandler above, which logs it
 		},
 	}))
+	// echo answers OPTIONS on every known path with 204 by itself; the
+	// other routers answer 405, as the route table serves no OPTIONS.
+	e.Pre(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if c.Request().Method == http.MethodOptions && a.allowed(c.Request().URL.Path) != "" {
+				a.methodNotAllowed(c.Response(), c.Request())
+				return nil
+			}
+			return next(c)
+		}
+	})
 	e.Use(echosession.Middleware(a.mgr))
 	for _, rt := range a.routes() {
 		p := rt.page
