@@ -2,23 +2,17 @@ package mysqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net"
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/sqlstore"
 )
 
-var (
-	registerMu     sync.Mutex
-	registeredWith string
-)
+var registration sqlstore.Registration
 
 // Register makes [session.OpenStore] open "mysql://" URLs with the
 // database/sql driver registered as driverName, which the application
@@ -38,21 +32,10 @@ var (
 // Calling it again with the same driver name does nothing; with another
 // name it panics, like registering a URL scheme twice.
 func Register(driverName string) {
-	registerMu.Lock()
-	defer registerMu.Unlock()
-	if registeredWith != "" {
-		if registeredWith != driverName {
-			panic(fmt.Sprintf("mysqlstore: Register(%q) after Register(%q)", driverName, registeredWith))
-		}
-		return
-	}
-	if driverName == "" {
-		panic("mysqlstore: Register with an empty driver name")
-	}
-	session.RegisterStore("mysql", func(ctx context.Context, u *url.URL) (session.Store, error) {
-		return Open(ctx, driverName, u)
-	})
-	registeredWith = driverName
+	registration.Register("mysqlstore", driverName, []string{"mysql"},
+		func(ctx context.Context, driverName string, u *url.URL) (session.Store, error) {
+			return Open(ctx, driverName, u)
+		})
 }
 
 // Open opens a store from a "mysql://" URL with the database/sql driver
@@ -68,18 +51,9 @@ func Open(ctx context.Context, driverName string, u *url.URL) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mysqlstore: open: %w", err)
 	}
-	db, err := sql.Open(driverName, dsn)
+	s, err := sqlstore.OpenDB(ctx, driverName, dsn, "mysql", Dialect(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("mysqlstore: open: %w", err)
-	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("mysqlstore: open: %w", err)
-	}
-	s, err := sqlstore.New(sqlx.NewDb(db, "mysql"), Dialect(), append(opts, sqlstore.WithOwnDB())...)
-	if err != nil {
-		db.Close()
-		return nil, err
 	}
 	return s, nil
 }

@@ -2,20 +2,14 @@ package postgresstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/url"
-	"sync"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/sqlstore"
 )
 
-var (
-	registerMu     sync.Mutex
-	registeredWith string
-)
+var registration sqlstore.Registration
 
 // Register makes [session.OpenStore] open "postgres://" and
 // "postgresql://" URLs with the database/sql driver registered as
@@ -37,23 +31,10 @@ var (
 // Calling it again with the same driver name does nothing; with another
 // name it panics, like registering a URL scheme twice.
 func Register(driverName string) {
-	registerMu.Lock()
-	defer registerMu.Unlock()
-	if registeredWith != "" {
-		if registeredWith != driverName {
-			panic(fmt.Sprintf("postgresstore: Register(%q) after Register(%q)", driverName, registeredWith))
-		}
-		return
-	}
-	if driverName == "" {
-		panic("postgresstore: Register with an empty driver name")
-	}
-	open := func(ctx context.Context, u *url.URL) (session.Store, error) {
-		return Open(ctx, driverName, u)
-	}
-	session.RegisterStore("postgres", open)
-	session.RegisterStore("postgresql", open)
-	registeredWith = driverName
+	registration.Register("postgresstore", driverName, []string{"postgres", "postgresql"},
+		func(ctx context.Context, driverName string, u *url.URL) (session.Store, error) {
+			return Open(ctx, driverName, u)
+		})
 }
 
 // Open opens a store from a "postgres://" URL with the database/sql driver
@@ -65,18 +46,9 @@ func Open(ctx context.Context, driverName string, u *url.URL) (*Store, error) {
 	}
 	dsn := *u
 	dsn.RawQuery = rest.Encode()
-	db, err := sql.Open(driverName, dsn.String())
+	s, err := sqlstore.OpenDB(ctx, driverName, dsn.String(), "postgres", Dialect(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("postgresstore: open: %w", err)
-	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("postgresstore: open: %w", err)
-	}
-	s, err := sqlstore.New(sqlx.NewDb(db, "postgres"), Dialect(), append(opts, sqlstore.WithOwnDB())...)
-	if err != nil {
-		db.Close()
-		return nil, err
 	}
 	return s, nil
 }

@@ -1,12 +1,16 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/session2/session2/core/session"
 )
 
@@ -69,4 +73,59 @@ func URLOptions(rawQuery string) ([]Option, url.Values, error) {
 		}
 	}
 	return opts, rest, nil
+}
+
+// OpenDB opens a store on a database it opens itself, as the dialect
+// packages' Open functions do for URLs: sql.Open with the application's
+// driver and dsn, a ping so that a wrong address fails at once, then [New]
+// with the dialect and opts, the store owning the handle and closing it on
+// Close. sqlxName is the name sqlx knows the database by ("postgres",
+// "mysql"), which picks its placeholder style.
+func OpenDB(ctx context.Context, driverName, dsn, sqlxName string, d Dialect, opts ...Option) (*Store, error) {
+	db, err := sql.Open(driverName, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	s, err := New(sqlx.NewDb(db, sqlxName), d, append(opts, WithOwnDB())...)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Registration registers a dialect package's URL schemes with
+// [session.RegisterStore] once, for the database/sql driver the
+// application chose. The zero value is ready to use.
+type Registration struct {
+	mu   sync.Mutex
+	with string
+}
+
+// Register registers open under each scheme for driverName. Calling it
+// again with the same driver name does nothing; with another name, or an
+// empty one, it panics, like registering a URL scheme twice: both are
+// setup mistakes. pkg names the calling package in the panic.
+func (r *Registration) Register(pkg, driverName string, schemes []string, open func(ctx context.Context, driverName string, u *url.URL) (session.Store, error)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if driverName == "" {
+		panic(pkg + ": Register with an empty driver name")
+	}
+	if r.with != "" {
+		if r.with != driverName {
+			panic(fmt.Sprintf("%s: Register(%q) after Register(%q)", pkg, driverName, r.with))
+		}
+		return
+	}
+	for _, scheme := range schemes {
+		session.RegisterStore(scheme, func(ctx context.Context, u *url.URL) (session.Store, error) {
+			return open(ctx, driverName, u)
+		})
+	}
+	r.with = driverName
 }
