@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"reflect"
 	"sync"
 	"time"
@@ -275,6 +276,34 @@ func (s *Session[T]) CheckFormToken(tok string) bool {
 	s.tokUsed = append(s.tokUsed, tok)
 	s.metaDirty = true
 	return true
+}
+
+// Where CheckRequest, and the adapters' CheckFormToken middlewares, look for
+// a form token: the header first, then the form field of a POST body.
+const (
+	FormTokenHeader = "X-Form-Token"
+	FormTokenField  = "form_token"
+)
+
+// CheckRequest reports whether r may go on as far as form tokens are
+// concerned: requests of a safe method (GET, HEAD, OPTIONS, TRACE) always;
+// others only with one of the session's form tokens in the X-Form-Token
+// header or the form_token field of the body (never the URL), which it
+// consumes. The adapters' CheckFormToken middlewares are built on it. A nil
+// Session (no session middleware in front) lets only safe methods through.
+func (s *Session[T]) CheckRequest(r *http.Request) bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	if s == nil {
+		return false // no session, so no token to match
+	}
+	tok := r.Header.Get(FormTokenHeader)
+	if tok == "" {
+		tok = r.PostFormValue(FormTokenField)
+	}
+	return tok != "" && s.CheckFormToken(tok)
 }
 
 // FormTokenCount returns how many form tokens are outstanding.

@@ -398,3 +398,38 @@ func TestInspect(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckRequest(t *testing.T) {
+	var none *Session[Map]
+	if !none.CheckRequest(httptest.NewRequest("GET", "/", nil)) || none.CheckRequest(httptest.NewRequest("POST", "/", nil)) {
+		t.Fatal("a nil session must pass safe methods only")
+	}
+	m, _ := New[Map](newTestStore())
+	s := &Session[Map]{m: m}
+	tok1, _ := s.NewFormToken()
+	tok2, _ := s.NewFormToken()
+	tok3, _ := s.NewFormToken()
+	post := func(target, body string, h http.Header) *http.Request {
+		r := httptest.NewRequest("POST", target, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for k, v := range h {
+			r.Header[k] = v
+		}
+		return r
+	}
+	if s.CheckRequest(post("/?form_token="+tok1, "", nil)) {
+		t.Error("a token in the URL was accepted")
+	}
+	if !s.CheckRequest(post("/", "form_token="+tok1, nil)) || s.CheckRequest(post("/", "form_token="+tok1, nil)) {
+		t.Error("a form field token must work once")
+	}
+	if !s.CheckRequest(post("/", "", http.Header{FormTokenHeader: {tok2}})) {
+		t.Error("a header token was refused")
+	}
+	if s.CheckRequest(post("/", "", nil)) || !s.CheckRequest(httptest.NewRequest("HEAD", "/", nil)) {
+		t.Error("a POST without a token passed, or a HEAD was refused")
+	}
+	if s.FormTokenCount() != 1 || !s.CheckRequest(post("/", "form_token="+tok3, nil)) {
+		t.Error("the unused token was lost")
+	}
+}

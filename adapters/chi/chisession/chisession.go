@@ -20,8 +20,8 @@ import (
 // DefaultFormTokenField is the form field, and DefaultFormTokenHeader the
 // header, that CheckFormToken reads the token from.
 const (
-	DefaultFormTokenField  = "form_token"
-	DefaultFormTokenHeader = "X-Form-Token"
+	DefaultFormTokenField  = session.FormTokenField
+	DefaultFormTokenHeader = session.FormTokenHeader
 )
 
 // Middleware returns the session middleware of m for r.Use. Every handler
@@ -75,28 +75,11 @@ func RequireUser[T any](loginURL string) func(http.Handler) http.Handler {
 func CheckFormToken[T any]() func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if safeMethod(r.Method) {
-				next.ServeHTTP(w, r)
-				return
-			}
-			tok := r.Header.Get(DefaultFormTokenHeader)
-			if tok == "" {
-				tok = r.PostFormValue(DefaultFormTokenField)
-			}
-			s, ok := Lookup[T](r)
-			if !ok || tok == "" || !s.CheckFormToken(tok) {
+			if s, _ := Lookup[T](r); !s.CheckRequest(r) {
 				http.Error(w, "invalid or missing form token", http.StatusForbidden)
 				return
 			}
 			next.ServeHTTP(w, r)
 		})
 	}
-}
-
-func safeMethod(m string) bool {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
-		return true
-	}
-	return false
 }

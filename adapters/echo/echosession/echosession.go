@@ -45,8 +45,8 @@ import (
 // DefaultFormTokenField is the form field, and DefaultFormTokenHeader the
 // header, that CheckFormToken reads the token from.
 const (
-	DefaultFormTokenField  = "form_token"
-	DefaultFormTokenHeader = "X-Form-Token"
+	DefaultFormTokenField  = session.FormTokenField
+	DefaultFormTokenHeader = session.FormTokenHeader
 )
 
 // Config configures MiddlewareWithConfig. Its zero value is the
@@ -205,26 +205,10 @@ func RequireUser[T any](loginURL string) echo.MiddlewareFunc {
 func CheckFormToken[T any]() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if safeMethod(c.Request().Method) {
-				return next(c)
-			}
-			tok := c.Request().Header.Get(DefaultFormTokenHeader)
-			if tok == "" {
-				tok = c.Request().PostFormValue(DefaultFormTokenField)
-			}
-			s, ok := Lookup[T](c)
-			if !ok || tok == "" || !s.CheckFormToken(tok) {
+			if s, _ := Lookup[T](c); !s.CheckRequest(c.Request()) {
 				return echo.NewHTTPError(http.StatusForbidden, "invalid or missing form token")
 			}
 			return next(c)
 		}
 	}
-}
-
-func safeMethod(m string) bool {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
-		return true
-	}
-	return false
 }

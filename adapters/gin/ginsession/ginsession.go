@@ -36,8 +36,8 @@ import (
 // DefaultFormTokenField is the form field, and DefaultFormTokenHeader the
 // header, that CheckFormToken reads the token from.
 const (
-	DefaultFormTokenField  = "form_token"
-	DefaultFormTokenHeader = "X-Form-Token"
+	DefaultFormTokenField  = session.FormTokenField
+	DefaultFormTokenHeader = session.FormTokenHeader
 )
 
 // ErrDiscarded is returned by writes to the response after the session
@@ -266,28 +266,11 @@ func RequireUser[T any](loginURL string) gin.HandlerFunc {
 // chain is aborted.
 func CheckFormToken[T any]() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if safeMethod(c.Request.Method) {
-			c.Next()
-			return
-		}
-		tok := c.GetHeader(DefaultFormTokenHeader)
-		if tok == "" {
-			tok = c.PostForm(DefaultFormTokenField)
-		}
-		s, ok := Lookup[T](c)
-		if !ok || tok == "" || !s.CheckFormToken(tok) {
+		if s, _ := Lookup[T](c); !s.CheckRequest(c.Request) {
 			c.Abort()
 			c.String(http.StatusForbidden, "invalid or missing form token")
 			return
 		}
 		c.Next()
 	}
-}
-
-func safeMethod(m string) bool {
-	switch m {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
-		return true
-	}
-	return false
 }
