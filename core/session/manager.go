@@ -126,7 +126,10 @@ type Exchange[T any] struct {
 	r    *http.Request
 	sess Session[T]
 	done bool // committed or aborted, guarded by sess.mu
-	rw   responseWriter[T]
+	// rounds counts the conflicts this commit merged, bounded by
+	// maxMergeAttempts across its saves and retirements.
+	rounds int
+	rw     responseWriter[T]
 }
 
 // typeKey[T] finds the innermost session of type T in a context.
@@ -330,30 +333,57 @@ func (m *Manager[T]) commit(x *Exchange[T], h http.Header) error {
 	}
 
 	// The token changed (Renew, SetUser) or the session lost all its info:
-	// the old record goes. Retire it with compare-and-set, so that a
-	// request in flight can neither undo a logout that happened meanwhile
-	// nor lose another request's write.
+	// the old record goes.
 	ctx, cancel := m.writeContext(x)
 	defer cancel()
 	mu.Lock()
 	defer mu.Unlock()
+	return m.retire(ctx, x, h, now, nil)
+}
+
+// retire replaces the loaded record: by the session under its new token
+// when it was renewed and still has info, else by nothing (its cookie
+// revoked). The old record is first retired with compare-and-set (an
+// expired tombstone), so that a request in flight can neither undo a
+// logout that happened meanwhile nor lose another request's write: a
+// conflict merges the newer record in and tries again. The caller holds
+// the key's commit lock. orig is what this request's changes are measured
+// against, nil for the record it loaded.
+func (m *Manager[T]) retire(ctx context.Context, x *Exchange[T], h http.Header, now time.Time, orig *T) error {
+	s := &x.sess
+	oldKey := s.loadedKey
 	renewed := s.key != oldKey
-	var orig *T
-	for attempt := 1; ; attempt++ {
+	if renewed {
+		// Check the new record's size before the old one goes: a renewal
+		// that cannot be saved must leave the session as it was.
+		data, err := s.encodeLocked()
+		if err != nil {
+			return err
+		}
+		if len(data) > m.cfg.maxSize {
+			return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(data))
+		}
+	}
+	// prev is the record being retired, to put back should the new one
+	// fail to save.
+	prev := Record{User: s.loadedUser, Data: s.loadedData, Created: s.created, Accessed: s.accessed, Expires: s.expires}
+	for {
 		tomb := Record{Created: s.created, Accessed: tombstoneTime, Expires: tombstoneTime, Data: []byte{}, Version: s.version}
 		err := m.store.Save(ctx, oldKey, tomb)
 		if err == nil {
 			break
 		}
-		if !errors.Is(err, ErrConflict) || attempt == maxMergeAttempts {
+		if !errors.Is(err, ErrConflict) || x.rounds >= maxMergeAttempts {
 			err = fmt.Errorf("session: retire: %w", err)
 			m.event(x.r, EventStoreError, oldKey, "", err)
 			return err
 		}
-		gone, err := m.reloadMerge(ctx, x, oldKey, &orig)
+		x.rounds++
+		newer, gone, err := m.reloadMerge(ctx, x, oldKey, &orig)
 		if err != nil || gone {
 			return err
 		}
+		prev = newer
 		if !renewed && s.hasInfoLocked() {
 			// Another request gave the session info meanwhile: keep it.
 			data, err := s.encodeLocked()
@@ -363,7 +393,8 @@ func (m *Manager[T]) commit(x *Exchange[T], h http.Header) error {
 			return m.update(ctx, x, h, data, now, orig)
 		}
 	}
-	if !renewed {
+	tombVersion := s.version + 1
+	if !renewed || !s.hasInfoLocked() {
 		if err := m.store.Delete(ctx, oldKey); err != nil {
 			// Retired already: the expired tombstone goes with the sweeper.
 			m.event(x.r, EventStoreError, oldKey, "", fmt.Errorf("session: delete: %w", err))
@@ -374,6 +405,12 @@ func (m *Manager[T]) commit(x *Exchange[T], h http.Header) error {
 		return nil
 	}
 	if err := m.create(ctx, x, h, now); err != nil {
+		// Put the retired record back (compare-and-set on the tombstone),
+		// so that the failed request leaves the session as it found it.
+		prev.Version = tombVersion
+		if rerr := m.store.Save(ctx, oldKey, prev); rerr != nil {
+			m.event(x.r, EventStoreError, oldKey, "", fmt.Errorf("session: restore after a failed renewal: %w", rerr))
+		}
 		return err
 	}
 	if err := m.store.Delete(ctx, oldKey); err != nil {
@@ -471,7 +508,7 @@ func (m *Manager[T]) saved(s *Session[T], rec Record) {
 // nil for the record it loaded.
 func (m *Manager[T]) update(ctx context.Context, x *Exchange[T], h http.Header, data []byte, now time.Time, orig *T) error {
 	s := &x.sess
-	for attempt := 1; ; attempt++ {
+	for {
 		if len(data) > m.cfg.maxSize {
 			return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(data))
 		}
@@ -484,14 +521,20 @@ func (m *Manager[T]) update(ctx context.Context, x *Exchange[T], h http.Header, 
 			}
 			return nil
 		}
-		if !errors.Is(err, ErrConflict) || attempt == maxMergeAttempts {
+		if !errors.Is(err, ErrConflict) || x.rounds >= maxMergeAttempts {
 			err = fmt.Errorf("session: save: %w", err)
 			m.event(x.r, EventStoreError, s.key, "", err)
 			return err
 		}
-		gone, err := m.reloadMerge(ctx, x, s.key, &orig)
+		x.rounds++
+		_, gone, err := m.reloadMerge(ctx, x, s.key, &orig)
 		if err != nil || gone {
 			return err
+		}
+		if !s.hasInfoLocked() {
+			// Merged with another request's deletions, nothing is left:
+			// the session goes, as one that lost all its info does.
+			return m.retire(ctx, x, h, now, orig)
 		}
 		if data, err = s.encodeLocked(); err != nil {
 			return err
@@ -506,17 +549,17 @@ func (m *Manager[T]) update(ctx context.Context, x *Exchange[T], h http.Header, 
 // recreated. *orig holds what this request's changes are measured against;
 // it becomes the newer record, so that a further round does not count the
 // other request's values as this request's.
-func (m *Manager[T]) reloadMerge(ctx context.Context, x *Exchange[T], key string, orig **T) (gone bool, err error) {
+func (m *Manager[T]) reloadMerge(ctx context.Context, x *Exchange[T], key string, orig **T) (newer Record, gone bool, err error) {
 	s := &x.sess
-	newer, err := m.store.Load(ctx, key)
+	newer, err = m.store.Load(ctx, key)
 	if errors.Is(err, ErrNotFound) {
 		m.event(x.r, EventDropped, key, "", nil)
-		return true, nil
+		return Record{}, true, nil
 	}
 	if err != nil {
 		err = fmt.Errorf("session: reload after conflict: %w", err)
 		m.event(x.r, EventStoreError, key, "", err)
-		return false, err
+		return Record{}, false, err
 	}
 	if *orig == nil {
 		*orig = m.decodeData(s.loadedData)
@@ -524,7 +567,7 @@ func (m *Manager[T]) reloadMerge(ctx context.Context, x *Exchange[T], key string
 	next := m.decodeData(newer.Data)
 	overlap, err := m.merge(s, *orig, newer)
 	if err != nil {
-		return false, err
+		return Record{}, false, err
 	}
 	*orig = next
 	m.event(x.r, EventMerged, key, "", nil)
@@ -536,7 +579,7 @@ func (m *Manager[T]) reloadMerge(ctx context.Context, x *Exchange[T], key string
 	}
 	s.loadedUser = newer.User
 	s.created, s.version = newer.Created, newer.Version
-	return false, nil
+	return newer, false, nil
 }
 
 // decodeData decodes a record's Data into a new T, zero when it does not
