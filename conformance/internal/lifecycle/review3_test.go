@@ -20,7 +20,11 @@ type evlog struct {
 	ks []string
 }
 
-func (e *evlog) hook(ev session.Event) { e.mu.Lock(); e.ks = append(e.ks, ev.Kind.String()); e.mu.Unlock() }
+func (e *evlog) hook(ev session.Event) {
+	e.mu.Lock()
+	e.ks = append(e.ks, ev.Kind.String())
+	e.mu.Unlock()
+}
 
 func newMgr(t *testing.T, st session.Store, ev *evlog, opts ...session.Option) *session.Manager[session.Map] {
 	opts = append([]session.Option{session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
@@ -127,6 +131,8 @@ func (f *failCreate) Save(ctx context.Context, key string, rec session.Record) e
 	return f.Store.Save(ctx, key, rec)
 }
 
+// A renewal whose new record fails to save (a store error) restores the
+// old record: the failed request leaves the session as it found it.
 func TestRenewStoreErrorKeepsSession(t *testing.T) {
 	ms := memstore.New()
 	defer ms.Close()
