@@ -110,6 +110,26 @@ func (w *responseWriter[T]) WriteString(s string) (int, error) {
 	return io.WriteString(w.ResponseWriter, s)
 }
 
+// ReadFrom commits the session, then copies from src, through the wrapped
+// writer's own ReadFrom where it has one (sendfile for files served by
+// net/http).
+func (w *responseWriter[T]) ReadFrom(src io.Reader) (int64, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.discard {
+		return 0, ErrDiscarded
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(writerOnly{w.ResponseWriter}, src)
+}
+
+// writerOnly hides every method but Write, so that io.Copy does not call
+// ReadFrom again.
+type writerOnly struct{ io.Writer }
+
 // Flush commits the session if the header was not sent yet, then flushes.
 func (w *responseWriter[T]) Flush() { _ = w.FlushError() }
 

@@ -433,3 +433,27 @@ func TestCheckRequest(t *testing.T) {
 		t.Error("the unused token was lost")
 	}
 }
+
+func TestServeContentThroughMiddleware(t *testing.T) {
+	st := newTestStore()
+	m, _ := New[Map](st)
+	content := strings.Repeat("0123456789", 10000)
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m.Get(r).Data().Set("downloaded", true)
+		if _, ok := w.(io.ReaderFrom); !ok {
+			t.Error("the committing writer hides io.ReaderFrom")
+		}
+		http.ServeContent(w, r, "data.txt", time.Time{}, strings.NewReader(content))
+	}))
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	res, err := http.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if string(b) != content || res.Header.Get("Set-Cookie") == "" || st.writes() != 1 {
+		t.Fatalf("got %d bytes, Set-Cookie %q, %d store writes", len(b), res.Header.Get("Set-Cookie"), st.writes())
+	}
+}
