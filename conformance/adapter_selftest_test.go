@@ -2,12 +2,9 @@ package conformance_test
 
 import (
 	"bytes"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 
 	"github.com/session2/session2/conformance"
@@ -112,24 +109,7 @@ func TestAdapterSuiteCatchesBrokenAdapters(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.test, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(os.Args[0], "-test.run=^"+c.test+"$", "-test.v", "-test.count=1", "-test.timeout=90s")
-			cmd.Env = append(os.Environ(), brokenEnv+"=1")
-			out, err := cmd.CombinedOutput()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() == 0 {
-				t.Fatalf("%s: want the child test to fail, got err %v; output:\n%s", c.test, err, out)
-			}
-			text := string(out)
-			for _, name := range c.wantFail {
-				if !strings.Contains(text, "--- FAIL: "+c.test+"/"+name+" ") {
-					t.Errorf("%s: the suite did not fail %s; output:\n%s", c.test, name, text)
-				}
-			}
-			for _, name := range c.wantPass {
-				if !strings.Contains(text, "--- PASS: "+c.test+"/"+name+" ") {
-					t.Errorf("%s: %s should still pass; output:\n%s", c.test, name, text)
-				}
-			}
+			checkBrokenChild(t, c.test, c.wantFail, c.wantPass)
 		})
 	}
 }

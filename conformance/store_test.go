@@ -295,24 +295,33 @@ func TestSuiteCatchesBrokenStores(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.test, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(os.Args[0], "-test.run=^"+c.test+"$", "-test.v", "-test.count=1", "-test.timeout=90s")
-			cmd.Env = append(os.Environ(), brokenEnv+"=1")
-			out, err := cmd.CombinedOutput()
-			var exit *exec.ExitError
-			if !errors.As(err, &exit) || exit.ExitCode() == 0 {
-				t.Fatalf("%s: want the child test to fail with a non-zero exit, got err %v; output:\n%s", c.test, err, out)
-			}
-			text := string(out)
-			for _, name := range c.wantFail {
-				if !strings.Contains(text, "--- FAIL: "+c.test+"/"+name+" ") {
-					t.Errorf("%s: the suite did not fail property %s; output:\n%s", c.test, name, text)
-				}
-			}
-			for _, name := range c.wantPass {
-				if !strings.Contains(text, "--- PASS: "+c.test+"/"+name+" ") {
-					t.Errorf("%s: property %s should still pass (the breakage is elsewhere); output:\n%s", c.test, name, text)
-				}
-			}
+			checkBrokenChild(t, c.test, c.wantFail, c.wantPass)
 		})
+	}
+}
+
+// checkBrokenChild runs the test named test in a child process with the
+// broken implementations enabled, and checks that it fails: in the
+// subtests wantFail, while the subtests wantPass still pass (the breakage
+// is where it should be).
+func checkBrokenChild(t *testing.T, test string, wantFail, wantPass []string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v", "-test.count=1", "-test.timeout=90s")
+	cmd.Env = append(os.Environ(), brokenEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Fatalf("%s: want the child test to fail with a non-zero exit, got err %v; output:\n%s", test, err, out)
+	}
+	text := string(out)
+	for _, name := range wantFail {
+		if !strings.Contains(text, "--- FAIL: "+test+"/"+name+" ") {
+			t.Errorf("%s: the suite did not fail %s; output:\n%s", test, name, text)
+		}
+	}
+	for _, name := range wantPass {
+		if !strings.Contains(text, "--- PASS: "+test+"/"+name+" ") {
+			t.Errorf("%s: %s should still pass (the breakage is elsewhere); output:\n%s", test, name, text)
+		}
 	}
 }
