@@ -29,16 +29,7 @@ type Store = sqlstore.Store
 // clientFoundRows=true (which [DSN] sets) a Touch that writes the times a
 // row already holds costs one statement instead of two.
 func New[DB *sql.DB | *sqlx.DB](db DB, opts ...Option) (*Store, error) {
-	var x *sqlx.DB
-	switch v := any(db).(type) {
-	case *sql.DB:
-		if v != nil {
-			x = sqlx.NewDb(v, "mysql")
-		}
-	case *sqlx.DB:
-		x = v
-	}
-	return sqlstore.New(x, Dialect(), opts...)
+	return sqlstore.New(sqlstore.Handle(db, "mysql"), Dialect(), opts...)
 }
 
 // Dialect returns the MySQL and MariaDB dialect of the SQL engine.

@@ -24,16 +24,7 @@ type Store = sqlstore.Store
 // table. Options are those of package sqlstore; the common ones are
 // re-exported here.
 func New[DB *sql.DB | *sqlx.DB](db DB, opts ...Option) (*Store, error) {
-	var x *sqlx.DB
-	switch v := any(db).(type) {
-	case *sql.DB:
-		if v != nil {
-			x = sqlx.NewDb(v, "postgres")
-		}
-	case *sqlx.DB:
-		x = v
-	}
-	return sqlstore.New(x, Dialect(), opts...)
+	return sqlstore.New(sqlstore.Handle(db, "postgres"), Dialect(), opts...)
 }
 
 // Dialect returns the PostgreSQL dialect of the SQL engine.

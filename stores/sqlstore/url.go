@@ -98,6 +98,22 @@ func OpenDB(ctx context.Context, driverName, dsn, sqlxName string, d Dialect, op
 	return s, nil
 }
 
+// Handle returns db as the *sqlx.DB the engine takes: a *sqlx.DB as it
+// is, a *sql.DB wrapped with sqlxName ("postgres", "mysql"), which picks
+// sqlx's placeholder style; nil for a nil handle, which [New] rejects. The
+// dialect packages' New functions accept either handle through it.
+func Handle[DB *sql.DB | *sqlx.DB](db DB, sqlxName string) *sqlx.DB {
+	switch v := any(db).(type) {
+	case *sql.DB:
+		if v != nil {
+			return sqlx.NewDb(v, sqlxName)
+		}
+	case *sqlx.DB:
+		return v
+	}
+	return nil
+}
+
 // Registration registers a dialect package's URL schemes with
 // [session.RegisterStore] once, for the database/sql driver the
 // application chose. The zero value is ready to use.
