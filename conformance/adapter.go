@@ -39,6 +39,21 @@ type Routes []Route
 // for m, and every route of routes on the adapter's router.
 type NewAdapterFunc func(t *testing.T, m *session.Manager[session.Map], routes Routes) http.Handler
 
+// NetHTTP is the NewAdapterFunc of the core's own net/http middleware:
+// the routes on an [http.ServeMux] behind [session.Manager.Handler], with
+// no router but the standard library's. A store's tests pass it to
+// [TestAdapterOn] to run the whole request lifecycle over the store
+// without depending on any router module.
+func NetHTTP(t *testing.T, m *session.Manager[session.Map], routes Routes) http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		mux.HandleFunc(rt.Method+" "+rt.Path, func(w http.ResponseWriter, r *http.Request) {
+			rt.Handle(w, r, m.Get(r))
+		})
+	}
+	return m.Handler(mux)
+}
+
 // TestAdapter checks that an adapter puts a router in front of the core's
 // session lifecycle without changing it. It drives the handler newHandler
 // builds through a real HTTP server, with one named subtest per property.

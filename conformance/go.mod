@@ -3,11 +3,6 @@ module github.com/session2/session2/conformance
 go 1.23.0
 
 require (
-	github.com/session2/session2/core v0.0.0
-	github.com/session2/session2/stores/memstore v0.0.0
-)
-
-replace (
-	github.com/session2/session2/core => ../core
-	github.com/session2/session2/stores/memstore => ../stores/memstore
+	github.com/session2/session2/core v0.1.0
+	github.com/session2/session2/stores/memstore v0.1.0
 )

@@ -36,6 +36,16 @@ func TestMemstore(t *testing.T) {
 	conformance.TestStore(t, newMemstore)
 }
 
+// The reference store also passes with its sweeper off and a cap far above
+// the suite's needs.
+func TestMemstoreOptions(t *testing.T) {
+	conformance.TestStore(t, func(t *testing.T) session.Store {
+		s := memstore.New(memstore.WithSweepInterval(0), memstore.WithMaxSessions(1000))
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
 // The suite is sound on a store that holds other records and that other
 // runs of the suite use at the same time, as a shared database table would
 // be: two runs in parallel on one memstore full of unrelated records.

@@ -8,15 +8,15 @@ require (
 	github.com/go-sql-driver/mysql v1.9.3
 	github.com/labstack/echo/v4 v4.13.4
 	github.com/lib/pq v1.10.9
-	github.com/session2/session2/adapters/chi v0.0.0
-	github.com/session2/session2/adapters/echo v0.0.0
-	github.com/session2/session2/adapters/gin v0.0.0
-	github.com/session2/session2/core v0.0.0
-	github.com/session2/session2/stores/boltstore v0.0.0
-	github.com/session2/session2/stores/filestore v0.0.0
-	github.com/session2/session2/stores/memstore v0.0.0
-	github.com/session2/session2/stores/mysqlstore v0.0.0
-	github.com/session2/session2/stores/postgresstore v0.0.0
+	github.com/session2/session2/adapters/chi v0.1.0
+	github.com/session2/session2/adapters/echo v0.1.0
+	github.com/session2/session2/adapters/gin v0.1.0
+	github.com/session2/session2/core v0.1.0
+	github.com/session2/session2/stores/boltstore v0.1.0
+	github.com/session2/session2/stores/filestore v0.1.0
+	github.com/session2/session2/stores/memstore v0.1.0
+	github.com/session2/session2/stores/mysqlstore v0.1.0
+	github.com/session2/session2/stores/postgresstore v0.1.0
 )
 
 require (
@@ -49,7 +49,7 @@ require (
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/quic-go/qpack v0.5.1 // indirect
 	github.com/quic-go/quic-go v0.54.0 // indirect
-	github.com/session2/session2/stores/sqlstore v0.0.0 // indirect
+	github.com/session2/session2/stores/sqlstore v0.1.0 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect
@@ -70,18 +70,4 @@ require (
 	github.com/go-chi/chi/v5 v5.2.3
 	go.etcd.io/bbolt v1.4.3 // indirect
 	golang.org/x/sys v0.35.0 // indirect
-)
-
-replace (
-	github.com/session2/session2/adapters/chi => ../adapters/chi
-	github.com/session2/session2/adapters/echo => ../adapters/echo
-	github.com/session2/session2/adapters/gin => ../adapters/gin
-	github.com/session2/session2/conformance => ../conformance
-	github.com/session2/session2/core => ../core
-	github.com/session2/session2/stores/boltstore => ../stores/boltstore
-	github.com/session2/session2/stores/filestore => ../stores/filestore
-	github.com/session2/session2/stores/memstore => ../stores/memstore
-	github.com/session2/session2/stores/mysqlstore => ../stores/mysqlstore
-	github.com/session2/session2/stores/postgresstore => ../stores/postgresstore
-	github.com/session2/session2/stores/sqlstore => ../stores/sqlstore
 )

@@ -4,13 +4,7 @@ go 1.23.0
 
 require (
 	github.com/go-chi/chi/v5 v5.2.3
-	github.com/session2/session2/conformance v0.0.0
-	github.com/session2/session2/core v0.0.0
-	github.com/session2/session2/stores/memstore v0.0.0
-)
-
-replace (
-	github.com/session2/session2/conformance => ../../conformance
-	github.com/session2/session2/core => ../../core
-	github.com/session2/session2/stores/memstore => ../../stores/memstore
+	github.com/session2/session2/conformance v0.1.0
+	github.com/session2/session2/core v0.1.0
+	github.com/session2/session2/stores/memstore v0.1.0
 )

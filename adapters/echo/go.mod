@@ -4,9 +4,9 @@ go 1.23.0
 
 require (
 	github.com/labstack/echo/v4 v4.13.4
-	github.com/session2/session2/conformance v0.0.0
-	github.com/session2/session2/core v0.0.0
-	github.com/session2/session2/stores/memstore v0.0.0
+	github.com/session2/session2/conformance v0.1.0
+	github.com/session2/session2/core v0.1.0
+	github.com/session2/session2/stores/memstore v0.1.0
 )
 
 require (
@@ -20,10 +20,4 @@ require (
 	golang.org/x/sys v0.33.0 // indirect
 	golang.org/x/text v0.25.0 // indirect
 	golang.org/x/time v0.11.0 // indirect
-)
-
-replace (
-	github.com/session2/session2/conformance => ../../conformance
-	github.com/session2/session2/core => ../../core
-	github.com/session2/session2/stores/memstore => ../../stores/memstore
 )

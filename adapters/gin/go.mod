@@ -4,9 +4,9 @@ go 1.23.0
 
 require (
 	github.com/gin-gonic/gin v1.11.0
-	github.com/session2/session2/conformance v0.0.0
-	github.com/session2/session2/core v0.0.0
-	github.com/session2/session2/stores/memstore v0.0.0
+	github.com/session2/session2/conformance v0.1.0
+	github.com/session2/session2/core v0.1.0
+	github.com/session2/session2/stores/memstore v0.1.0
 )
 
 require (
@@ -41,10 +41,4 @@ require (
 	golang.org/x/text v0.27.0 // indirect
 	golang.org/x/tools v0.34.0 // indirect
 	google.golang.org/protobuf v1.36.9 // indirect
-)
-
-replace (
-	github.com/session2/session2/conformance => ../../conformance
-	github.com/session2/session2/core => ../../core
-	github.com/session2/session2/stores/memstore => ../../stores/memstore
 )

@@ -1,14 +1,10 @@
 package boltstore_test
 
 import (
-	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/go-chi/chi/v5"
-
-	"github.com/session2/session2/adapters/chi/chisession"
 	"github.com/session2/session2/conformance"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/boltstore"
@@ -47,7 +43,7 @@ func TestConformanceSharedHandle(t *testing.T) {
 }
 
 // TestAdapterConformance runs the whole request lifecycle over the bolt
-// store, behind chi and chisession.
+// store, behind the core's net/http middleware.
 func TestAdapterConformance(t *testing.T) {
 	conformance.TestAdapterOn(t, func(t *testing.T) session.Store {
 		s, err := boltstore.Open(filepath.Join(t.TempDir(), "sessions.db"))
@@ -56,14 +52,5 @@ func TestAdapterConformance(t *testing.T) {
 		}
 		t.Cleanup(func() { s.Close() })
 		return s
-	}, func(t *testing.T, m *session.Manager[session.Map], routes conformance.Routes) http.Handler {
-		r := chi.NewRouter()
-		r.Use(chisession.Middleware(m))
-		for _, rt := range routes {
-			r.MethodFunc(rt.Method, rt.Path, func(w http.ResponseWriter, r *http.Request) {
-				rt.Handle(w, r, chisession.Get[session.Map](r))
-			})
-		}
-		return r
-	})
+	}, conformance.NetHTTP)
 }

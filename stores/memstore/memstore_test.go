@@ -7,27 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/session2/session2/conformance"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/memstore"
 )
-
-func TestConformance(t *testing.T) {
-	conformance.TestStore(t, func(t *testing.T) session.Store {
-		s := memstore.New()
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
-}
-
-// The suite also passes with the sweeper off and a cap far above its needs.
-func TestConformanceOptions(t *testing.T) {
-	conformance.TestStore(t, func(t *testing.T) session.Store {
-		s := memstore.New(memstore.WithSweepInterval(0), memstore.WithMaxSessions(1000))
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
-}
 
 func key(i int) string { return fmt.Sprintf("%064x", i) }
 

@@ -5,19 +5,12 @@ go 1.23.0
 require (
 	github.com/go-sql-driver/mysql v1.9.3
 	github.com/jmoiron/sqlx v1.4.0
-	github.com/session2/session2/conformance v0.0.0
-	github.com/session2/session2/core v0.0.0
-	github.com/session2/session2/stores/sqlstore v0.0.0
+	github.com/session2/session2/conformance v0.1.0
+	github.com/session2/session2/core v0.1.0
+	github.com/session2/session2/stores/sqlstore v0.1.0
 )
 
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect
-	github.com/session2/session2/stores/memstore v0.0.0 // indirect
-)
-
-replace (
-	github.com/session2/session2/conformance => ../../conformance
-	github.com/session2/session2/core => ../../core
-	github.com/session2/session2/stores/memstore => ../memstore
-	github.com/session2/session2/stores/sqlstore => ../sqlstore
+	github.com/session2/session2/stores/memstore v0.1.0 // indirect
 )

@@ -4,14 +4,8 @@ go 1.23.0
 
 require (
 	github.com/jmoiron/sqlx v1.4.0
-	github.com/session2/session2/conformance v0.0.0
-	github.com/session2/session2/core v0.0.0
+	github.com/session2/session2/conformance v0.1.0
+	github.com/session2/session2/core v0.1.0
 )
 
-require github.com/session2/session2/stores/memstore v0.0.0 // indirect
-
-replace (
-	github.com/session2/session2/conformance => ../../conformance
-	github.com/session2/session2/core => ../../core
-	github.com/session2/session2/stores/memstore => ../memstore
-)
+require github.com/session2/session2/stores/memstore v0.1.0 // indirect

@@ -1,4 +1,4 @@
-package boltstore_test
+package bench
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// The benchmarks run the same three shapes on this store and on
+// The BenchmarkBolt* benchmarks run the same three shapes on boltstore and on
 // github.com/alexedwards/scs/boltstore, each on a file of its own holding
 // 10,000 sessions of 200 bytes: Load (scs: Find), Save, an update with
 // compare-and-set (scs: Commit, an upsert), and Touch (scs has none: Commit
@@ -22,24 +22,24 @@ import (
 // write, as both stores do by default; the "nosync" ones open bbolt with
 // NoSync to show the cost of the store's own code.
 
-const benchRecords = 10000
+const boltRecords = 10000
 
-var benchData = bytes.Repeat([]byte("d"), 200)
+var boltData = bytes.Repeat([]byte("d"), 200)
 
-func benchKeys() []string {
-	keys := make([]string, benchRecords)
+func boltKeys() []string {
+	keys := make([]string, boltRecords)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("%064x", i*7919)
 	}
 	return keys
 }
 
-func benchRecord(now time.Time) session.Record {
-	return session.Record{User: "user@example.com", Data: benchData, Created: now, Accessed: now, Expires: now.Add(time.Hour)}
+func boltRecord(now time.Time) session.Record {
+	return session.Record{User: "user@example.com", Data: boltData, Created: now, Accessed: now, Expires: now.Add(time.Hour)}
 }
 
-// benchDB opens a bbolt file; writes fsync unless nosync.
-func benchDB(b *testing.B, nosync bool) *bbolt.DB {
+// boltDB opens a bbolt file; writes fsync unless nosync.
+func boltDB(b *testing.B, nosync bool) *bbolt.DB {
 	b.Helper()
 	db, err := bbolt.Open(filepath.Join(b.TempDir(), "bench.db"), 0o600, &bbolt.Options{Timeout: time.Second})
 	if err != nil {
@@ -50,20 +50,20 @@ func benchDB(b *testing.B, nosync bool) *bbolt.DB {
 	return db
 }
 
-// ours returns this store filled with the bench records.
-func ours(b *testing.B, nosync bool) (*boltstore.Store, []string) {
+// boltOurs returns this store filled with the bench records.
+func boltOurs(b *testing.B, nosync bool) (*boltstore.Store, []string) {
 	b.Helper()
-	db := benchDB(b, nosync)
+	db := boltDB(b, nosync)
 	s, err := boltstore.New(db)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { s.Close() })
-	keys := benchKeys()
+	keys := boltKeys()
 	db.NoSync = true // filling is not measured
 	now := time.Now()
 	for _, k := range keys {
-		if err := s.Save(context.Background(), k, benchRecord(now)); err != nil {
+		if err := s.Save(context.Background(), k, boltRecord(now)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -71,17 +71,17 @@ func ours(b *testing.B, nosync bool) (*boltstore.Store, []string) {
 	return s, keys
 }
 
-// theirs returns scs's bbolt store filled with the bench records.
-func theirs(b *testing.B, nosync bool) (*scsbolt.BoltStore, []string) {
+// boltTheirs returns scs's bbolt store filled with the bench records.
+func boltTheirs(b *testing.B, nosync bool) (*scsbolt.BoltStore, []string) {
 	b.Helper()
-	db := benchDB(b, nosync)
+	db := boltDB(b, nosync)
 	s := scsbolt.NewWithCleanupInterval(db, time.Minute)
 	b.Cleanup(s.StopCleanup)
-	keys := benchKeys()
+	keys := boltKeys()
 	db.NoSync = true
 	exp := time.Now().Add(time.Hour)
 	for _, k := range keys {
-		if err := s.Commit(k, benchData, exp); err != nil {
+		if err := s.Commit(k, boltData, exp); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -94,10 +94,10 @@ var syncModes = []struct {
 	nosync bool
 }{{"sync", false}, {"nosync", true}}
 
-func BenchmarkLoad(b *testing.B) {
+func BenchmarkBoltLoad(b *testing.B) {
 	ctx := context.Background()
 	b.Run("session2", func(b *testing.B) {
-		s, keys := ours(b, false)
+		s, keys := boltOurs(b, false)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -107,7 +107,7 @@ func BenchmarkLoad(b *testing.B) {
 		}
 	})
 	b.Run("scs", func(b *testing.B) {
-		s, keys := theirs(b, false)
+		s, keys := boltTheirs(b, false)
 		b.ReportAllocs()
 		b.ResetTimer()
 		for i := 0; i < b.N; i++ {
@@ -118,13 +118,13 @@ func BenchmarkLoad(b *testing.B) {
 	})
 }
 
-func BenchmarkSave(b *testing.B) {
+func BenchmarkBoltSave(b *testing.B) {
 	ctx := context.Background()
 	for _, m := range syncModes {
 		b.Run("session2/"+m.name, func(b *testing.B) {
-			s, keys := ours(b, m.nosync)
+			s, keys := boltOurs(b, m.nosync)
 			now := time.Now()
-			rec := benchRecord(now)
+			rec := boltRecord(now)
 			versions := make([]uint64, len(keys))
 			for i := range versions {
 				versions[i] = 1
@@ -142,12 +142,12 @@ func BenchmarkSave(b *testing.B) {
 			}
 		})
 		b.Run("scs/"+m.name, func(b *testing.B) {
-			s, keys := theirs(b, m.nosync)
+			s, keys := boltTheirs(b, m.nosync)
 			now := time.Now()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := s.Commit(keys[i%len(keys)], benchData, now.Add(time.Hour+time.Duration(i))); err != nil {
+				if err := s.Commit(keys[i%len(keys)], boltData, now.Add(time.Hour+time.Duration(i))); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -155,11 +155,11 @@ func BenchmarkSave(b *testing.B) {
 	}
 }
 
-func BenchmarkTouch(b *testing.B) {
+func BenchmarkBoltTouch(b *testing.B) {
 	ctx := context.Background()
 	for _, m := range syncModes {
 		b.Run("session2/"+m.name, func(b *testing.B) {
-			s, keys := ours(b, m.nosync)
+			s, keys := boltOurs(b, m.nosync)
 			now := time.Now()
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -170,12 +170,12 @@ func BenchmarkTouch(b *testing.B) {
 			}
 		})
 		b.Run("scs/"+m.name, func(b *testing.B) {
-			s, keys := theirs(b, m.nosync)
+			s, keys := boltTheirs(b, m.nosync)
 			now := time.Now()
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if err := s.Commit(keys[i%len(keys)], benchData, now.Add(time.Hour+time.Duration(i))); err != nil {
+				if err := s.Commit(keys[i%len(keys)], boltData, now.Add(time.Hour+time.Duration(i))); err != nil {
 					b.Fatal(err)
 				}
 			}
