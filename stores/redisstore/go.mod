@@ -1,0 +1,16 @@
+module github.com/session2/session2/stores/redisstore
+
+go 1.23.0
+
+require (
+	github.com/redis/go-redis/v9 v9.18.0
+	github.com/session2/session2/conformance v0.1.0
+	github.com/session2/session2/core v0.1.0
+)
+
+require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
+	github.com/session2/session2/stores/memstore v0.1.0 // indirect
+	go.uber.org/atomic v1.11.0 // indirect
+)

@@ -1,0 +1,310 @@
+package redisstore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/session2/session2/conformance"
+	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/stores/redisstore"
+)
+
+// TestConformance runs the store suite on the shared server, each
+// subtest under a prefix of its own.
+func TestConformance(t *testing.T) {
+	c := newClient(t)
+	conformance.TestStore(t, func(t *testing.T) session.Store { return newStore(t, c) })
+}
+
+// TestAdapterConformance runs the whole request lifecycle over the store,
+// behind the core's net/http middleware.
+func TestAdapterConformance(t *testing.T) {
+	c := newClient(t)
+	conformance.TestAdapterOn(t, func(t *testing.T) session.Store { return newStore(t, c) }, conformance.NetHTTP)
+}
+
+// TestUserIndex runs the user-index tests on the shared server.
+func TestUserIndex(t *testing.T) {
+	c := newClient(t)
+	runIndexTests(t, c)
+}
+
+// TestCluster starts a three-master Redis Cluster and runs the store suite,
+// the adapter suite and the user-index tests on it.
+func TestCluster(t *testing.T) {
+	serverOptions(t) // the cluster is private, but run with the other Redis tests
+	cc := startCluster(t)
+	t.Run("Conformance", func(t *testing.T) {
+		conformance.TestStore(t, func(t *testing.T) session.Store { return newStore(t, cc) })
+	})
+	t.Run("Adapter", func(t *testing.T) {
+		conformance.TestAdapterOn(t, func(t *testing.T) session.Store { return newStore(t, cc) }, conformance.NetHTTP)
+	})
+	t.Run("UserIndex", func(t *testing.T) { runIndexTests(t, cc) })
+	t.Run("DifferentSlots", func(t *testing.T) {
+		// What makes the index eventual: a session and its user's index
+		// are (in general) in different slots, which no script may span.
+		s := newStore(t, cc)
+		ctx := ctxT(t)
+		key := newKey(t)
+		a, err := cc.ClusterKeySlot(ctx, s.Prefix()+"s:"+key).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := cc.ClusterKeySlot(ctx, s.Prefix()+"u:someone").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("session key slot %d, index slot %d", a, b)
+		mustSave(t, s, key, live("someone", "x"))
+		if got := list(t, s, session.Filter{User: "someone"}); len(got) != 1 {
+			t.Errorf("List(User) across slots = %d records, want 1", len(got))
+		}
+	})
+}
+
+func list(t testing.TB, s session.Store, f session.Filter) map[string]session.Record {
+	t.Helper()
+	out := map[string]session.Record{}
+	for e, err := range s.List(context.Background(), f) {
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		out[e.Key] = e.Record
+	}
+	return out
+}
+
+// runIndexTests checks the user index on client c (a server or a cluster).
+func runIndexTests(t *testing.T, c redis.UniversalClient) {
+	t.Run("StaleEntriesHealOnRead", func(t *testing.T) {
+		clk := &clock{}
+		s := newStore(t, c, redisstore.WithClock(clk.Now))
+		ctx := ctxT(t)
+		user := "heal-" + randomHex(t, 4)
+		var keys []string
+		for i := 0; i < 5; i++ {
+			k := newKey(t)
+			mustSave(t, s, k, live(user, "x"))
+			keys = append(keys, k)
+		}
+		// Two deleted, one moved to another user, one gone behind the
+		// store's back (as TTL expiry does).
+		s.Delete(ctx, keys[0])
+		s.Delete(ctx, keys[1])
+		mustSave(t, s, keys[2], session.Record{User: "other-" + user, Data: []byte("y"), Created: now(), Accessed: now(), Expires: now().Add(time.Hour), Version: 1})
+		c.Del(ctx, s.Prefix()+"s:"+keys[3])
+		clk.Advance(11 * time.Minute) // past the grace of young entries
+		idx := s.Prefix() + "u:" + user
+		if n := c.HLen(ctx, idx).Val(); n != 5 {
+			t.Fatalf("index holds %d entries before the read, want all 5 (it is trimmed lazily)", n)
+		}
+		got := list(t, s, session.Filter{User: user})
+		if len(got) != 1 {
+			t.Errorf("List(User) = %d records, want the 1 live one", len(got))
+		}
+		if _, ok := got[keys[4]]; !ok {
+			t.Errorf("List(User) misses the live record")
+		}
+		if n := c.HLen(ctx, idx).Val(); n != 1 {
+			t.Errorf("after List(User), the index holds %d entries, want 1 (stale ones dropped)", n)
+		}
+	})
+
+	t.Run("YoungEntriesKept", func(t *testing.T) {
+		// An entry younger than the grace may belong to a Save whose
+		// script has not run yet: no heal removes it.
+		s := newStore(t, c)
+		ctx := ctxT(t)
+		user := "young-" + randomHex(t, 4)
+		k := newKey(t)
+		mustSave(t, s, k, live(user, "x"))
+		s.Delete(ctx, k)
+		list(t, s, session.Filter{User: user})
+		if !c.HExists(ctx, s.Prefix()+"u:"+user, k).Val() {
+			t.Errorf("a heal removed an entry written a moment ago")
+		}
+	})
+
+	t.Run("LoginHealsGrownIndex", func(t *testing.T) {
+		clk := &clock{}
+		s := newStore(t, c, redisstore.WithClock(clk.Now))
+		ctx := ctxT(t)
+		user := "grown-" + randomHex(t, 4)
+		for i := 0; i < 31; i++ {
+			k := newKey(t)
+			mustSave(t, s, k, live(user, "x"))
+			if i > 0 {
+				s.Delete(ctx, k) // a logout leaves its index entry
+			}
+		}
+		idx := s.Prefix() + "u:" + user
+		if n := c.HLen(ctx, idx).Val(); n != 31 {
+			t.Fatalf("index holds %d entries, want 31", n)
+		}
+		clk.Advance(11 * time.Minute) // past the grace of young entries
+		mustSave(t, s, newKey(t), live(user, "the 32nd login"))
+		if n := c.HLen(ctx, idx).Val(); n != 2 {
+			t.Errorf("after the login that grew the index to 32, it holds %d entries, want the 2 live", n)
+		}
+	})
+
+	t.Run("PruneWithoutUserHealsIndexes", func(t *testing.T) {
+		clk := &clock{}
+		s := newStore(t, c, redisstore.WithClock(clk.Now))
+		ctx := ctxT(t)
+		user := "gc-" + randomHex(t, 4)
+		k := newKey(t)
+		mustSave(t, s, k, live(user, "x"))
+		s.Delete(ctx, k)
+		clk.Advance(11 * time.Minute) // past the grace of young entries
+		if _, err := s.Prune(ctx, session.Filter{ExpiresBefore: now()}); err != nil {
+			t.Fatal(err)
+		}
+		if n := c.Exists(ctx, s.Prefix()+"u:"+user).Val(); n != 0 {
+			t.Errorf("after Prune(ExpiresBefore: now), the index of a user with no session still exists")
+		}
+	})
+
+	t.Run("UserChangeWritesIndexFirst", func(t *testing.T) {
+		s := newStore(t, c)
+		ctx := ctxT(t)
+		u1, u2 := "first-"+randomHex(t, 4), "second-"+randomHex(t, 4)
+		k := newKey(t)
+		mustSave(t, s, k, live("", "anonymous"))
+		rec := live(u1, "logged in on the same key")
+		rec.Version = 1
+		mustSave(t, s, k, rec)
+		if ok := c.HExists(ctx, s.Prefix()+"u:"+u1, k).Val(); !ok {
+			t.Errorf("an update that set the user did not write the index")
+		}
+		rec = live(u2, "another user")
+		rec.Version = 2
+		mustSave(t, s, k, rec)
+		if got := list(t, s, session.Filter{User: u2}); len(got) != 1 {
+			t.Errorf("List(User: u2) = %d, want 1", len(got))
+		}
+		if got := list(t, s, session.Filter{User: u1}); len(got) != 0 {
+			t.Errorf("List(User: u1) = %d, want 0", len(got))
+		}
+	})
+
+	t.Run("LogoutEverywhereRacingLogins", func(t *testing.T) {
+		// Every session of the user that exists when Prune starts is
+		// deleted, while other goroutines keep logging the user in and
+		// healing the index.
+		s := newStore(t, c)
+		ctx := ctxT(t)
+		user := "everywhere-" + randomHex(t, 4)
+		var before []string
+		for i := 0; i < 100; i++ {
+			k := newKey(t)
+			mustSave(t, s, k, live(user, "before"))
+			before = append(before, k)
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					k := newKey(t)
+					if err := s.Save(ctx, k, live(user, "during")); err != nil {
+						t.Errorf("login during Prune: %v", err)
+						return
+					}
+					s.Delete(ctx, k) // leaves stale entries, so heals run
+				}
+			}()
+		}
+		if _, err := s.Prune(ctx, session.Filter{User: user}); err != nil {
+			t.Fatal(err)
+		}
+		close(stop)
+		wg.Wait()
+		for _, k := range before {
+			if _, err := s.Load(ctx, k); !errors.Is(err, session.ErrNotFound) {
+				t.Fatalf("a session that existed before Prune(User) survived it: Load = %v", err)
+			}
+		}
+	})
+
+	t.Run("IndexNeverMissesALiveSession", func(t *testing.T) {
+		// Heals race saves that move one key between users: at the end,
+		// every key naming a user is in that user's index.
+		s := newStore(t, c)
+		ctx := ctxT(t)
+		users := []string{"a-" + randomHex(t, 4), "b-" + randomHex(t, 4)}
+		keys := make([]string, 8)
+		for i := range keys {
+			keys[i] = newKey(t)
+			mustSave(t, s, keys[i], live(users[0], "x"))
+		}
+		var wg sync.WaitGroup
+		for i, k := range keys {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for v := uint64(1); v <= 30; v++ {
+					rec := live(users[(int(v)+i)%2], fmt.Sprint(v))
+					rec.Version = v
+					if err := s.Save(ctx, k, rec); err != nil {
+						t.Errorf("save: %v", err)
+						return
+					}
+				}
+			}()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 30; i++ {
+				for _, u := range users {
+					list(t, s, session.Filter{User: u}) // heals
+				}
+			}
+		}()
+		wg.Wait()
+		for _, k := range keys {
+			rec, err := s.Load(ctx, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !c.HExists(ctx, s.Prefix()+"u:"+rec.User, k).Val() {
+				t.Errorf("key names user %q but is missing from that user's index", rec.User)
+			}
+		}
+	})
+}
+
+// TestOptions checks New's validation.
+func TestOptions(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
+	defer c.Close()
+	for _, tc := range []struct {
+		name string
+		opts []redisstore.Option
+	}{
+		{"empty prefix", []redisstore.Option{redisstore.WithPrefix("")}},
+		{"negative retention", []redisstore.Option{redisstore.WithRetention(-time.Second)}},
+		{"nil clock", []redisstore.Option{redisstore.WithClock(nil)}},
+	} {
+		if _, err := redisstore.New(c, tc.opts...); !errors.Is(err, session.ErrInvalidConfig) {
+			t.Errorf("%s: New = %v, want ErrInvalidConfig", tc.name, err)
+		}
+	}
+	if _, err := redisstore.New(nil); !errors.Is(err, session.ErrInvalidConfig) {
+		t.Errorf("New(nil) = %v, want ErrInvalidConfig", err)
+	}
+}
