@@ -323,14 +323,19 @@ func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Ti
 	return nil
 }
 
-// Setup checks that the server answers and loads the store's scripts.
-// Redis needs no schema, so Setup creates nothing; it is idempotent.
+// Setup checks that the server answers and loads the scripts of Save and
+// Touch into its script cache (on every master of a Cluster), so that
+// their first EVALSHA finds them. Redis needs no schema: Setup creates no
+// key, and it is idempotent. The store works without it: a script the
+// server does not have is sent whole once (EVAL) and cached from then on.
 func (s *Store) Setup(ctx context.Context) error {
 	if err := s.begin(ctx, "setup", "", false); err != nil {
 		return err
 	}
-	if err := s.c.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redisstore: setup: %w", err)
+	for _, sc := range []*redis.Script{saveScript, touchScript} {
+		if err := sc.Load(ctx, s.c).Err(); err != nil {
+			return fmt.Errorf("redisstore: setup: %w", err)
+		}
 	}
 	return nil
 }

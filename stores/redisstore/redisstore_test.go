@@ -46,6 +46,21 @@ func TestCluster(t *testing.T) {
 		conformance.TestAdapterOn(t, func(t *testing.T) session.Store { return newStore(t, cc) }, conformance.NetHTTP)
 	})
 	t.Run("UserIndex", func(t *testing.T) { runIndexTests(t, cc) })
+	t.Run("OpenURL", func(t *testing.T) {
+		addrs := cc.Options().Addrs
+		prefix := "session2test:" + randomHex(t, 6) + ":"
+		raw := "redis+cluster://" + addrs[0] + "?addr=" + addrs[1] + "&addr=" + addrs[2] + "&prefix=" + prefix
+		st, err := session.OpenStore(ctxT(t), raw)
+		if err != nil {
+			t.Fatalf("OpenStore(%s) = %v", raw, err)
+		}
+		t.Cleanup(func() { dropPrefix(cc, prefix); st.Close() })
+		key := newKey(t)
+		mustSave(t, st, key, live("by-url", "x"))
+		if got := list(t, st, session.Filter{}); len(got) != 1 {
+			t.Errorf("List over the cluster opened by URL = %d records, want 1", len(got))
+		}
+	})
 	t.Run("DifferentSlots", func(t *testing.T) {
 		// What makes the index eventual: a session and its user's index
 		// are (in general) in different slots, which no script may span.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -48,7 +49,8 @@ const (
 // Go duration); every other parameter goes to go-redis (dial_timeout,
 // read_timeout, pool_size, …). Unless the URL sets them, Open uses a 2 s
 // dial timeout, 1 s read and write timeouts, one retry, and
-// context_timeout_enabled=true. Open pings the server, so that a wrong
+// context_timeout_enabled=true (which Open reads itself for every
+// form). Open pings the server, so that a wrong
 // address fails at once.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
 	u, err := url.Parse(rawURL)
@@ -67,14 +69,24 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		}
 		opts = append(opts, WithRetention(d))
 	}
+	// go-redis's parsers know context_timeout_enabled only for Sentinel
+	// URLs: the store reads it for every form.
+	ctxTimeout := true
+	if q.Has("context_timeout_enabled") {
+		b, err := strconv.ParseBool(q.Get("context_timeout_enabled"))
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: open: %w: context_timeout_enabled=%q: want true or false", session.ErrInvalidConfig, q.Get("context_timeout_enabled"))
+		}
+		ctxTimeout = b
+	}
 	q.Del("prefix")
 	q.Del("retention")
+	q.Del("context_timeout_enabled")
 	for name, def := range map[string]string{
-		"dial_timeout":            defaultDialTimeout.String(),
-		"read_timeout":            defaultReadTimeout.String(),
-		"write_timeout":           defaultWriteTimeout.String(),
-		"max_retries":             fmt.Sprint(defaultMaxRetries),
-		"context_timeout_enabled": "true",
+		"dial_timeout":  defaultDialTimeout.String(),
+		"read_timeout":  defaultReadTimeout.String(),
+		"write_timeout": defaultWriteTimeout.String(),
+		"max_retries":   fmt.Sprint(defaultMaxRetries),
 	} {
 		if !q.Has(name) {
 			q.Set(name, def)
@@ -91,6 +103,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: open: %w", err)
 		}
+		o.ContextTimeoutEnabled = ctxTimeout
 		client = redis.NewClient(o)
 	case (base == "redis" || base == "rediss") && kind == "sentinel":
 		o, err := redis.ParseFailoverURL(v.String())
@@ -100,12 +113,14 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		if o.MasterName == "" {
 			return nil, fmt.Errorf("redisstore: open: %w: a sentinel URL needs master_name", session.ErrInvalidConfig)
 		}
+		o.ContextTimeoutEnabled = ctxTimeout
 		client = redis.NewFailoverClient(o)
 	case (base == "redis" || base == "rediss") && kind == "cluster":
 		o, err := redis.ParseClusterURL(v.String())
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: open: %w", err)
 		}
+		o.ContextTimeoutEnabled = ctxTimeout
 		client = redis.NewClusterClient(o)
 	default:
 		return nil, fmt.Errorf("redisstore: open: %w: URL scheme %q (want one of %s)", session.ErrInvalidConfig, u.Scheme, strings.Join(Schemes, ", "))
