@@ -53,7 +53,7 @@ func TestBinary(t *testing.T) {
 		{"bad global flag", nil, []string{"-nope"}, 2, []string{"-nope"}},
 		{"no command", nil, nil, 2, []string{"no command given"}},
 		{"no store", nil, []string{"stats"}, 2, []string{"no store given", "SESSION2_STORE"}},
-		{"unknown scheme", nil, []string{"-store", "redis://localhost", "ls"}, 1, []string{`unknown store scheme "redis"`, "registered schemes:"}},
+		{"unknown scheme", nil, []string{"-store", "memcached://localhost", "ls"}, 1, []string{`unknown store scheme "memcached"`, "registered schemes:"}},
 		{"missing store", nil, []string{"-store", store, "ls"}, 1, []string{"no store at", "setup"}},
 		{"setup", nil, []string{"-store", store, "setup"}, 0, nil},
 		{"setup again, from the environment", []string{"SESSION2_STORE=" + store}, []string{"setup"}, 0, nil},
@@ -63,6 +63,8 @@ func TestBinary(t *testing.T) {
 			[]string{"cannot open store postgres://app:xxxxx@127.0.0.1:1/test", "connection refused", "check that the store is reachable"}},
 		{"unreachable mysql", nil, []string{"-store", "mysql://root@127.0.0.1:1/test", "stats"}, 1,
 			[]string{"cannot open store mysql://root@127.0.0.1:1/test", "connection refused", "check that the store is reachable"}},
+		{"unreachable redis", nil, []string{"-store", "redis://:hunter2@127.0.0.1:1/0", "stats"}, 1,
+			[]string{"cannot open store redis://:xxxxx@127.0.0.1:1/0", "connection refused", "check that the store is reachable"}},
 		{"rm of nothing", nil, []string{"-store", store, "rm", "abcdef"}, 1, []string{"no session with key prefix abcdef"}},
 	}
 	for _, tt := range tests {

@@ -98,9 +98,9 @@ func TestStoreFromEnvironment(t *testing.T) {
 
 func TestStoreErrors(t *testing.T) {
 	dir := t.TempDir()
-	r := runApp(t, testApp(), "-store", "redis://localhost/0", "ls")
+	r := runApp(t, testApp(), "-store", "memcached://localhost/0", "ls")
 	wantCode(t, r, exitFailure)
-	oneErrorLine(t, r.stderr, `unknown store scheme "redis"`, "registered schemes: bolt, file, memory")
+	oneErrorLine(t, r.stderr, `unknown store scheme "memcached"`, "registered schemes: bolt, file, memory")
 
 	// A missing directory or database file is not created, except by setup.
 	for _, url := range []string{"file:" + filepath.Join(dir, "typo"), "bolt:" + filepath.Join(dir, "typo.db")} {

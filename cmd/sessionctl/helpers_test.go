@@ -133,6 +133,7 @@ func fixtures() []struct {
 		}},
 		{"postgres", func(t *testing.T) *fixture { return sqlFixture(t, "SESSION2_POSTGRES_DSN", "postgres") }},
 		{"mysql", func(t *testing.T) *fixture { return sqlFixture(t, "SESSION2_MYSQL_DSN", "mysql") }},
+		{"redis", redisFixture},
 	}
 }
 

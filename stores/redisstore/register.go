@@ -32,6 +32,8 @@ const (
 	defaultReadTimeout  = time.Second
 	defaultWriteTimeout = time.Second
 	defaultMaxRetries   = 1
+	// go-redis counts the first dial among its dialer "retries".
+	defaultDialerRetries = 1
 )
 
 // Open opens a store from a URL, with a client of its own that the
@@ -48,9 +50,10 @@ const (
 // parameters are prefix ([WithPrefix]) and retention ([WithRetention], a
 // Go duration); every other parameter goes to go-redis (dial_timeout,
 // read_timeout, pool_size, …). Unless the URL sets them, Open uses a 2 s
-// dial timeout, 1 s read and write timeouts, one retry, and
-// context_timeout_enabled=true (which Open reads itself for every
-// form). Open pings the server, so that a wrong
+// dial timeout, 1 s read and write timeouts, one retry of a failed
+// command, one dial attempt (dialer_retries=1) and
+// context_timeout_enabled=true (Open reads these last two itself, for
+// every form). Open pings the server, so that a wrong
 // address fails at once.
 func Open(ctx context.Context, rawURL string) (*Store, error) {
 	u, err := url.Parse(rawURL)
@@ -79,9 +82,19 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		}
 		ctxTimeout = b
 	}
-	q.Del("prefix")
-	q.Del("retention")
-	q.Del("context_timeout_enabled")
+	// Nor dialer_retries: go-redis dials 5 times by default, which
+	// multiplies the time a server that does not answer takes to fail.
+	dialerRetries := defaultDialerRetries
+	if q.Has("dialer_retries") {
+		n, err := strconv.Atoi(q.Get("dialer_retries"))
+		if err != nil {
+			return nil, fmt.Errorf("redisstore: open: %w: dialer_retries=%q: want a count", session.ErrInvalidConfig, q.Get("dialer_retries"))
+		}
+		dialerRetries = n
+	}
+	for _, name := range []string{"prefix", "retention", "context_timeout_enabled", "dialer_retries"} {
+		q.Del(name)
+	}
 	for name, def := range map[string]string{
 		"dial_timeout":  defaultDialTimeout.String(),
 		"read_timeout":  defaultReadTimeout.String(),
@@ -103,7 +116,7 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: open: %w", err)
 		}
-		o.ContextTimeoutEnabled = ctxTimeout
+		o.ContextTimeoutEnabled, o.DialerRetries = ctxTimeout, dialerRetries
 		client = redis.NewClient(o)
 	case (base == "redis" || base == "rediss") && kind == "sentinel":
 		o, err := redis.ParseFailoverURL(v.String())
@@ -113,14 +126,14 @@ func Open(ctx context.Context, rawURL string) (*Store, error) {
 		if o.MasterName == "" {
 			return nil, fmt.Errorf("redisstore: open: %w: a sentinel URL needs master_name", session.ErrInvalidConfig)
 		}
-		o.ContextTimeoutEnabled = ctxTimeout
+		o.ContextTimeoutEnabled, o.DialerRetries = ctxTimeout, dialerRetries
 		client = redis.NewFailoverClient(o)
 	case (base == "redis" || base == "rediss") && kind == "cluster":
 		o, err := redis.ParseClusterURL(v.String())
 		if err != nil {
 			return nil, fmt.Errorf("redisstore: open: %w", err)
 		}
-		o.ContextTimeoutEnabled = ctxTimeout
+		o.ContextTimeoutEnabled, o.DialerRetries = ctxTimeout, dialerRetries
 		client = redis.NewClusterClient(o)
 	default:
 		return nil, fmt.Errorf("redisstore: open: %w: URL scheme %q (want one of %s)", session.ErrInvalidConfig, u.Scheme, strings.Join(Schemes, ", "))
