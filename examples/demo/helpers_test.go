@@ -28,6 +28,7 @@ var testStores = []struct {
 	{"bolt", func(tb testing.TB) string { return "bolt:" + filepath.Join(tb.TempDir(), "sessions.db") }},
 	{"postgres", postgresStoreURL},
 	{"mysql", mysqlStoreURL},
+	{"redis", redisStoreURL},
 }
 
 // demo is one demo app served through httptest.

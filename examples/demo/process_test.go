@@ -139,14 +139,14 @@ func (p *process) stop() {
 }
 
 // TestTwoProcesses runs two demo processes on one file-store directory
-// (and on one database when SESSION2_POSTGRES_DSN or SESSION2_MYSQL_DSN is
-// set): a session started on one continues on the other, in both
-// directions, and a logout on one ends it on both.
+// (and on one database when SESSION2_POSTGRES_DSN, SESSION2_MYSQL_DSN or
+// SESSION2_REDIS_URL is set): a session started on one continues on the
+// other, in both directions, and a logout on one ends it on both.
 func TestTwoProcesses(t *testing.T) {
 	bin := demoBinary(t)
 	for _, st := range testStores {
 		switch st.name {
-		case "file", "postgres", "mysql":
+		case "file", "postgres", "mysql", "redis":
 			t.Run(st.name, func(t *testing.T) { twoProcesses(t, bin, st.url(t)) })
 		}
 	}
