@@ -212,6 +212,13 @@ type server struct {
 // stops it when the test ends.
 func startServer(t testing.TB, conf ...string) *server {
 	t.Helper()
+	return startProcess(t, nil, conf...)
+}
+
+// startProcess is startServer with extra command-line arguments
+// ("--sentinel").
+func startProcess(t testing.TB, args []string, conf ...string) *server {
+	t.Helper()
 	bin := needBinary(t, "redis-server")
 	dir := t.TempDir()
 	port := freePort(t)
@@ -233,7 +240,7 @@ func startServer(t testing.TB, conf ...string) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.cmd = exec.Command(bin, cfg)
+	s.cmd = exec.Command(bin, append([]string{cfg}, args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
