@@ -31,7 +31,8 @@ import (
 //
 // Besides ns/op each reports rt/op: the round trips to Redis per request,
 // counted as the writes on the client's sockets (a command sent alone and
-// a pipeline are each one write, answered by one read).
+// a pipeline are each one write, answered by one read); and cpu-ns/op, the
+// CPU time of the test process per request (not the server's).
 
 // redisIdleTimeout is every contender's idle timeout: session2's and scs's
 // IdleTimeout, gorilla's MaxAge (which the store renews on every save;
@@ -119,6 +120,7 @@ func benchRedis(b *testing.B, l redisLib, addr, kind string) {
 	var w *httptest.ResponseRecorder
 	b.ReportAllocs()
 	w0 := writes.Load()
+	cpu0, cpuOK := cpuTime()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
@@ -131,6 +133,9 @@ func benchRedis(b *testing.B, l redisLib, addr, kind string) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(writes.Load()-w0)/float64(b.N), "rt/op")
+	if cpu1, ok := cpuTime(); ok && cpuOK {
+		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
+	}
 	if kind == kindWrite {
 		if c := responseCookie(w); c != "" {
 			cookie = c

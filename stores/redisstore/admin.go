@@ -93,16 +93,51 @@ func (s *Store) unindex(ctx context.Context, idx string, stale []indexEntry) err
 	if n == 0 {
 		return nil
 	}
-	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for _, e := range stale[:n] {
-			unindexScript.Eval(ctx, p, []string{idx}, e.key, e.value)
-		}
-		return nil
+	_, err := s.pipelineScript(ctx, unindexScript, n, func(i int) ([]string, []any) {
+		return []string{idx}, []any{stale[i].key, stale[i].value}
 	})
 	if err != nil {
 		return fmt.Errorf("index: %w", err)
 	}
 	return nil
+}
+
+// pipelineScript runs script n times in one pipeline, with the keys and
+// arguments of call i from args, by EVALSHA. The calls that find the
+// server without the script (after a restart, a failover or SCRIPT FLUSH)
+// are run again, alone, once it is loaded (on every master).
+func (s *Store) pipelineScript(ctx context.Context, script *redis.Script, n int, args func(i int) ([]string, []any)) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, n)
+	pending := make([]int, n)
+	for i := range pending {
+		pending[i] = i
+	}
+	for attempt := 0; ; attempt++ {
+		s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range pending {
+				keys, a := args(i)
+				cmds[i] = script.EvalSha(ctx, p, keys, a...)
+			}
+			return nil
+		})
+		var again []int
+		for _, i := range pending {
+			switch err := cmds[i].Err(); {
+			case err == nil:
+			case redis.HasErrorPrefix(err, "NOSCRIPT") && attempt == 0:
+				again = append(again, i)
+			default:
+				return nil, err
+			}
+		}
+		if len(again) == 0 {
+			return cmds, nil
+		}
+		if err := script.Load(ctx, s.c).Err(); err != nil {
+			return nil, err
+		}
+		pending = again
+	}
 }
 
 // readBatch reads the records of keys (store keys) in one pipeline. A
@@ -313,12 +348,8 @@ func pruneArgs(f session.Filter) []any {
 // pruneKeys runs pruneScript on keys (store keys) in one pipeline and
 // returns the result for each.
 func (s *Store) pruneKeys(ctx context.Context, keys []string, args []any) ([]int64, error) {
-	cmds := make([]*redis.Cmd, len(keys))
-	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, k := range keys {
-			cmds[i] = pruneScript.Eval(ctx, p, []string{s.sessionKey(k)}, args...)
-		}
-		return nil
+	cmds, err := s.pipelineScript(ctx, pruneScript, len(keys), func(i int) ([]string, []any) {
+		return []string{s.sessionKey(keys[i])}, args
 	})
 	if err != nil {
 		return nil, err

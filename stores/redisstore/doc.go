@@ -30,16 +30,26 @@
 // # What is eventual
 //
 // The user index is a superset of the truth: every session that names a
-// user is in that user's index from before the moment it names the user.
-// Entries whose session was deleted, expired or moved to another user
-// stay until the index is next read (List or Prune by that user), healed
-// when a login finds it has grown by 32 entries, or swept by a Prune
-// without a user (sessionctl gc). Entries are removed only with a
-// compare-and-delete on a value each writer renews, so a heal racing a
-// login can never drop a live entry. Consequently Prune of a user ("log
-// out everywhere") deletes every session that named the user when it
-// started, and List and Prune by user cost time proportional to the
-// user's live sessions plus at most a few dozen stale entries.
+// user is in that user's index from before the moment it names the user
+// (a Save writes the entry first, then runs its script). The index may
+// also hold entries whose session was deleted, expired or moved to another
+// user: they stay until a heal removes them, which happens when the index
+// is read (List or Prune by that user), when a login brings the index to
+// a multiple of 32 entries, and for every index during a Prune without a
+// user (sessionctl gc). A heal removes an entry only when it is older than
+// 10 minutes and still holds the value the heal read (a compare-and-delete
+// on a value each writer renews), so it can never remove the entry of a
+// Save that is about to write its session: a Save whose entry has grown
+// older than 5 minutes before its script runs writes the entry again. This
+// holds as long as the clocks of the application hosts agree within a few
+// minutes.
+//
+// Consequently Prune of a user ("log out everywhere") deletes every
+// session that named the user when it started; List and Prune by user
+// never miss a session and never yield another user's (each record is
+// checked); and they cost time proportional to the user's index: the
+// user's sessions plus the stale entries, which the heals keep to about 32
+// beyond the entries younger than 10 minutes.
 //
 // # Listing and pruning
 //

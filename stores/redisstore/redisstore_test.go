@@ -323,3 +323,49 @@ func TestOptions(t *testing.T) {
 		t.Errorf("New(nil) = %v, want ErrInvalidConfig", err)
 	}
 }
+
+// TestScriptCacheFlushed empties the script cache of a private server
+// between calls, as a restart or a failover does: every method still
+// works, sending a script whole (EVAL) when EVALSHA finds it missing.
+func TestScriptCacheFlushed(t *testing.T) {
+	serverOptions(t) // a private server, run with the other Redis tests
+	srv := startServer(t)
+	c := redis.NewClient(&redis.Options{Addr: srv.addr})
+	t.Cleanup(func() { c.Close() })
+	s := newStore(t, c)
+	ctx := ctxT(t)
+	flush := func() {
+		t.Helper()
+		if err := c.ScriptFlush(ctx).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	user := "flushed-" + randomHex(t, 4)
+	var keys []string
+	for i := 0; i < 3; i++ {
+		flush()
+		k := newKey(t)
+		mustSave(t, s, k, live(user, "x"))
+		keys = append(keys, k)
+	}
+	flush()
+	if err := s.Touch(ctx, keys[0], now(), now().Add(time.Hour)); err != nil {
+		t.Errorf("Touch after SCRIPT FLUSH = %v", err)
+	}
+	flush()
+	rec := live(user, "y")
+	rec.Version = 1
+	if err := s.Save(ctx, keys[0], rec); err != nil {
+		t.Errorf("Save (update) after SCRIPT FLUSH = %v", err)
+	}
+	flush()
+	if n, err := s.Prune(ctx, session.Filter{User: user}); err != nil || n != 3 {
+		t.Errorf("Prune(User) after SCRIPT FLUSH = (%d, %v), want (3, nil)", n, err)
+	}
+	k := newKey(t)
+	mustSave(t, s, k, live("", "z"))
+	flush()
+	if n, err := s.Prune(ctx, session.Filter{AccessedBefore: now().Add(time.Minute)}); err != nil || n != 1 {
+		t.Errorf("Prune(AccessedBefore) after SCRIPT FLUSH = (%d, %v), want (1, nil)", n, err)
+	}
+}
