@@ -182,6 +182,16 @@ func TestRoundTrips(t *testing.T) {
 			return s.Save(ctx, k, r)
 		}},
 		{"Save (create with a user: index first)", 2, func() error { return s.Save(ctx, newKey(t), live(user, "login")) }},
+		{"Save (update to another user: script, index, script)", 3, func() error {
+			k := newKey(t)
+			if err := s.Save(ctx, k, live("", "anonymous")); err != nil {
+				return err
+			}
+			cnt.take()
+			r := live(user, "now named")
+			r.Version = 1
+			return s.Save(ctx, k, r)
+		}},
 		{"Delete", 1, func() error { return s.Delete(ctx, key) }},
 	}
 	for _, st := range steps {
