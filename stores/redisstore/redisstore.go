@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -22,21 +20,9 @@ const DefaultPrefix = "session2:"
 // unless [WithRetention] sets another period.
 const DefaultRetention = time.Minute
 
-// indexGrace is how old an index entry must be before a heal may remove
-// it: a Save writes its index entry before its script, and a heal must not
-// take the entry of a session that is about to be written for one whose
-// session is gone. A Save whose entry grew older than half of it before
-// the script ran writes the entry again.
-const indexGrace = 10 * time.Minute
-
-// healEvery is how many entries a user's index grows by between the heals
-// a login triggers: a login that brings the index to a multiple of it
-// drops the entries whose session is gone.
-const healEvery = 32
-
 // Store keeps session records in Redis. It implements [session.Store] and
 // is safe for concurrent use. Create one with [New] or open one by URL
-// (see [Register]).
+// (see [Open]).
 type Store struct {
 	c         redis.UniversalClient
 	prefix    string
@@ -254,42 +240,6 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 			return fmt.Errorf("redisstore: save: unexpected script result %d", res)
 		}
 	}
-}
-
-// indexValue returns a fresh value for an index entry: the time it is
-// written, in Unix microseconds, and a random part that makes it unique.
-func (s *Store) indexValue() string {
-	return micros(s.now()) + "." + strconv.FormatUint(rand.Uint64(), 36)
-}
-
-// removable reports whether an index entry holding value is old enough
-// for a heal to remove (see indexGrace). A value that does not parse is.
-func (s *Store) removable(value string) bool {
-	ts, _, _ := strings.Cut(value, ".")
-	us, err := strconv.ParseInt(ts, 10, 64)
-	return err != nil || s.now().Sub(time.UnixMicro(us)) > indexGrace
-}
-
-// addToIndex writes key into user's index with a fresh value, in one
-// round trip with the index's length; when the length reaches a multiple
-// of healEvery it heals the index.
-func (s *Store) addToIndex(ctx context.Context, user, key string) error {
-	idx := s.indexKey(user)
-	var hlen *redis.IntCmd
-	_, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, idx, key, s.indexValue())
-		hlen = p.HLen(ctx, idx)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("index: %w", err)
-	}
-	if n := hlen.Val(); n >= healEvery && n%healEvery == 0 {
-		if err := s.healIndex(ctx, user); err != nil {
-			return fmt.Errorf("index: %w", err)
-		}
-	}
-	return nil
 }
 
 // Delete removes the record for key (one DEL). The key's entry in its
