@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/session2/session2/core/session"
 )
@@ -82,7 +83,19 @@ func WrapStore(s session.Store, opts ...Option) session.Store {
 		dbSystem = c.dbSystem
 	}
 
-	w := &store{next: s, tracer: c.tracerProvider.Tracer(ScopeName)}
+	w := &store{next: s}
+	switch c.tracerProvider.(type) {
+	case tracenoop.TracerProvider, *tracenoop.TracerProvider:
+		// No span would ever record: skip them.
+	default:
+		w.tracer = c.tracerProvider.Tracer(ScopeName)
+	}
+	switch c.meterProvider.(type) {
+	case noop.MeterProvider, *noop.MeterProvider:
+		// No measurement would ever be kept: skip them.
+	default:
+		w.measure = true
+	}
 	meter := c.meterProvider.Meter(ScopeName)
 	var err error
 	w.duration, err = meter.Float64Histogram(DurationMetric,
@@ -132,11 +145,12 @@ func WrapStore(s session.Store, opts ...Option) session.Store {
 }
 
 // store is the instrumented store WrapStore returns. Everything that does
-// not depend on a call's outcome is computed once, so that a call with
-// no-op providers costs two clock readings and the span's context.
+// not depend on a call's outcome is computed once. With the no-op
+// providers of the OpenTelemetry API it records nothing at all.
 type store struct {
 	next     session.Store
-	tracer   trace.Tracer
+	tracer   trace.Tracer // nil: no spans
+	measure  bool         // false: no metrics
 	duration metric.Float64Histogram
 	errors   metric.Int64Counter
 
@@ -150,34 +164,54 @@ type store struct {
 // Unwrap returns the store that s wraps.
 func (s *store) Unwrap() session.Store { return s.next }
 
-// start opens the span of a call of operation op.
-func (s *store) start(ctx context.Context, op int) (context.Context, trace.Span, time.Time) {
-	ctx, span := s.tracer.Start(ctx, s.names[op], s.spanOpts[op]...)
-	return ctx, span, time.Now()
+// epoch is the origin of the durations: time.Since of a time with a
+// monotonic reading reads the monotonic clock alone, which costs half of
+// time.Now.
+var epoch = time.Now()
+
+// start opens the span of a call of operation op, nil when spans are off,
+// and reads the clock when metrics are on.
+func (s *store) start(ctx context.Context, op int) (context.Context, trace.Span, time.Duration) {
+	var span trace.Span
+	if s.tracer != nil {
+		ctx, span = s.tracer.Start(ctx, s.names[op], s.spanOpts[op]...)
+	}
+	var begin time.Duration
+	if s.measure {
+		begin = time.Since(epoch)
+	}
+	return ctx, span, begin
 }
 
 // end records a call of operation op that began at begin and ended with
 // outcome out and error err (nil unless out is outcomeError), and ends
 // its span.
-func (s *store) end(ctx context.Context, span trace.Span, op int, begin time.Time, out int, err error) {
-	elapsed := time.Since(begin).Seconds()
+func (s *store) end(ctx context.Context, span trace.Span, op int, begin time.Duration, out int, err error) {
 	if out != outcomeError {
-		s.duration.Record(ctx, elapsed, s.recordOpts[op][out]...)
-		if span.IsRecording() {
-			span.SetAttributes(s.outcomeAttrs[out]...)
+		if s.measure {
+			s.duration.Record(ctx, (time.Since(epoch) - begin).Seconds(), s.recordOpts[op][out]...)
 		}
-		span.End()
+		if span != nil {
+			if span.IsRecording() {
+				span.SetAttributes(s.outcomeAttrs[out]...)
+			}
+			span.End()
+		}
 		return
 	}
 	et := ErrorTypeKey.String(errorType(err))
-	set := attribute.NewSet(append(slices.Clip(s.opAttrs[op]), OutcomeKey.String(outcomeNames[outcomeError]), et)...)
-	s.duration.Record(ctx, elapsed, metric.WithAttributeSet(set))
-	s.errors.Add(ctx, 1, metric.WithAttributeSet(set))
-	if span.IsRecording() {
-		span.SetAttributes(OutcomeKey.String(outcomeNames[outcomeError]), et)
-		span.SetStatus(codes.Error, redact(err.Error()))
+	if s.measure {
+		set := attribute.NewSet(append(slices.Clip(s.opAttrs[op]), OutcomeKey.String(outcomeNames[outcomeError]), et)...)
+		s.duration.Record(ctx, (time.Since(epoch) - begin).Seconds(), metric.WithAttributeSet(set))
+		s.errors.Add(ctx, 1, metric.WithAttributeSet(set))
 	}
-	span.End()
+	if span != nil {
+		if span.IsRecording() {
+			span.SetAttributes(OutcomeKey.String(outcomeNames[outcomeError]), et)
+			span.SetStatus(codes.Error, redact(err.Error()))
+		}
+		span.End()
+	}
 }
 
 // outcome classifies a call's error: nil is ok, and the errors the
@@ -251,7 +285,7 @@ func (s *store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 		n := 0
 		var failed error
 		defer func() {
-			if span.IsRecording() {
+			if span != nil && span.IsRecording() {
 				span.SetAttributes(RecordsKey.Int(n))
 			}
 			out := outcome(failed, false, false)
@@ -274,7 +308,7 @@ func (s *store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 func (s *store) Prune(ctx context.Context, f session.Filter) (int, error) {
 	ctx, span, begin := s.start(ctx, opPrune)
 	n, err := s.next.Prune(ctx, f)
-	if span.IsRecording() {
+	if span != nil && span.IsRecording() {
 		span.SetAttributes(RecordsKey.Int(n))
 	}
 	out := outcome(err, false, false)
