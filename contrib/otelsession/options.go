@@ -46,15 +46,16 @@ func newConfig(opts []Option) config {
 }
 
 // WithTracerProvider sets the tracer provider the spans are created with.
-// The default, or a nil tp, is the global provider ([otel.GetTracerProvider])
-// as it is when WrapStore is called.
+// The default, or a nil tp, is the global provider ([otel.GetTracerProvider]),
+// which forwards to the SDK the application installs, even after WrapStore.
 func WithTracerProvider(tp trace.TracerProvider) Option {
 	return optionFunc(func(c *config) { c.tracerProvider = tp })
 }
 
 // WithMeterProvider sets the meter provider the metrics are recorded with.
-// The default, or a nil mp, is the global provider ([otel.GetMeterProvider])
-// as it is when WrapStore or EventHook is called.
+// The default, or a nil mp, is the global provider ([otel.GetMeterProvider]),
+// which forwards to the SDK the application installs, even after WrapStore
+// or EventHook. The API's no-op provider turns the measurements off.
 func WithMeterProvider(mp metric.MeterProvider) Option {
 	return optionFunc(func(c *config) { c.meterProvider = mp })
 }

@@ -18,7 +18,7 @@ import (
 	"github.com/session2/session2/core/session"
 )
 
-// Metric names and units.
+// Metric names. Their units are s, {error} and {event}.
 const (
 	// DurationMetric is the histogram of store call durations, in
 	// seconds.
