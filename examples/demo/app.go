@@ -48,6 +48,8 @@ type app struct {
 	log   *slog.Logger
 	now   func() time.Time
 	extra []route // more pages, for tests
+	// metrics, under -metrics, feeds the sessions page's live counts.
+	metrics *metrics
 }
 
 // page is one page of the demo.
@@ -380,7 +382,8 @@ func (a *app) sessions(w http.ResponseWriter, r *http.Request, s *session.Sessio
 		Hidden    int
 		User      string
 		FormToken string
-	}{rows, total, total - len(rows), s.User(), tok})
+		Counts    []countRow
+	}{rows, total, total - len(rows), s.User(), tok, a.metrics.counts()})
 }
 
 func (a *app) showFlash(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
