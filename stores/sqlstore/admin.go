@@ -82,7 +82,7 @@ func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 		if w.empty {
 			return
 		}
-		q := s.rebind("SELECT session_key, " + columns + " FROM " + s.names.Table +
+		q := s.rebind("SELECT session_key, " + s.cols + " FROM " + s.names.Table +
 			" WHERE " + w.String() + " AND session_key > ? ORDER BY session_key LIMIT " + strconv.Itoa(s.cfg.pageSize))
 		after := ""
 		page := make([]session.Entry, 0, s.cfg.pageSize)

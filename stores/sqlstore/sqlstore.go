@@ -28,6 +28,15 @@ const (
 // The column list, in the order Load and List scan it.
 const columns = "user_name, data, created, accessed, expires, version"
 
+// selectList returns the columns as d reads them, in the order of columns.
+func selectList(d Dialect) string {
+	ts, ok := d.(TimeSelector)
+	if !ok {
+		return columns
+	}
+	return "user_name, data, " + ts.SelectTime("created") + ", " + ts.SelectTime("accessed") + ", " + ts.SelectTime("expires") + ", version"
+}
+
 // Store is a [session.Store] in one SQL table. It is safe for concurrent
 // use by many goroutines, and many processes on many hosts may share its
 // table. Build it with [New].
@@ -37,6 +46,7 @@ type Store struct {
 	names Names
 	cfg   config
 	name  string // error prefix
+	cols  string // the columns as the dialect reads them
 
 	sqlText [numStatements]string // rebound statement texts
 	stmts   [numStatements]atomic.Pointer[sql.Stmt]
@@ -85,10 +95,10 @@ func New(db *sqlx.DB, d Dialect, opts ...Option) (*Store, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	s := &Store{db: db, d: d, names: names, cfg: cfg, name: name}
+	s := &Store{db: db, d: d, names: names, cfg: cfg, name: name, cols: selectList(d)}
 	t := names.Table
 	sqls := [numStatements]string{
-		stLoad:   "SELECT " + columns + " FROM " + t + " WHERE session_key = ? AND expires > ?",
+		stLoad:   "SELECT " + s.cols + " FROM " + t + " WHERE session_key = ? AND expires > ?",
 		stInsert: d.InsertSQL(names),
 		stUpdate: "UPDATE " + t + " SET user_name = ?, data = ?, created = ?, accessed = ?, expires = ?, version = version + 1 WHERE session_key = ? AND version = ?",
 		stDelete: "DELETE FROM " + t + " WHERE session_key = ?",
