@@ -1,6 +1,7 @@
 package sqlstoretest
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -49,15 +50,25 @@ type Proxy struct {
 // each client connection (see [Proxy.RoundTrips]).
 func NewProxy(t testing.TB, target string, counter func() RoundTripCounter) *Proxy {
 	t.Helper()
+	p, err := StartProxy(target, counter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// StartProxy is [NewProxy] outside a test: the caller closes the proxy
+// with [Proxy.Close].
+func StartProxy(target string, counter func() RoundTripCounter) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("proxy: listen: %v", err)
+		return nil, fmt.Errorf("proxy: listen: %w", err)
 	}
 	p := &Proxy{ln: ln, target: target, counter: counter, conns: map[net.Conn]struct{}{}, resume: make(chan struct{})}
 	p.wg.Add(1)
 	go p.accept()
-	t.Cleanup(p.close)
-	return p
+	return p, nil
 }
 
 // Addr returns the proxy's address, host:port.
@@ -139,7 +150,9 @@ func (p *Proxy) RoundTrips() int {
 	return n
 }
 
-func (p *Proxy) close() {
+// Close stops the proxy, closing every connection through it, and waits
+// for its goroutines. It is idempotent.
+func (p *Proxy) Close() {
 	p.mu.Lock()
 	p.closed = true
 	if p.hung {
@@ -212,22 +225,40 @@ func (p *Proxy) serve(client net.Conn) {
 
 // pipe copies src to dst chunk by chunk, each through the gate: while the
 // proxy hangs, a chunk read waits, and nothing more is read. Chunks from
-// the client (up) also wait the delay and go through tap.
+// the client (up) go through tap, and each is forwarded the delay after it
+// arrived: a reader goroutine stamps them, so that several chunks of one
+// request wait the delay once, not once each.
 func (p *Proxy) pipe(dst, src net.Conn, tap io.Writer, up bool) {
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := src.Read(buf)
-		if n > 0 {
-			d := p.gate()
-			if up && d > 0 {
-				time.Sleep(d)
+	type chunk struct {
+		b  []byte
+		at time.Time
+	}
+	chunks := make(chan chunk, 16)
+	go func() {
+		defer close(chunks)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				chunks <- chunk{append([]byte(nil), buf[:n]...), time.Now()}
 			}
-			_, _ = tap.Write(buf[:n])
-			if _, werr := dst.Write(buf[:n]); werr != nil {
+			if err != nil {
 				return
 			}
 		}
-		if err != nil {
+	}()
+	defer func() {
+		src.Close() // ends the reader
+		for range chunks {
+		}
+	}()
+	for c := range chunks {
+		d := p.gate()
+		if up && d > 0 {
+			time.Sleep(time.Until(c.at.Add(d)))
+		}
+		_, _ = tap.Write(c.b)
+		if _, err := dst.Write(c.b); err != nil {
 			return
 		}
 	}
