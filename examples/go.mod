@@ -17,6 +17,7 @@ require (
 	github.com/session2/session2/stores/memstore v0.1.0
 	github.com/session2/session2/stores/mysqlstore v0.1.0
 	github.com/session2/session2/stores/postgresstore v0.1.0
+	github.com/session2/session2/stores/sqlstore v0.1.0
 )
 
 require (
@@ -49,7 +50,7 @@ require (
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/quic-go/qpack v0.5.1 // indirect
 	github.com/quic-go/quic-go v0.54.0 // indirect
-	github.com/session2/session2/stores/sqlstore v0.1.0 // indirect
+	github.com/session2/session2/conformance v0.1.0 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

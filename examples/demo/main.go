@@ -155,18 +155,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
-	store, err := session.OpenStore(ctx, o.storeURL)
+	store, err := openStore(ctx, o.storeURL, logger)
 	if err != nil {
-		return fmt.Errorf("open store %s: %w", redactURL(o.storeURL), err)
+		return err
 	}
 	defer func() {
 		if err := store.Close(); err != nil {
 			logger.Error("closing the store", "err", err)
 		}
 	}()
-	if err := store.Setup(ctx); err != nil {
-		return fmt.Errorf("set up store %s: %w", redactURL(o.storeURL), err)
-	}
 
 	a := &app{store: store, log: logger, now: time.Now}
 	mgr, err := session.New[session.Map](store, o.managerOptions(a)...)
