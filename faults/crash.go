@@ -96,19 +96,19 @@ func (p *proc) kill() {
 // store each time, and then checks that every acknowledged write is
 // there.
 func Crash(ctx context.Context, e Env, kind string) (*Outcome, error) {
-	var storeURL string
+	var target string
 	switch kind {
 	case "file":
-		storeURL = "file:" + filepath.Join(e.Dir, "crash-sessions")
+		target = "file:" + filepath.Join(e.Dir, "crash-sessions")
 	case "bolt":
-		storeURL = "bolt:" + filepath.Join(e.Dir, "crash-sessions.db")
+		target = "bolt:" + filepath.Join(e.Dir, "crash-sessions.db")
 	case Postgres, MariaDB:
 		dsn, err := e.dsn(kind)
 		if err != nil {
 			return nil, err
 		}
 		table := randomTable()
-		if storeURL, err = storeURL0(kind, dsn, table); err != nil {
+		if target, err = storeURL(kind, dsn, table); err != nil {
 			return nil, err
 		}
 		defer dropTables(kind, dsn, table)
@@ -129,7 +129,7 @@ func Crash(ctx context.Context, e Env, kind string) (*Outcome, error) {
 	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
 	var killedAt time.Time
 	for i := 0; i < Kills; i++ {
-		p, err := startServer(bin, storeURL)
+		p, err := startServer(bin, target)
 		if err != nil {
 			return nil, fmt.Errorf("start %d: %w", i, err)
 		}
@@ -149,7 +149,7 @@ func Crash(ctx context.Context, e Env, kind string) (*Outcome, error) {
 		cancel()
 		<-ran
 	}
-	p, err := startServer(bin, storeURL)
+	p, err := startServer(bin, target)
 	if err != nil {
 		return nil, fmt.Errorf("start after the kills: %w", err)
 	}
@@ -173,9 +173,6 @@ func Crash(ctx context.Context, e Env, kind string) (*Outcome, error) {
 	e.logf("%s crash: %d acknowledged writes over %d kills", kind, st.Writes, Kills)
 	return o, nil
 }
-
-// storeURL0 is storeURL for a kind of SQL store.
-func storeURL0(kind, dsn, table string) (string, error) { return storeURL(kind, dsn, table) }
 
 // dropTables drops a table of the suite and its schema table.
 func dropTables(kind, dsn, table string) {

@@ -15,7 +15,6 @@ import (
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/boltstore"
 	"github.com/session2/session2/stores/filestore"
-	"github.com/session2/session2/stores/sqlstore"
 	"github.com/session2/session2/stores/sqlstore/sqlstoretest"
 )
 
@@ -420,5 +419,3 @@ func sync1(f func()) func() {
 		}
 	}
 }
-
-var _ = sqlstore.DefaultTable

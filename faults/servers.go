@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -270,9 +269,4 @@ func (s *mariaServer) Restart(down time.Duration) error {
 func (s *mariaServer) Stop() {
 	_ = s.stop(syscall.SIGKILL)
 	os.RemoveAll(s.dir)
-}
-
-// CreateDatabase creates the database "test" on a private MariaDB.
-func createMariaDB(ctx context.Context, exec func(ctx context.Context, q string) error) error {
-	return exec(ctx, "CREATE DATABASE IF NOT EXISTS test")
 }
