@@ -157,11 +157,11 @@ func (l *Load) Run(ctx context.Context, d time.Duration, st *Stats) {
 				}
 				switch x := rng.IntN(8); {
 				case c.cookie == "" || x < 4:
-					l.write(ctx, c, &mine)
+					l.write(c, &mine)
 				case x < 7:
-					l.read(ctx, c, &mine)
+					l.read(c, &mine)
 				default:
-					l.ping(ctx, &mine)
+					l.ping(&mine)
 				}
 				time.Sleep(2 * time.Millisecond)
 			}
@@ -170,9 +170,18 @@ func (l *Load) Run(ctx context.Context, d time.Duration, st *Stats) {
 	wg.Wait()
 }
 
-// do sends one request, returning its status (0 for no answer) and body.
-// A request cut short by the end of the phase's ctx is not counted.
-func (l *Load) do(ctx context.Context, method, path, cookie string, st *Stats) (int, string, bool) {
+// answer is what one request got.
+type answer struct {
+	code   int    // the status, 0 for no answer
+	body   string // the body's first 4 KiB
+	cookie string // the session cookie it set, name=value
+}
+
+func (a answer) ok() bool { return a.code/100 == 2 }
+
+// do sends one request and counts it in st. It runs to its end even when
+// the phase is over, so that every answer is a real one.
+func (l *Load) do(method, path, cookie string, st *Stats) answer {
 	req, err := http.NewRequest(method, l.Base()+path, nil)
 	if err != nil {
 		panic(err) // a bad base URL is the suite's own mistake
@@ -192,19 +201,20 @@ func (l *Load) do(ctx context.Context, method, path, cookie string, st *Stats) (
 		st.Failed++
 		st.LastFailure = time.Now()
 		st.note(fmt.Sprintf("%s %s: %v", method, path, err))
-		return 0, "", false
+		return answer{}
 	}
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
 	st.Latency = append(st.Latency, took)
-	if resp.StatusCode/100 != 2 {
+	a := answer{code: resp.StatusCode, body: strings.TrimSpace(string(body)), cookie: sessionCookie(resp)}
+	if !a.ok() {
 		st.Failed++
 		st.LastFailure = time.Now()
-		st.note(fmt.Sprintf("%s %s: %d %s", method, path, resp.StatusCode, strings.TrimSpace(string(body))))
-		return resp.StatusCode, string(body), false
+		st.note(fmt.Sprintf("%s %s: %d %s", method, path, a.code, a.body))
+		return a
 	}
 	st.OK++
-	return resp.StatusCode, string(body), true
+	return a
 }
 
 func (s *Stats) note(e string) {
@@ -222,51 +232,23 @@ func sessionCookie(resp *http.Response) string {
 	return ""
 }
 
-func (l *Load) write(ctx context.Context, c *clientState, st *Stats) {
+func (l *Load) write(c *clientState, st *Stats) {
 	path := "/inc"
 	if l.Grow > 0 {
 		path += "?grow=" + strconv.Itoa(l.Grow)
 	}
-	req, err := http.NewRequest(http.MethodPost, l.Base()+path, nil)
-	if err != nil {
-		panic(err)
-	}
-	if c.cookie != "" {
-		req.Header.Set("Cookie", c.cookie)
-	}
-	start := time.Now()
-	resp, err := l.client.Do(req)
-	took := time.Since(start)
-	st.Sent++
-	if took > l.Bound {
-		st.Hung++
-		st.note(fmt.Sprintf("POST /inc took %v", took.Round(time.Millisecond)))
-	}
-	if err != nil {
-		st.Failed++
-		st.LastFailure = time.Now()
-		st.note("POST /inc: " + err.Error())
+	a := l.do(http.MethodPost, path, c.cookie, st)
+	if !a.ok() {
 		st.WritesFailed++
 		return
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	resp.Body.Close()
-	st.Latency = append(st.Latency, took)
-	if resp.StatusCode/100 != 2 {
-		st.Failed++
-		st.LastFailure = time.Now()
-		st.note(fmt.Sprintf("POST /inc: %d %s", resp.StatusCode, strings.TrimSpace(string(body))))
-		st.WritesFailed++
-		return
-	}
-	st.OK++
-	n, err := strconv.Atoi(strings.TrimSpace(string(body)))
+	n, err := strconv.Atoi(a.body)
 	if err != nil {
-		st.note("POST /inc answered " + string(body))
+		st.note("POST /inc answered " + a.body)
 		return
 	}
-	if ck := sessionCookie(resp); ck != "" {
-		c.cookie = ck
+	if a.cookie != "" {
+		c.cookie = a.cookie
 	}
 	if c.cookie == "" {
 		return // a session without a cookie was not stored
@@ -278,17 +260,16 @@ func (l *Load) write(ctx context.Context, c *clientState, st *Stats) {
 	}
 }
 
-func (l *Load) read(ctx context.Context, c *clientState, st *Stats) {
-	if _, _, ok := l.do(ctx, http.MethodGet, "/read", c.cookie, st); ok {
+func (l *Load) read(c *clientState, st *Stats) {
+	if l.do(http.MethodGet, "/read", c.cookie, st).ok() {
 		st.ReadsOK++
 	} else {
 		st.ReadsFailed++
 	}
 }
 
-func (l *Load) ping(ctx context.Context, st *Stats) {
-	code, _, _ := l.do(ctx, http.MethodGet, "/ping", "", st)
-	if code != http.StatusOK {
+func (l *Load) ping(st *Stats) {
+	if a := l.do(http.MethodGet, "/ping", "", st); a.code != http.StatusOK {
 		st.CookielessFailed++
 	}
 }
@@ -320,19 +301,19 @@ func (l *Load) verify(i int, s retired, d time.Duration) (lost int, problem stri
 	deadline := time.Now().Add(d)
 	for {
 		var st Stats
-		code, body, ok := l.do(context.Background(), http.MethodGet, "/read", s.cookie, &st)
-		if ok {
-			n, err := strconv.Atoi(strings.TrimSpace(body))
+		a := l.do(http.MethodGet, "/read", s.cookie, &st)
+		if a.ok() {
+			n, err := strconv.Atoi(a.body)
 			switch {
 			case err != nil:
-				return 0, fmt.Sprintf("client %d: /read answered %q", i, body)
+				return 0, fmt.Sprintf("client %d: /read answered %q", i, a.body)
 			case n < s.acked:
 				return s.acked - n, fmt.Sprintf("client %d: counter %d acknowledged, %d stored", i, s.acked, n)
 			}
 			return 0, ""
 		}
 		if time.Now().After(deadline) {
-			return 0, fmt.Sprintf("client %d: /read still fails after %v: %d %s %v", i, d, code, body, st.Errors)
+			return 0, fmt.Sprintf("client %d: /read still fails after %v: %d %s %v", i, d, a.code, a.body, st.Errors)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
