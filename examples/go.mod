@@ -22,6 +22,7 @@ require (
 	github.com/session2/session2/stores/postgresstore v0.1.0
 	go.opentelemetry.io/otel/exporters/prometheus v0.60.0
 	go.opentelemetry.io/otel/sdk/metric v1.38.0
+	github.com/session2/session2/stores/sqlstore v0.1.0
 )
 
 require (
@@ -64,7 +65,7 @@ require (
 	github.com/prometheus/procfs v0.17.0 // indirect
 	github.com/quic-go/qpack v0.5.1 // indirect
 	github.com/quic-go/quic-go v0.54.0 // indirect
-	github.com/session2/session2/stores/sqlstore v0.1.0 // indirect
+	github.com/session2/session2/conformance v0.1.0 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

@@ -517,7 +517,11 @@ func setHeaders(h http.Header, contentType string) {
 // render executes a page template inside the layout and writes it.
 func (a *app) render(w http.ResponseWriter, status int, t *template.Template, title string, data any) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", layoutData{Title: title, Data: data}); err != nil {
+	ld := layoutData{Title: title, Data: data}
+	if u, ok := a.store.(interface{ Unreachable() string }); ok {
+		ld.StoreDown = u.Unreachable()
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", ld); err != nil {
 		a.log.Error("rendering a page", "title", title, "err", err)
 		setHeaders(w.Header(), "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)

@@ -7,6 +7,9 @@ import "html/template"
 type layoutData struct {
 	Title string
 	Data  any
+	// StoreDown, when not empty, says that the session store is
+	// unreachable (see lateStore).
+	StoreDown string
 }
 
 // layoutHTML frames every page: plain HTML, a little inline CSS, and a link
@@ -51,7 +54,8 @@ code { font: .9em ui-monospace, "SFMono-Regular", Menlo, monospace; background: 
 <a href="/check">Check</a>
 </header>
 <main>
-{{template "body" .Data}}
+{{with .StoreDown}}<p class="error" id="store-down">{{.}}</p>
+{{end}}{{template "body" .Data}}
 </main>
 </body>
 </html>

@@ -158,18 +158,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
-	store, err := session.OpenStore(ctx, o.storeURL)
+	store, err := openStore(ctx, o.storeURL, logger)
 	if err != nil {
-		return fmt.Errorf("open store %s: %w", redactURL(o.storeURL), err)
+		return err
 	}
 	defer func() {
 		if err := store.Close(); err != nil {
 			logger.Error("closing the store", "err", err)
 		}
 	}()
-	if err := store.Setup(ctx); err != nil {
-		return fmt.Errorf("set up store %s: %w", redactURL(o.storeURL), err)
-	}
 
 	var m *metrics // nil without -metrics
 	if o.metrics {
