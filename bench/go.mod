@@ -15,6 +15,7 @@ require (
 	github.com/gorilla/sessions v1.4.0
 	github.com/lib/pq v1.10.9
 	github.com/redis/go-redis/v9 v9.18.0
+	github.com/session2/session2/contrib/otelsession v0.1.0
 	github.com/session2/session2/core v0.1.0
 	github.com/session2/session2/stores/boltstore v0.1.0
 	github.com/session2/session2/stores/memstore v0.1.0
@@ -23,15 +24,21 @@ require (
 	github.com/session2/session2/stores/redisstore v0.1.0
 	github.com/session2/session2/stores/sqlstore v0.1.0
 	go.etcd.io/bbolt v1.4.3
+	go.opentelemetry.io/otel/metric v1.38.0
+	go.opentelemetry.io/otel/trace v1.38.0
 )
 
 require (
 	filippo.io/edwards25519 v1.1.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
+	github.com/go-logr/logr v1.4.3 // indirect
+	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/gorilla/securecookie v1.1.2 // indirect
 	github.com/jmoiron/sqlx v1.4.0 // indirect
 	github.com/session2/session2/conformance v0.1.0 // indirect
+	go.opentelemetry.io/auto/sdk v1.1.0 // indirect
+	go.opentelemetry.io/otel v1.38.0 // indirect
 	go.uber.org/atomic v1.11.0 // indirect
 	golang.org/x/sys v0.29.0 // indirect
 )

@@ -184,7 +184,9 @@ func (m *Manager[T]) load(x *Exchange[T], r *http.Request) error {
 	}
 	s.presented = true
 	key := keyOf(token)
-	rec, err := m.store.Load(r.Context(), key)
+	lctx, cancel := context.WithTimeout(r.Context(), m.cfg.loadTimeout)
+	rec, err := m.store.Load(lctx, key)
+	cancel()
 	switch {
 	case errors.Is(err, ErrNotFound):
 		s.remote = remoteHost(r)

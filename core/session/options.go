@@ -46,7 +46,9 @@ const (
 	DefaultTouchInterval = time.Minute
 	DefaultMaxSize       = 64 << 10
 	DefaultCommitTimeout = 10 * time.Second
-	maxMergeAttempts     = 64
+	// DefaultLoadTimeout bounds a request's Load.
+	DefaultLoadTimeout = 3 * time.Second
+	maxMergeAttempts   = 64
 )
 
 type config struct {
@@ -62,6 +64,7 @@ type config struct {
 	touchSet      bool
 	maxSize       int
 	commitTimeout time.Duration
+	loadTimeout   time.Duration
 	codec         Codec
 	now           func() time.Time
 	errorHandler  ErrorHandler
@@ -126,6 +129,9 @@ func WithMaxSize(n int) Option { return func(c *config) { c.maxSize = n } }
 // that goes away cannot leave a logout or a renewal half done.
 func WithCommitTimeout(d time.Duration) Option { return func(c *config) { c.commitTimeout = d } }
 
+// WithLoadTimeout bounds a request's Load (default [DefaultLoadTimeout]).
+func WithLoadTimeout(d time.Duration) Option { return func(c *config) { c.loadTimeout = d } }
+
 // WithCodec sets the codec of the session data (default [JSONCodec]).
 func WithCodec(codec Codec) Option { return func(c *config) { c.codec = codec } }
 
@@ -161,6 +167,7 @@ func defaultConfig() config {
 		lifetime:      DefaultLifetime,
 		maxSize:       DefaultMaxSize,
 		commitTimeout: DefaultCommitTimeout,
+		loadTimeout:   DefaultLoadTimeout,
 		codec:         JSONCodec{},
 		now:           time.Now,
 		outage:        OutageError,

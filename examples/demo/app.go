@@ -48,6 +48,8 @@ type app struct {
 	log   *slog.Logger
 	now   func() time.Time
 	extra []route // more pages, for tests
+	// metrics, under -metrics, feeds the sessions page's live counts.
+	metrics *metrics
 }
 
 // page is one page of the demo.
@@ -380,7 +382,8 @@ func (a *app) sessions(w http.ResponseWriter, r *http.Request, s *session.Sessio
 		Hidden    int
 		User      string
 		FormToken string
-	}{rows, total, total - len(rows), s.User(), tok})
+		Counts    []countRow
+	}{rows, total, total - len(rows), s.User(), tok, a.metrics.counts()})
 }
 
 func (a *app) showFlash(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
@@ -514,7 +517,11 @@ func setHeaders(h http.Header, contentType string) {
 // render executes a page template inside the layout and writes it.
 func (a *app) render(w http.ResponseWriter, status int, t *template.Template, title string, data any) {
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", layoutData{Title: title, Data: data}); err != nil {
+	ld := layoutData{Title: title, Data: data}
+	if u, ok := a.store.(interface{ Unreachable() string }); ok {
+		ld.StoreDown = u.Unreachable()
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", ld); err != nil {
 		a.log.Error("rendering a page", "title", title, "err", err)
 		setHeaders(w.Header(), "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)

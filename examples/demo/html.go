@@ -7,6 +7,9 @@ import "html/template"
 type layoutData struct {
 	Title string
 	Data  any
+	// StoreDown, when not empty, says that the session store is
+	// unreachable (see lateStore).
+	StoreDown string
 }
 
 // layoutHTML frames every page: plain HTML, a little inline CSS, and a link
@@ -51,7 +54,8 @@ code { font: .9em ui-monospace, "SFMono-Regular", Menlo, monospace; background: 
 <a href="/check">Check</a>
 </header>
 <main>
-{{template "body" .Data}}
+{{with .StoreDown}}<p class="error" id="store-down">{{.}}</p>
+{{end}}{{template "body" .Data}}
 </main>
 </body>
 </html>
@@ -122,7 +126,7 @@ var (
 
 	sessionsTmpl = pageTemplate(`<h1>Sessions</h1>
 <p>{{.Total}} stored session{{if ne .Total 1}}s{{end}}. Keys are hashes of the cookie tokens, shortened; tokens are never stored.</p>
-{{if .Rows}}<div class="scroll"><table>
+{{template "counts" .Counts}}{{if .Rows}}<div class="scroll"><table>
 <thead><tr><th>Key</th><th>User</th><th>Created</th><th>Last access</th><th>Expires</th></tr></thead>
 <tbody>
 {{range .Rows}}<tr{{if .Current}} class="current"{{end}}><td><code>{{.Key}}</code>{{if .Current}} (you){{end}}</td><td>{{if .User}}{{.User}}{{else}}<span class="hint">anonymous</span>{{end}}</td><td>{{.Created}}</td><td>{{.Accessed}}</td><td>{{.Expires}}{{if .Expired}} <span class="error">expired</span>{{end}}</td></tr>

@@ -6,6 +6,7 @@
 //	go run ./examples/demo                              # chi, file store in the user cache directory
 //	go run ./examples/demo -framework gin -store memory:
 //	go run ./examples/demo -store bolt:/tmp/demo.db -port 9000
+//	go run ./examples/demo -metrics                     # and /metrics for Prometheus
 //
 // The pages and their exact texts are listed in the README; scripts drive
 // them over HTTP.
@@ -43,6 +44,7 @@ type options struct {
 	lifetime         time.Duration
 	secureCookie     bool
 	persistentCookie bool
+	metrics          bool
 }
 
 // errUsage marks a bad command line, which exits with status 2.
@@ -91,6 +93,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.lifetime, "lifetime", 24*time.Hour, "end sessions this long after they were created")
 	fs.BoolVar(&o.secureCookie, "secure-cookie", false, "always mark the cookie Secure (behind a proxy that ends TLS)")
 	fs.BoolVar(&o.persistentCookie, "persistent-cookie", false, "let the cookie outlive the browser session")
+	fs.BoolVar(&o.metrics, "metrics", false, "serve OpenTelemetry metrics in Prometheus text format at /metrics")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: demo [flags]\n\nServes session2's demo app. Flags:\n")
 		fs.PrintDefaults()
@@ -155,21 +158,25 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
-	store, err := session.OpenStore(ctx, o.storeURL)
+	store, err := openStore(ctx, o.storeURL, logger)
 	if err != nil {
-		return fmt.Errorf("open store %s: %w", redactURL(o.storeURL), err)
+		return err
 	}
 	defer func() {
 		if err := store.Close(); err != nil {
 			logger.Error("closing the store", "err", err)
 		}
 	}()
-	if err := store.Setup(ctx); err != nil {
-		return fmt.Errorf("set up store %s: %w", redactURL(o.storeURL), err)
-	}
 
-	a := &app{store: store, log: logger, now: time.Now}
-	mgr, err := session.New[session.Map](store, o.managerOptions(a)...)
+	var m *metrics // nil without -metrics
+	if o.metrics {
+		if m, err = newMetrics(); err != nil {
+			return err
+		}
+		defer m.shutdown(context.Background())
+	}
+	a := &app{store: m.wrapStore(store), log: logger, now: time.Now, metrics: m}
+	mgr, err := session.New[session.Map](a.store, append(o.managerOptions(a), m.managerOptions()...)...)
 	if err != nil {
 		return fmt.Errorf("session manager: %w", err)
 	}
@@ -178,6 +185,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	h = m.handler(h)
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, strconv.Itoa(o.port)))
 	if err != nil {

@@ -3,6 +3,7 @@
 //	go run ./internal/release [-proxy DIR] [-check test|build|none] VERSION
 //	go run ./internal/release tidy
 //	go run ./internal/release version
+//	GOWORK=off go -C internal/release run . sync
 //
 // With a VERSION such as v0.2.0 it:
 //
@@ -22,7 +23,10 @@
 //
 // "tidy" runs go mod tidy in every module, which go mod tidy cannot do by
 // itself in a workspace whose modules require unreleased versions.
-// "version" prints the version the tree is set to.
+// "version" prints the version the tree is set to. "sync" sets every
+// module, and go.work's replacements, to that version: run it after adding
+// a module to go.work's use block, with GOWORK=off since the workspace
+// does not load until the new module has its replacement.
 package main
 
 import (
@@ -51,7 +55,7 @@ func run(args []string, w io.Writer) error {
 	checkMode := fs.String("check", "test", "GOWORK=off checks: test (build, vet, test), build (build, vet) or none")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: go run ./internal/release [-proxy DIR] [-check test|build|none] VERSION")
-		fmt.Fprintln(fs.Output(), "       go run ./internal/release tidy | version")
+		fmt.Fprintln(fs.Output(), "       go run ./internal/release tidy | version | sync")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -71,6 +75,18 @@ func run(args []string, w io.Writer) error {
 			return err
 		}
 		fmt.Fprintln(w, version)
+		return nil
+	}
+	if fs.NArg() == 1 && fs.Arg(0) == "sync" {
+		version, err := currentVersion(root)
+		if err != nil {
+			return err
+		}
+		changed, err := setVersion(root, mods, version)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "at %s; changed: %s\n", version, strings.Join(changed, ", "))
 		return nil
 	}
 	if fs.NArg() == 1 && fs.Arg(0) == "tidy" {

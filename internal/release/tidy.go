@@ -37,7 +37,11 @@ func tidy(mods []mod, version string, w io.Writer) error {
 			if err != nil {
 				return err
 			}
-			if err := f.AddReplace(o.Path, "", filepath.ToSlash(rel), ""); err != nil {
+			rel = filepath.ToSlash(rel)
+			if !strings.HasPrefix(rel, "../") {
+				rel = "./" + rel // a nested module: a bare name would read as a module path
+			}
+			if err := f.AddReplace(o.Path, "", rel, ""); err != nil {
 				return err
 			}
 		}

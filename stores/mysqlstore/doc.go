@@ -38,7 +38,8 @@
 // # DSN options
 //
 // The store needs none. It passes times as UTC strings and reads them back
-// whatever parseTime and loc say. Every Save bumps the version, so its
+// as UTC text, whatever parseTime and loc say, daylight saving time
+// included. Every Save bumps the version, so its
 // affected-row count means "matched" without clientFoundRows; a Touch that
 // rewrites the times a row already holds affects no row without it, which
 // costs a second statement to tell apart from a missing row.

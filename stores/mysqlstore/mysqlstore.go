@@ -25,7 +25,8 @@ type Store = sqlstore.Store
 // are re-exported here.
 //
 // The store needs no particular DSN options: it passes times as UTC
-// strings and reads them back whatever parseTime and loc say. With
+// strings and reads them back as UTC text, whatever parseTime and loc say
+// (daylight saving time included). With
 // clientFoundRows=true (which [DSN] sets) a Touch that writes the times a
 // row already holds costs one statement instead of two.
 func New[DB *sql.DB | *sqlx.DB](db DB, opts ...Option) (*Store, error) {
@@ -152,12 +153,23 @@ func (dialect) CountsMatchedRows() bool { return false }
 const timeLayout = "2006-01-02 15:04:05.000000"
 
 // TimeValue passes times as UTC strings, so the connection's loc and
-// time_zone settings cannot shift them.
+// time_zone settings cannot shift them: DATETIME holds no zone, and MySQL
+// stores the string's wall clock as it is.
 func (dialect) TimeValue(t time.Time) any { return t.UTC().Format(timeLayout) }
 
-// ScanTime reads a DATETIME as UTC: from text when the DSN lacks
-// parseTime, or from the wall clock of the time.Time the driver built in
-// its loc when it has it.
+// SelectTime reads a DATETIME(6) column as text (DATE_FORMAT), which the
+// driver returns as bytes whatever parseTime says. With parseTime the
+// driver would build a time.Time in the DSN's loc from the column's wall
+// clock, and a wall clock in the spring gap of a loc with daylight saving
+// time (02:30 on a spring-forward day in America/New_York) comes out an
+// hour off: the instant is lost before the store sees it.
+func (dialect) SelectTime(column string) string {
+	return "DATE_FORMAT(" + column + ", '%Y-%m-%d %H:%i:%s.%f')"
+}
+
+// ScanTime reads the UTC text of [dialect.SelectTime]. A time.Time (from
+// a SELECT of the bare column with parseTime) is taken by its wall clock,
+// which is right for every loc without daylight saving time.
 func (dialect) ScanTime(src any) (time.Time, error) {
 	var s string
 	switch v := src.(type) {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"iter"
 	"strconv"
 	"strings"
@@ -81,7 +82,7 @@ func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 		if w.empty {
 			return
 		}
-		q := s.rebind("SELECT session_key, " + columns + " FROM " + s.names.Table +
+		q := s.rebind("SELECT session_key, " + s.cols + " FROM " + s.names.Table +
 			" WHERE " + w.String() + " AND session_key > ? ORDER BY session_key LIMIT " + strconv.Itoa(s.cfg.pageSize))
 		after := ""
 		page := make([]session.Entry, 0, s.cfg.pageSize)
@@ -91,7 +92,10 @@ func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 				return
 			}
 			var err error
-			page, err = s.listPage(ctx, q, append(w.args[:len(w.args):len(w.args)], after), page[:0])
+			args, buf := append(w.args[:len(w.args):len(w.args)], after), page[:0]
+			page, err = await(ctx, func() ([]session.Entry, error) {
+				return s.listPage(ctx, q, args, buf)
+			})
 			if err != nil {
 				yield(session.Entry{}, s.fail(op, err))
 				return
@@ -171,7 +175,7 @@ func (s *Store) prune(ctx context.Context, f session.Filter) (int, error) {
 		if s.closed.Load() {
 			return total, session.ErrClosed
 		}
-		res, err := s.db.ExecContext(ctx, q, args...)
+		res, err := await(ctx, func() (sql.Result, error) { return s.db.ExecContext(ctx, q, args...) })
 		if err != nil {
 			return total, err
 		}

@@ -102,6 +102,20 @@ type Dialect interface {
 	CheckUser(user string) error
 }
 
+// A TimeSelector is a [Dialect] that reads time columns through an
+// expression rather than as they are, because its drivers may turn the
+// column's value into a time in a way that loses the instant. MySQL's
+// go-sql-driver, with parseTime and a loc that has daylight saving time,
+// builds a time.Time from the wall clock in that loc, which the spring
+// gap shifts by an hour; the MySQL dialect reads the columns as UTC text
+// instead, which no driver parses.
+type TimeSelector interface {
+	// SelectTime returns the expression that reads the time column named
+	// column (unquoted, one of created, accessed, expires) in a SELECT
+	// list, for [Dialect.ScanTime] to convert.
+	SelectTime(column string) string
+}
+
 // A Migration is one step of a dialect's schema: the statements that bring
 // the schema from Version-1 to Version.
 type Migration struct {

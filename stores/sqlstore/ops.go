@@ -25,8 +25,11 @@ func (s *Store) Load(ctx context.Context, key string) (session.Record, error) {
 	if err != nil {
 		return session.Record{}, s.fail(op, err)
 	}
-	var rec session.Record
-	err = s.scanRecord(st.QueryRowContext(ctx, key, s.nowArg()), &rec)
+	rec, err := await(ctx, func() (session.Record, error) {
+		var rec session.Record
+		err := s.scanRecord(st.QueryRowContext(ctx, key, s.nowArg()), &rec)
+		return rec, err
+	})
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return session.Record{}, fmt.Errorf("%s: %s: %w", s.name, op, session.ErrNotFound)
@@ -98,7 +101,9 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 		if err != nil {
 			return s.fail(op, err)
 		}
-		res, err := st.ExecContext(ctx, key, rec.User, data, created, accessed, expires)
+		res, err := await(ctx, func() (sql.Result, error) {
+			return st.ExecContext(ctx, key, rec.User, data, created, accessed, expires)
+		})
 		if err != nil {
 			if s.d.IsDuplicate(err) {
 				return fmt.Errorf("%s: %s: %w", s.name, op, session.ErrConflict)
@@ -115,7 +120,9 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 	if err != nil {
 		return s.fail(op, err)
 	}
-	res, err := st.ExecContext(ctx, rec.User, data, created, accessed, expires, key, int64(rec.Version))
+	res, err := await(ctx, func() (sql.Result, error) {
+		return st.ExecContext(ctx, rec.User, data, created, accessed, expires, key, int64(rec.Version))
+	})
 	if err != nil {
 		return s.fail(op, err)
 	}
@@ -158,7 +165,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return s.fail(op, err)
 	}
-	if _, err := st.ExecContext(ctx, key); err != nil {
+	if _, err := await(ctx, func() (sql.Result, error) { return st.ExecContext(ctx, key) }); err != nil {
 		return s.fail(op, err)
 	}
 	return nil
@@ -191,7 +198,7 @@ func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Ti
 		return s.fail(op, err)
 	}
 	now := s.nowArg()
-	res, err := st.ExecContext(ctx, acc, exp, key, now)
+	res, err := await(ctx, func() (sql.Result, error) { return st.ExecContext(ctx, acc, exp, key, now) })
 	if err != nil {
 		return s.fail(op, err)
 	}
@@ -207,8 +214,11 @@ func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Ti
 		if err != nil {
 			return s.fail(op, err)
 		}
-		var one int
-		err = alive.QueryRowContext(ctx, key, now).Scan(&one)
+		_, err = await(ctx, func() (int, error) {
+			var one int
+			err := alive.QueryRowContext(ctx, key, now).Scan(&one)
+			return one, err
+		})
 		switch {
 		case err == nil:
 			return nil // the row holds these times already

@@ -21,6 +21,8 @@ const (
 	DefaultSweepBatch = 1000
 	// DefaultPageSize is how many rows one SELECT of List reads.
 	DefaultPageSize = 100
+	// DefaultCloseTimeout is how long Close waits for the database.
+	DefaultCloseTimeout = 5 * time.Second
 )
 
 // Limits.
@@ -48,6 +50,7 @@ type config struct {
 	logger        *slog.Logger
 	sweepHook     func(deleted int, err error)
 	ownDB         bool
+	closeTimeout  time.Duration
 }
 
 func defaultConfig() config {
@@ -57,6 +60,7 @@ func defaultConfig() config {
 		sweepBatch:    DefaultSweepBatch,
 		pageSize:      DefaultPageSize,
 		now:           time.Now,
+		closeTimeout:  DefaultCloseTimeout,
 	}
 }
 
@@ -105,6 +109,12 @@ func WithSweepHook(f func(deleted int, err error)) Option {
 // URL use it; an application passing its own handle should not.
 func WithOwnDB() Option { return func(c *config) { c.ownDB = true } }
 
+// WithCloseTimeout sets how long [Store.Close] waits for the database to
+// let go of the statements and, with [WithOwnDB], the connections (default
+// [DefaultCloseTimeout]), so that a graceful shutdown ends even while the
+// database hangs.
+func WithCloseTimeout(d time.Duration) Option { return func(c *config) { c.closeTimeout = d } }
+
 func (c *config) validate() error {
 	switch {
 	case c.sweepInterval < 0:
@@ -113,6 +123,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("%w: sweep batch %d, want at least 1", session.ErrInvalidConfig, c.sweepBatch)
 	case c.pageSize < 1:
 		return fmt.Errorf("%w: page size %d, want at least 1", session.ErrInvalidConfig, c.pageSize)
+	case c.closeTimeout <= 0:
+		return fmt.Errorf("%w: close timeout %v, want a positive duration", session.ErrInvalidConfig, c.closeTimeout)
 	case c.now == nil:
 		return fmt.Errorf("%w: nil clock", session.ErrInvalidConfig)
 	}

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/session2/session2/core/session"
@@ -30,6 +31,22 @@ func (s *Store) Setup(ctx context.Context) error {
 	if err := s.begin(ctx, op); err != nil {
 		return err
 	}
+	// setup wraps its own errors; await's own is ctx's, unwrapped.
+	var finished atomic.Bool
+	_, err := await(ctx, func() (struct{}, error) {
+		err := s.setup(ctx)
+		finished.Store(true)
+		return struct{}{}, err
+	})
+	if err != nil && !finished.Load() {
+		return s.fail(op, err)
+	}
+	return err
+}
+
+// setup is Setup's work, which Setup bounds by its context.
+func (s *Store) setup(ctx context.Context) error {
+	const op = "setup"
 	steps := s.d.Migrations(s.names)
 	for i, m := range steps {
 		if m.Version != i+1 {
@@ -78,7 +95,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (have, want int, err error) {
 		return 0, 0, err
 	}
 	want = len(s.d.Migrations(s.names))
-	have, err = s.schemaVersion(ctx, s.db.DB)
+	have, err = await(ctx, func() (int, error) { return s.schemaVersion(ctx, s.db.DB) })
 	if err != nil {
 		return 0, want, s.fail(op, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/session2/session2/core/session"
@@ -27,6 +28,15 @@ const (
 // The column list, in the order Load and List scan it.
 const columns = "user_name, data, created, accessed, expires, version"
 
+// selectList returns the columns as d reads them, in the order of columns.
+func selectList(d Dialect) string {
+	ts, ok := d.(TimeSelector)
+	if !ok {
+		return columns
+	}
+	return "user_name, data, " + ts.SelectTime("created") + ", " + ts.SelectTime("accessed") + ", " + ts.SelectTime("expires") + ", version"
+}
+
 // Store is a [session.Store] in one SQL table. It is safe for concurrent
 // use by many goroutines, and many processes on many hosts may share its
 // table. Build it with [New].
@@ -36,10 +46,12 @@ type Store struct {
 	names Names
 	cfg   config
 	name  string // error prefix
+	cols  string // the columns as the dialect reads them
 
 	sqlText [numStatements]string // rebound statement texts
 	stmts   [numStatements]atomic.Pointer[sql.Stmt]
-	prepMu  sync.Mutex // serialises preparing and closing statements
+	preps   [numStatements]*prepCall // preparations in flight, under prepMu
+	prepMu  sync.Mutex               // guards preps, storing and closing statements; never held across a call to the database
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -83,10 +95,10 @@ func New(db *sqlx.DB, d Dialect, opts ...Option) (*Store, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	s := &Store{db: db, d: d, names: names, cfg: cfg, name: name}
+	s := &Store{db: db, d: d, names: names, cfg: cfg, name: name, cols: selectList(d)}
 	t := names.Table
 	sqls := [numStatements]string{
-		stLoad:   "SELECT " + columns + " FROM " + t + " WHERE session_key = ? AND expires > ?",
+		stLoad:   "SELECT " + s.cols + " FROM " + t + " WHERE session_key = ? AND expires > ?",
 		stInsert: d.InsertSQL(names),
 		stUpdate: "UPDATE " + t + " SET user_name = ?, data = ?, created = ?, accessed = ?, expires = ?, version = version + 1 WHERE session_key = ? AND version = ?",
 		stDelete: "DELETE FROM " + t + " WHERE session_key = ?",
@@ -123,56 +135,56 @@ func (s *Store) Capabilities() session.Capabilities {
 	return session.Capabilities{Goroutines: true, Processes: true, Durable: true, Shared: true}
 }
 
-// Close stops the sweeper, waiting for a sweep in progress, and closes the
-// prepared statements; with [WithOwnDB] it closes the database handle too.
-// Every method then returns an error wrapping [session.ErrClosed]. Close is
-// idempotent.
+// Close stops the sweeper and closes the prepared statements; with
+// [WithOwnDB] it closes the database handle too. Every method then returns
+// an error wrapping [session.ErrClosed]. Close is idempotent.
+//
+// Close returns within the close timeout ([WithCloseTimeout]) even when the
+// database does not answer: closing a statement or a connection may be a
+// round trip. It does not wait for a preparation in flight, whose statement
+// is closed when it arrives, nor for calls that other goroutines are making
+// (they end with their contexts). When the timeout passes first, Close
+// returns an error wrapping context.DeadlineExceeded and the closing goes
+// on in the background.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
 		if s.stop != nil {
 			s.stop()
 		}
-		<-s.swept
-		s.prepMu.Lock()
-		var errs []error
-		for i := range s.stmts {
-			if st := s.stmts[i].Swap(nil); st != nil {
+		timer := time.NewTimer(s.cfg.closeTimeout)
+		defer timer.Stop()
+		done := make(chan error, 1)
+		go func() {
+			<-s.swept // the sweeper's calls end with its context
+			s.prepMu.Lock()
+			var sts []*sql.Stmt
+			for i := range s.stmts {
+				if st := s.stmts[i].Swap(nil); st != nil {
+					sts = append(sts, st)
+				}
+			}
+			s.prepMu.Unlock()
+			var errs []error
+			for _, st := range sts {
 				errs = append(errs, st.Close())
 			}
+			if s.cfg.ownDB {
+				errs = append(errs, s.db.Close())
+			}
+			done <- errors.Join(errs...)
+		}()
+		var err error
+		select {
+		case err = <-done:
+		case <-timer.C:
+			err = fmt.Errorf("the database did not let go within %v, closing goes on in the background: %w", s.cfg.closeTimeout, context.DeadlineExceeded)
 		}
-		s.prepMu.Unlock()
-		if s.cfg.ownDB {
-			errs = append(errs, s.db.Close())
-		}
-		if err := errors.Join(errs...); err != nil {
+		if err != nil {
 			s.closeErr = fmt.Errorf("%s: close: %w", s.name, err)
 		}
 	})
 	return s.closeErr
-}
-
-// stmt returns the prepared statement i, preparing it on first use. A
-// failed preparation (the table does not exist yet, the database is down)
-// is retried by the next call.
-func (s *Store) stmt(ctx context.Context, i int) (*sql.Stmt, error) {
-	if st := s.stmts[i].Load(); st != nil {
-		return st, nil
-	}
-	s.prepMu.Lock()
-	defer s.prepMu.Unlock()
-	if s.closed.Load() {
-		return nil, session.ErrClosed
-	}
-	if st := s.stmts[i].Load(); st != nil {
-		return st, nil
-	}
-	st, err := s.db.PrepareContext(ctx, s.sqlText[i])
-	if err != nil {
-		return nil, fmt.Errorf("prepare: %w", err)
-	}
-	s.stmts[i].Store(st)
-	return st, nil
 }
 
 // begin checks what every method checks first: the store is open, the

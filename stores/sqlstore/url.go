@@ -77,7 +77,8 @@ func URLOptions(rawQuery string) ([]Option, url.Values, error) {
 
 // OpenDB opens a store on a database it opens itself, as the dialect
 // packages' Open functions do for URLs: sql.Open with the application's
-// driver and dsn, a ping so that a wrong address fails at once, then [New]
+// driver and dsn, a ping so that a wrong address fails at once (and a
+// database that does not answer fails when ctx ends), then [New]
 // with the dialect and opts, the store owning the handle and closing it on
 // Close. sqlxName is the name sqlx knows the database by ("postgres",
 // "mysql"), which picks its placeholder style.
@@ -86,8 +87,11 @@ func OpenDB(ctx context.Context, driverName, dsn, sqlxName string, d Dialect, op
 	if err != nil {
 		return nil, err
 	}
-	if err := db.PingContext(ctx); err != nil {
-		db.Close()
+	// A database that hangs holds a ping for ever with some drivers
+	// (see await): the ping ends with ctx, and the handle closes in the
+	// background once the driver lets go.
+	if _, err := await(ctx, func() (struct{}, error) { return struct{}{}, db.PingContext(ctx) }); err != nil {
+		go db.Close()
 		return nil, err
 	}
 	s, err := New(sqlx.NewDb(db, sqlxName), d, append(opts, WithOwnDB())...)

@@ -1,10 +1,12 @@
 package sqlstoretest
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // RoundTripCounter reads the bytes a client sends to the database server
@@ -16,10 +18,17 @@ type RoundTripCounter interface {
 	RoundTrips() int
 }
 
-// Proxy is a TCP proxy in front of a database server that a test can cut:
-// [Proxy.Cut] closes every connection through it and makes it close new
-// ones at once, as a database that went away; [Proxy.Restore] lets
-// connections through again.
+// Proxy is a TCP proxy in front of a database server that a test can cut,
+// hang or slow down:
+//   - [Proxy.Cut] closes every connection through it and makes it close new
+//     ones at once, as a database that went away; [Proxy.Restore] lets
+//     connections through again.
+//   - [Proxy.Hang] stops forwarding bytes either way but keeps every
+//     connection open and accepts new ones, as a database behind a network
+//     partition or a stuck failover: a client waits for answers that do not
+//     come. [Proxy.Resume] forwards again, delivering what was held.
+//   - [Proxy.SetDelay] holds every chunk a client sends for a while before
+//     forwarding it, adding that much to each round trip.
 type Proxy struct {
 	ln      net.Listener
 	target  string
@@ -27,6 +36,9 @@ type Proxy struct {
 
 	mu       sync.Mutex
 	cut      bool
+	hung     bool
+	resume   chan struct{} // closed when a hang ends or the proxy closes
+	delay    time.Duration
 	conns    map[net.Conn]struct{}
 	counters []RoundTripCounter
 	closed   bool
@@ -38,15 +50,25 @@ type Proxy struct {
 // each client connection (see [Proxy.RoundTrips]).
 func NewProxy(t testing.TB, target string, counter func() RoundTripCounter) *Proxy {
 	t.Helper()
+	p, err := StartProxy(target, counter)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+// StartProxy is [NewProxy] outside a test: the caller closes the proxy
+// with [Proxy.Close].
+func StartProxy(target string, counter func() RoundTripCounter) (*Proxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("proxy: listen: %v", err)
+		return nil, fmt.Errorf("proxy: listen: %w", err)
 	}
-	p := &Proxy{ln: ln, target: target, counter: counter, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{ln: ln, target: target, counter: counter, conns: map[net.Conn]struct{}{}, resume: make(chan struct{})}
 	p.wg.Add(1)
 	go p.accept()
-	t.Cleanup(p.close)
-	return p
+	return p, nil
 }
 
 // Addr returns the proxy's address, host:port.
@@ -70,6 +92,53 @@ func (p *Proxy) Restore() {
 	p.mu.Unlock()
 }
 
+// Hang stops forwarding: bytes already sent stay in the proxy's hands (and
+// the kernel's buffers), connections stay open, new connections are
+// accepted but not connected to the server, until [Proxy.Resume].
+func (p *Proxy) Hang() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.hung && !p.closed {
+		p.hung = true
+		p.resume = make(chan struct{})
+	}
+}
+
+// Resume ends a hang: the proxy forwards what it held and carries on.
+func (p *Proxy) Resume() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hung {
+		p.hung = false
+		close(p.resume)
+	}
+}
+
+// SetDelay makes the proxy hold each chunk a client sends for d before
+// forwarding it (0 forwards at once): a request and its answer then take d
+// longer, on every connection independently.
+func (p *Proxy) SetDelay(d time.Duration) {
+	p.mu.Lock()
+	p.delay = d
+	p.mu.Unlock()
+}
+
+// gate blocks while the proxy hangs, then returns the delay to add to a
+// client's chunk.
+func (p *Proxy) gate() time.Duration {
+	for {
+		p.mu.Lock()
+		if !p.hung || p.closed {
+			d := p.delay
+			p.mu.Unlock()
+			return d
+		}
+		ch := p.resume
+		p.mu.Unlock()
+		<-ch
+	}
+}
+
 // RoundTrips returns the round trips counted so far over every connection.
 func (p *Proxy) RoundTrips() int {
 	p.mu.Lock()
@@ -81,9 +150,15 @@ func (p *Proxy) RoundTrips() int {
 	return n
 }
 
-func (p *Proxy) close() {
+// Close stops the proxy, closing every connection through it, and waits
+// for its goroutines. It is idempotent.
+func (p *Proxy) Close() {
 	p.mu.Lock()
 	p.closed = true
+	if p.hung {
+		p.hung = false
+		close(p.resume)
+	}
 	p.ln.Close()
 	for c := range p.conns {
 		c.Close()
@@ -115,6 +190,7 @@ func (p *Proxy) accept() {
 func (p *Proxy) serve(client net.Conn) {
 	defer p.wg.Done()
 	defer p.forget(client)
+	p.gate() // a hung proxy accepts, but does not reach the server
 	server, err := net.Dial("tcp", p.target)
 	if err != nil {
 		return
@@ -134,17 +210,58 @@ func (p *Proxy) serve(client net.Conn) {
 	}
 	done := make(chan struct{}, 2)
 	go func() {
-		_, _ = io.Copy(server, io.TeeReader(client, tap))
+		p.pipe(server, client, tap, true)
 		done <- struct{}{}
 	}()
 	go func() {
-		_, _ = io.Copy(client, server)
+		p.pipe(client, server, io.Discard, false)
 		done <- struct{}{}
 	}()
 	<-done // one side ended: end both
 	client.Close()
 	server.Close()
 	<-done
+}
+
+// pipe copies src to dst chunk by chunk, each through the gate: while the
+// proxy hangs, a chunk read waits, and nothing more is read. Chunks from
+// the client (up) go through tap, and each is forwarded the delay after it
+// arrived: a reader goroutine stamps them, so that several chunks of one
+// request wait the delay once, not once each.
+func (p *Proxy) pipe(dst, src net.Conn, tap io.Writer, up bool) {
+	type chunk struct {
+		b  []byte
+		at time.Time
+	}
+	chunks := make(chan chunk, 16)
+	go func() {
+		defer close(chunks)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				chunks <- chunk{append([]byte(nil), buf[:n]...), time.Now()}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	defer func() {
+		src.Close() // ends the reader
+		for range chunks {
+		}
+	}()
+	for c := range chunks {
+		d := p.gate()
+		if up && d > 0 {
+			time.Sleep(time.Until(c.at.Add(d)))
+		}
+		_, _ = tap.Write(c.b)
+		if _, err := dst.Write(c.b); err != nil {
+			return
+		}
+	}
 }
 
 // track registers c unless the proxy was cut meanwhile.

@@ -97,6 +97,7 @@ var kitTests = []kitTest{
 	{"SetupRecreatesDroppedTable", testSetupRecreatesDroppedTable},
 	{"TimeRange", testTimeRange},
 	{"LinkCut", testLinkCut},
+	{"Hang", testHang},
 	{"SetupConcurrent", testSetupConcurrent},
 	{"SetupCheap", testSetupCheap},
 	{"Migration", testMigration},

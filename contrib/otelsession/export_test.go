@@ -1,0 +1,9 @@
+package otelsession
+
+// Internals for the tests.
+var (
+	ErrorTypeOf = errorType
+	Redact      = redact
+	Detect      = detect
+	DriverName  = driverName
+)
