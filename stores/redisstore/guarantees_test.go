@@ -454,3 +454,42 @@ func TestOutage(t *testing.T) {
 		t.Errorf("writing after the outage: status %d, body %q; want n=3", status, body)
 	}
 }
+
+// TestServerRestart crashes a private server configured to persist every
+// write (appendonly yes, appendfsync always) under a running app and
+// starts it again on the same files: requests with a session get the
+// error handler while it is down, every session is back afterwards, and
+// the app recovers by itself.
+func TestServerRestart(t *testing.T) {
+	serverOptions(t) // a private server, run with the other Redis tests
+	srv := startServer(t, "appendonly yes", "appendfsync always")
+	c := redis.NewClient(&redis.Options{
+		Addr: srv.addr, DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second,
+		MaxRetries: 1, DialerRetries: 1, ContextTimeoutEnabled: true,
+	})
+	t.Cleanup(func() { c.Close() })
+	s := newStore(t, c)
+	a := newApp(t, s)
+	browsers := make([]*browser, 5)
+	for i := range browsers {
+		browsers[i] = &browser{}
+		a.do(t, browsers[i], "/write")
+		a.do(t, browsers[i], "/write")
+	}
+
+	srv.stop() // a crash: no shutdown save
+	if status, body := a.do(t, browsers[0], "/read"); status != http.StatusServiceUnavailable {
+		t.Errorf("a read with the server down: status %d, body %q; want 503", status, body)
+	}
+	srv.run(t)
+
+	waitFor(t, 20*time.Second, "the app after the restart", func() bool {
+		_, body, err := a.try(browsers[0], "/read")
+		return err == nil && body == "n=2 new=false"
+	})
+	for i, b := range browsers {
+		if status, body := a.do(t, b, "/write"); status != http.StatusOK || body != "n=3" {
+			t.Errorf("browser %d after the restart: status %d, body %q; want n=3 (the session persisted)", i, status, body)
+		}
+	}
+}

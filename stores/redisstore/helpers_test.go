@@ -201,10 +201,11 @@ func needBinary(t testing.TB, name string) string {
 // server is a private redis-server process.
 type server struct {
 	addr string
-	cmd  *exec.Cmd
-	log  string
+	argv []string
+	logf *os.File
 
-	once sync.Once
+	mu  sync.Mutex
+	cmd *exec.Cmd // nil when stopped
 }
 
 // startServer starts redis-server on a free loopback port with its files
@@ -235,31 +236,43 @@ func startProcess(t testing.TB, args []string, conf ...string) *server {
 	if err := os.WriteFile(cfg, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{addr: "127.0.0.1:" + strconv.Itoa(port), log: filepath.Join(dir, "log")}
-	logf, err := os.Create(s.log)
+	logf, err := os.Create(filepath.Join(dir, "log"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.cmd = exec.Command(bin, append([]string{cfg}, args...)...)
-	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
+	s := &server{addr: "127.0.0.1:" + strconv.Itoa(port), argv: append([]string{bin, cfg}, args...), logf: logf}
+	t.Cleanup(func() { s.stop(); logf.Close() })
+	s.run(t)
+	return s
+}
+
+// run starts the server process and waits until it answers.
+func (s *server) run(t testing.TB) {
+	t.Helper()
+	s.mu.Lock()
+	s.cmd = exec.Command(s.argv[0], s.argv[1:]...)
+	s.cmd.Stdout, s.cmd.Stderr = s.logf, s.logf
+	err := s.cmd.Start()
+	s.mu.Unlock()
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.stop(); logf.Close() })
 	waitFor(t, 20*time.Second, "redis-server on "+s.addr, func() bool {
 		c := redis.NewClient(&redis.Options{Addr: s.addr, MaxRetries: -1})
 		defer c.Close()
 		return c.Ping(context.Background()).Err() == nil
 	})
-	return s
 }
 
 // stop kills the server (as a crash would) and waits for it.
 func (s *server) stop() {
-	s.once.Do(func() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
 		s.cmd.Process.Kill()
 		s.cmd.Wait()
-	})
+		s.cmd = nil
+	}
 }
 
 // waitFor polls cond until it holds, or fails the test after limit.
