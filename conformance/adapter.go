@@ -440,6 +440,61 @@ func TestAdapterOn(t *testing.T, newStore func(t *testing.T) session.Store, newH
 		}
 	})
 
+	t.Run("FailedCommitDropsHandlerHeaders", func(t *testing.T) {
+		a := newApp(t, newHandler)
+		c := a.client()
+		c.get("/set?key=a&value=1")
+		a.store.failSaves.Store(true)
+		res := c.get("/headers")
+		a.store.failSaves.Store(false)
+		if res.StatusCode < 500 {
+			t.Fatalf("status %d when the commit failed, want the error handler's 5xx", res.StatusCode)
+		}
+		for _, h := range []string{"Location", "X-Handler", "Etag"} {
+			if v := res.Header.Values(h); len(v) != 0 {
+				t.Errorf("the error response carries the handler's %s: %q", h, v)
+			}
+		}
+		for _, sc := range res.Header.Values("Set-Cookie") {
+			if strings.HasPrefix(sc, "handler=") {
+				t.Errorf("the error response carries the handler's cookie %q", sc)
+			}
+		}
+		if cc := res.Header.Get("Cache-Control"); strings.Contains(cc, "public") {
+			t.Errorf("the error response carries the handler's Cache-Control %q", cc)
+		}
+		if !headerHas(res.Header, "Vary", "Cookie") {
+			t.Errorf("the error response to a request with a cookie: Vary %q, want Cookie", res.Header.Values("Vary"))
+		}
+	})
+
+	t.Run("LogoutAfterTombstone", func(t *testing.T) {
+		a := newApp(t, newHandler)
+		c := a.client()
+		c.post("/login?user=fay")
+		tok := c.token
+		other := a.clientWith(tok)
+		a.store.afterTombstone(func() { other.post("/logout") })
+		c.post("/renew")
+		if c.token != "" && c.token != tok {
+			if got := readBody(t, c.get("/user")); got != "" {
+				t.Errorf("a logout that landed after the renewal's tombstone was lost: the new token gives user %q", got)
+			}
+		}
+		n := 0
+		for e, err := range a.store.Store.List(context.Background(), session.Filter{User: "fay"}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Record.Expires.After(time.Now()) && len(e.Record.Data) > 0 {
+				n++
+			}
+		}
+		if n != 0 {
+			t.Errorf("%d live sessions of the logged-out user", n)
+		}
+	})
+
 	t.Run("StoreFailureOnLoad", func(t *testing.T) {
 		a := newApp(t, newHandler)
 		c := a.client()
@@ -598,6 +653,16 @@ func (a *app) routes() Routes {
 		{"GET", "/panic", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 			s.Data().Set("panicked", "yes")
 			panic("conformance: deliberate panic")
+		}},
+		{"GET", "/headers", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			h := w.Header()
+			h.Set("Location", "/elsewhere")
+			h.Set("X-Handler", "yes")
+			h.Set("Etag", `"v1"`)
+			h.Set("Cache-Control", "public, max-age=3600")
+			h.Add("Set-Cookie", "handler=1; Path=/")
+			s.Data().Set("headers", "yes")
+			w.WriteHeader(http.StatusFound)
 		}},
 		{"GET", "/fail", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 			s.Data().Set("failed", "yes")
@@ -777,8 +842,10 @@ var errInjected = errors.New("conformance: injected store failure")
 // countingStore counts the calls to a store and fails them on demand.
 type countingStore struct {
 	session.Store
-	fail  atomic.Bool
-	mu    sync.Mutex
+	fail      atomic.Bool
+	failSaves atomic.Bool
+	mu        sync.Mutex
+	tombHook  func()
 	n     map[string]int
 	loads map[string]int
 }
@@ -834,7 +901,27 @@ func (s *countingStore) Save(ctx context.Context, key string, r session.Record) 
 	if err := s.count("save", key); err != nil {
 		return err
 	}
-	return s.Store.Save(ctx, key, r)
+	if s.failSaves.Load() {
+		return errInjected
+	}
+	err := s.Store.Save(ctx, key, r)
+	if err == nil && r.Version > 0 && len(r.Data) == 0 {
+		s.mu.Lock()
+		hook := s.tombHook
+		s.tombHook = nil
+		s.mu.Unlock()
+		if hook != nil {
+			hook()
+		}
+	}
+	return err
+}
+
+// afterTombstone runs f once, after the next save that retires a record.
+func (s *countingStore) afterTombstone(f func()) {
+	s.mu.Lock()
+	s.tombHook = f
+	s.mu.Unlock()
 }
 
 func (s *countingStore) Delete(ctx context.Context, key string) error {

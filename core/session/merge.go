@@ -1,14 +1,125 @@
 package session
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
 )
+
+// reloadMerge loads the newer record after a conflict and applies this
+// request's changes onto it, leaving the result in the session and the
+// newer record as the baseline. gone reports that the record no longer
+// exists (destroyed, or renewed away by another request): the request's
+// changes are then dropped, never recreated.
+//
+// The newer record is decoded once per round; it then becomes what a
+// further round measures this request's changes against, so that a
+// further round does not count the other request's values as this
+// request's.
+func (c *commit[T]) reloadMerge() (gone bool, err error) {
+	s := c.s
+	key := s.base.key
+	newer, err := c.m.store.Load(c.ctx, key)
+	if errors.Is(err, ErrNotFound) || (err == nil && isTombstone(newer)) {
+		c.m.event(c.x.r, EventDropped, key, "", nil)
+		return true, nil
+	}
+	if err != nil {
+		err = fmt.Errorf("session: reload after conflict: %w", err)
+		c.m.event(c.x.r, EventStoreError, key, "", err)
+		return false, err
+	}
+	if c.orig == nil {
+		c.orig = c.m.decodeData(s.base.data)
+	}
+	next := new(T)
+	env, err := decodeEnvelope(newer.Data)
+	if err == nil {
+		err = c.m.cfg.codec.Decode(env.data, next)
+	}
+	overlap := true // an unreadable newer record: this request's state wins whole
+	if err == nil {
+		overlap = mergeData(next, c.orig, &s.data)
+		c.replayOps(env)
+		c.orig = next
+	} else {
+		c.orig = new(T)
+	}
+	c.m.event(c.x.r, EventMerged, key, "", nil)
+	if overlap {
+		c.m.event(c.x.r, EventOverwritten, key, "", nil)
+	}
+	if s.user == s.base.user {
+		s.user = newer.User
+	}
+	s.created = newer.Created
+	s.base.set(key, newer)
+	return false, nil
+}
+
+// replayOps applies this request's form token and flash operations onto
+// the newer record's. After a renewal (SetUser, Renew) the newer record's
+// form tokens are dropped: only those made since count.
+func (c *commit[T]) replayOps(env envelope) {
+	s, o := c.s, &c.s.ops
+	if !o.renewed {
+		tokens := removeAll(env.tokens, o.tokUsed)
+		for _, t := range o.tokAdded {
+			if !contains(tokens, t) {
+				tokens = appendCapped(tokens, t)
+			}
+		}
+		s.tokens = tokens
+	}
+	s.flashes = append(removeAll(env.flashes, o.flashTaken), o.flashAdded...)
+	s.remote = env.remote
+}
+
+// decodeData decodes a record's Data into a new T, zero when it does not
+// decode.
+func (m *Manager[T]) decodeData(b []byte) *T {
+	v := new(T)
+	if env, err := decodeEnvelope(b); err == nil {
+		if m.cfg.codec.Decode(env.data, v) != nil {
+			v = new(T)
+		}
+	}
+	return v
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// removeAll returns list without the values in drop, each drop value
+// removing one occurrence.
+func removeAll(list, drop []string) []string {
+	out := make([]string, 0, len(list))
+	used := make([]bool, len(drop))
+outer:
+	for _, v := range list {
+		for i, d := range drop {
+			if !used[i] && d == v {
+				used[i] = true
+				continue outer
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
 
 // mergeData applies the changes from orig to cur onto base, at the top
 // level: the keys of a Map or a map type, the exported fields of a struct,
 // or else the whole value. It reports whether base had also changed one of
 // those keys or fields (a concurrent write that this request overwrites).
-// The result is left in cur.
+// The result is left in cur; base is not changed, though cur may share its
+// values.
 func mergeData[T any](base, orig, cur *T) (overlap bool) {
 	if cm, ok := any(cur).(*Map); ok {
 		return mergeMap(any(base).(*Map), any(orig).(*Map), cm)
@@ -32,9 +143,11 @@ func mergeData[T any](base, orig, cur *T) (overlap bool) {
 		}
 		return overlap
 	case reflect.Map:
-		if bv.IsNil() {
-			bv.Set(reflect.MakeMap(cv.Type()))
+		out := reflect.MakeMapWithSize(cv.Type(), bv.Len())
+		for it := bv.MapRange(); it.Next(); {
+			out.SetMapIndex(it.Key(), it.Value())
 		}
+		bv = out
 		keys := map[any]reflect.Value{}
 		for _, k := range ov.MapKeys() {
 			keys[k.Interface()] = k

@@ -46,6 +46,7 @@ const (
 	DefaultTouchInterval = time.Minute
 	DefaultMaxSize       = 64 << 10
 	DefaultCommitTimeout = 10 * time.Second
+	DefaultLoadTimeout   = 3 * time.Second
 	maxMergeAttempts     = 64
 )
 
@@ -62,6 +63,7 @@ type config struct {
 	touchSet      bool
 	maxSize       int
 	commitTimeout time.Duration
+	loadTimeout   time.Duration
 	codec         Codec
 	now           func() time.Time
 	errorHandler  ErrorHandler
@@ -122,9 +124,20 @@ func WithTouchInterval(d time.Duration) Option {
 func WithMaxSize(n int) Option { return func(c *config) { c.maxSize = n } }
 
 // WithCommitTimeout bounds the store writes of one commit (default 10
-// seconds). They run apart from the request's cancellation, so that a client
-// that goes away cannot leave a logout or a renewal half done.
+// seconds), including the wait for a concurrent commit of the same session
+// in this process. They run apart from the request's cancellation, so that
+// a client that goes away cannot leave a logout or a renewal half done. d
+// must be positive.
 func WithCommitTimeout(d time.Duration) Option { return func(c *config) { c.commitTimeout = d } }
+
+// WithLoadTimeout bounds the store Load of a request (default
+// DefaultLoadTimeout, 3 seconds), so that a store that hangs cannot hang
+// the requests that carry a session cookie. When it expires the request is
+// treated as under any store failure: the error handler answers (503), or
+// under OutageAnonymous the handler runs with an anonymous session and
+// nothing is written. Requests without a session cookie never reach the
+// store. d must be positive.
+func WithLoadTimeout(d time.Duration) Option { return func(c *config) { c.loadTimeout = d } }
 
 // WithCodec sets the codec of the session data (default [JSONCodec]).
 func WithCodec(codec Codec) Option { return func(c *config) { c.codec = codec } }
@@ -161,6 +174,7 @@ func defaultConfig() config {
 		lifetime:      DefaultLifetime,
 		maxSize:       DefaultMaxSize,
 		commitTimeout: DefaultCommitTimeout,
+		loadTimeout:   DefaultLoadTimeout,
 		codec:         JSONCodec{},
 		now:           time.Now,
 		outage:        OutageError,
@@ -227,6 +241,9 @@ func (c *config) validate() error {
 	}
 	if c.commitTimeout <= 0 {
 		bad("commit timeout must be positive, not %v", c.commitTimeout)
+	}
+	if c.loadTimeout <= 0 {
+		bad("load timeout must be positive, not %v", c.loadTimeout)
 	}
 	if c.maxSize <= 0 {
 		bad("max size must be positive, not %d", c.maxSize)

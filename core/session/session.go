@@ -33,9 +33,20 @@ const MaxFlashes = 32
 // A Session is safe for use by several goroutines serving the same request.
 // The value behind Data is the application's: guard it yourself when
 // goroutines change it concurrently, or use Update ([Map] guards itself).
+//
+// # After the commit
+//
+// Once the response has started, nothing more can be saved. SetUser, Renew
+// and NewFormToken return ErrCommitted; CheckFormToken answers false, since
+// the token's consumption could not be saved; Destroy deletes the session in
+// the store at once (the cookie can no longer be revoked, but it points to
+// nothing). Any other change (to the data, the flashes) is lost: the
+// manager reports the first one of a request with EventLateChange and a
+// warning through its logger.
 type Session[T any] struct {
 	mu   sync.Mutex
 	m    *Manager[T]
+	req  *http.Request // the request, for a Destroy after the commit
 	data T
 
 	token    string // "" until a new session needs one
@@ -48,26 +59,40 @@ type Session[T any] struct {
 	tokens   []string
 	flashes  []string
 
-	// What the request started with.
-	loaded     bool // a record was loaded from the store
-	loadedKey  string
-	loadedUser string
-	loadedData []byte
-	version    uint64
+	base baseline // what the store holds, as this request knows it
+	ops  ops      // what this request did
 
+	readOnly  bool // loaded under OutageAnonymous: write nothing
+	committed bool // the exchange committed or aborted: changes are too late
+}
+
+// baseline is the record a request loaded, and after a commit the record
+// it saved: what the request's changes are measured against.
+type baseline struct {
+	loaded    bool   // a record was loaded (or saved) for key
+	presented string // the key of the request's well-formed cookie, "" without one
+	key       string
+	user      string
+	data      []byte // the record's Data
+	created   time.Time
+	accessed  time.Time
+	expires   time.Time
+	version   uint64
+}
+
+// ops is the log of one request's operations on its session, replayed onto
+// a newer record when a save conflicts.
+type ops struct {
 	dataTouched bool // Data or Update was called
-	metaDirty   bool // tokens or flashes changed
-	readOnly    bool // loaded under OutageAnonymous: write nothing
-	presented   bool // the request carried a well-formed session cookie
+	metaDirty   bool // tokens, flashes or the user changed
 	destroyed   bool // Destroy was called
-	committed   bool // the exchange committed or aborted: changes are too late
-
-	// This request's operations on tokens and flashes, replayed onto a
-	// newer record when a save conflicts.
-	tokAdded   []string
-	tokUsed    []string
-	flashAdded []string
-	flashTaken []string
+	renewed     bool // SetUser or Renew dropped the outstanding form tokens
+	lateTouch   bool // Data or Update was called after the commit
+	lateNoted   bool // a late change was reported
+	tokAdded    []string
+	tokUsed     []string
+	flashAdded  []string
+	flashTaken  []string
 }
 
 // Data returns the session's data, to read and to change in place: the
@@ -75,16 +100,26 @@ type Session[T any] struct {
 func (s *Session[T]) Data() *T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.dataTouched = true
+	s.touchLocked()
 	return &s.data
 }
 
+// touchLocked notes that the data may change, and whether that is too late.
+func (s *Session[T]) touchLocked() {
+	if s.committed {
+		s.ops.lateTouch = true
+	}
+	s.ops.dataTouched = true
+}
+
 // Update calls fn with the session's data while holding the session's lock,
-// so goroutines of one request can change it safely.
+// so goroutines of one request can change it safely. It does not make a
+// read-modify-write atomic across concurrent requests: for that, see
+// Manager.Atomic.
 func (s *Session[T]) Update(fn func(*T)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.dataTouched = true
+	s.touchLocked()
 	fn(&s.data)
 }
 
@@ -107,7 +142,7 @@ func (s *Session[T]) ID() string {
 func (s *Session[T]) IsNew() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !s.loaded || s.key != s.loadedKey
+	return !s.base.loaded || s.key != s.base.key
 }
 
 // User returns the session's user, empty when anonymous.
@@ -123,9 +158,10 @@ func (s *Session[T]) SetUser(user string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.committed {
+		s.lateLocked()
 		return ErrCommitted
 	}
-	if err := s.newTokenLocked(); err != nil {
+	if err := s.renewLocked(); err != nil {
 		return err
 	}
 	s.user = user
@@ -133,14 +169,29 @@ func (s *Session[T]) SetUser(user string) error {
 }
 
 // Renew gives the session a new token; the old one stops working when the
-// response is committed. Data and user are kept.
+// response is committed. Data and user are kept; outstanding form tokens
+// are dropped, as SetUser drops them, so that a token taken under the old
+// session token cannot be used under the new one.
 func (s *Session[T]) Renew() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.committed {
+		s.lateLocked()
 		return ErrCommitted
 	}
-	return s.newTokenLocked()
+	return s.renewLocked()
+}
+
+// renewLocked gives the session a new token and drops its form tokens.
+func (s *Session[T]) renewLocked() error {
+	if err := s.newTokenLocked(); err != nil {
+		return err
+	}
+	s.tokens = nil
+	s.ops.tokAdded, s.ops.tokUsed = nil, nil
+	s.ops.renewed = true
+	s.ops.metaDirty = true
+	return nil
 }
 
 // Destroy deletes the session from the store at commit and revokes the
@@ -148,10 +199,18 @@ func (s *Session[T]) Renew() error {
 // afterwards, it is saved as a new session under a new token. Like every
 // change, it takes effect only if the response is not a 5xx and the handler
 // does not panic.
+//
+// Called after the commit (the response has started), Destroy deletes the
+// stored session at once, with the commit timeout, since a delete needs no
+// merging; the cookie can no longer be revoked, but points to nothing.
 func (s *Session[T]) Destroy() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.destroyed = true
+	if s.committed {
+		s.destroyLateLocked()
+		return
+	}
+	s.ops.destroyed = true
 	var zero T
 	if mp, ok := any(&s.data).(*Map); ok {
 		mp.Clear()
@@ -164,8 +223,36 @@ func (s *Session[T]) Destroy() {
 	s.accessed = time.Time{}
 	s.expires = time.Time{}
 	s.tokens, s.flashes = nil, nil
-	s.tokAdded, s.tokUsed, s.flashAdded, s.flashTaken = nil, nil, nil, nil
-	s.dataTouched = true
+	s.ops.tokAdded, s.ops.tokUsed, s.ops.flashAdded, s.ops.flashTaken = nil, nil, nil, nil
+	s.ops.dataTouched = true
+}
+
+// destroyLateLocked deletes the stored session after the commit.
+func (s *Session[T]) destroyLateLocked() {
+	key := s.base.presented
+	if s.base.loaded {
+		key = s.base.key
+	}
+	if key == "" || s.readOnly || s.m == nil {
+		return
+	}
+	ctx, cancel := s.m.writeContext(s.req)
+	defer cancel()
+	if err := s.m.store.Delete(ctx, key); err != nil {
+		s.m.event(s.req, EventStoreError, key, "", fmt.Errorf("session: delete after the commit: %w", err))
+		return
+	}
+	s.base.loaded, s.base.presented = false, ""
+	s.m.event(s.req, EventDestroyed, key, "", nil)
+}
+
+// lateLocked reports, once per request, a change made after the commit.
+func (s *Session[T]) lateLocked() {
+	if s.ops.lateNoted || s.m == nil || s.readOnly {
+		return
+	}
+	s.ops.lateNoted = true
+	s.m.event(s.req, EventLateChange, s.base.key, "", nil)
 }
 
 // HasInfo reports whether the session holds anything worth keeping: a user,
@@ -241,11 +328,12 @@ func (s *Session[T]) NewFormToken() (string, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.committed {
+		s.lateLocked()
 		return "", ErrCommitted
 	}
 	s.tokens = appendCapped(s.tokens, tok)
-	s.tokAdded = append(s.tokAdded, tok)
-	s.metaDirty = true
+	s.ops.tokAdded = append(s.ops.tokAdded, tok)
+	s.ops.metaDirty = true
 	return tok, nil
 }
 
@@ -259,10 +347,16 @@ func appendCapped(list []string, v string) []string {
 
 // CheckFormToken reports whether tok is one of the session's outstanding
 // form tokens, and consumes it. It compares in constant time against every
-// token, so timing reveals nothing about which characters matched.
+// token, so timing reveals nothing about which characters matched. After
+// the commit it answers false: the consumption could not be saved, and the
+// token could be replayed.
 func (s *Session[T]) CheckFormToken(tok string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.committed {
+		s.lateLocked()
+		return false
+	}
 	found := -1
 	for i, t := range s.tokens {
 		if subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 && found < 0 {
@@ -273,8 +367,8 @@ func (s *Session[T]) CheckFormToken(tok string) bool {
 		return false
 	}
 	s.tokens = append(s.tokens[:found:found], s.tokens[found+1:]...)
-	s.tokUsed = append(s.tokUsed, tok)
-	s.metaDirty = true
+	s.ops.tokUsed = append(s.ops.tokUsed, tok)
+	s.ops.metaDirty = true
 	return true
 }
 
@@ -318,12 +412,15 @@ func (s *Session[T]) FormTokenCount() int {
 func (s *Session[T]) AddFlash(msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.committed {
+		s.lateLocked()
+	}
 	s.flashes = append(s.flashes, msg)
 	if n := len(s.flashes) - MaxFlashes; n > 0 {
 		s.flashes = append(s.flashes[:0:0], s.flashes[n:]...)
 	}
-	s.flashAdded = append(s.flashAdded, msg)
-	s.metaDirty = true
+	s.ops.flashAdded = append(s.ops.flashAdded, msg)
+	s.ops.metaDirty = true
 }
 
 // Flashes returns the queued flash messages and removes them.
@@ -334,9 +431,12 @@ func (s *Session[T]) Flashes() []string {
 	if len(out) == 0 {
 		return nil
 	}
+	if s.committed {
+		s.lateLocked()
+	}
 	s.flashes = nil
-	s.flashTaken = append(s.flashTaken, out...)
-	s.metaDirty = true
+	s.ops.flashTaken = append(s.ops.flashTaken, out...)
+	s.ops.metaDirty = true
 	return out
 }
 
