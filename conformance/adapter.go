@@ -846,8 +846,8 @@ type countingStore struct {
 	failSaves atomic.Bool
 	mu        sync.Mutex
 	tombHook  func()
-	n     map[string]int
-	loads map[string]int
+	n         map[string]int
+	loads     map[string]int
 }
 
 func (s *countingStore) count(op, key string) error {

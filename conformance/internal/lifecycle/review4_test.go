@@ -45,7 +45,9 @@ func isTombstone(_ string, rec session.Record) bool { return rec.Version > 0 && 
 
 func loginRoutes() routes {
 	return routes{
-		"/login":  func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) { s.SetUser(r.URL.Query().Get("u")) },
+		"/login": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			s.SetUser(r.URL.Query().Get("u"))
+		},
 		"/renew":  func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) { s.Renew() },
 		"/logout": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) { s.Destroy() },
 		"/user": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
@@ -283,7 +285,7 @@ type blockingStore struct {
 	key       atomic.Value // string
 	ignoreCtx bool         // hang like a store that ignores its context
 	entered   chan struct{}
-	release chan struct{}
+	release   chan struct{}
 }
 
 func (b *blockingStore) Save(ctx context.Context, key string, rec session.Record) error {
