@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
 )
 
 // Exchange is the session's part in one request, from Begin to the commit:
@@ -23,6 +26,7 @@ type Exchange[T any] struct {
 	done bool // committed or aborted, guarded by sess.mu
 	err  error
 	rw   responseWriter[T]
+	lctx loadContext
 }
 
 // typeKey[T] finds the innermost session of type T in a context.
@@ -79,9 +83,9 @@ func (x *Exchange[T]) load() error {
 	}
 	key := keyOf(token)
 	s.base.presented = key
-	ctx, cancel := context.WithTimeout(r.Context(), m.cfg.loadTimeout)
-	rec, err := m.store.Load(ctx, key)
-	cancel()
+	x.lctx = loadContext{Context: r.Context(), deadline: time.Now().Add(m.cfg.loadTimeout)}
+	rec, err := m.store.Load(&x.lctx, key)
+	x.lctx.stop()
 	switch {
 	case errors.Is(err, ErrNotFound):
 		s.remote = remoteHost(r)
@@ -128,6 +132,63 @@ func (x *Exchange[T]) load() error {
 	s.base.set(key, rec)
 	return nil
 }
+
+// loadContext is the context of a request's Load: the request's context,
+// bounded by the load timeout. Its timer starts only when the store asks
+// for Done, so that a store answering without waiting (in memory) pays
+// nothing for the bound; Deadline and Err hold it all the same.
+type loadContext struct {
+	context.Context // the request's
+	deadline        time.Time
+	once            sync.Once
+	done            <-chan struct{}
+	cancel          context.CancelFunc
+	stopped         atomic.Bool
+}
+
+// Deadline returns the earlier of the load deadline and the request's.
+func (c *loadContext) Deadline() (time.Time, bool) {
+	if d, ok := c.Context.Deadline(); ok && d.Before(c.deadline) {
+		return d, true
+	}
+	return c.deadline, true
+}
+
+// Done returns a channel closed at the deadline, when the request's context
+// is done, or when the load is over.
+func (c *loadContext) Done() <-chan struct{} {
+	c.once.Do(func() {
+		var ctx context.Context
+		ctx, c.cancel = context.WithDeadline(c.Context, c.deadline)
+		c.done = ctx.Done()
+	})
+	return c.done
+}
+
+// Err reports why the context is done, nil while it is not.
+func (c *loadContext) Err() error {
+	if err := c.Context.Err(); err != nil {
+		return err
+	}
+	if !time.Now().Before(c.deadline) {
+		return context.DeadlineExceeded
+	}
+	if c.stopped.Load() {
+		return context.Canceled
+	}
+	return nil
+}
+
+// stop ends the context once the Load returned.
+func (c *loadContext) stop() {
+	c.stopped.Store(true)
+	c.once.Do(func() { c.done = closedChan })
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // set makes rec, stored under key, the baseline.
 func (b *baseline) set(key string, rec Record) {
