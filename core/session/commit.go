@@ -29,6 +29,11 @@ type commit[T any] struct {
 	// merge round, the newer record's.
 	orig   *T
 	rounds int // merge rounds, at most maxMergeAttempts
+
+	// For replaying Session.Update: the data the request loaded and the
+	// encoding of the data its handler left, both set at the first round.
+	loaded *T
+	final  []byte
 }
 
 // errMerge reports a compare-and-set conflict: the caller merges and tries

@@ -38,12 +38,18 @@ func (c *commit[T]) reloadMerge() (gone bool, err error) {
 		err = c.m.cfg.codec.Decode(env.data, next)
 	}
 	overlap := true // an unreadable newer record: this request's state wins whole
-	if err == nil {
+	switch {
+	case err != nil:
+		c.orig = new(T)
+	case len(s.ops.updates) > 0:
+		if overlap, err = c.replay(next); err != nil {
+			return false, err
+		}
+		c.replayOps(env)
+	default:
 		overlap = mergeData(next, c.orig, &s.data)
 		c.replayOps(env)
 		c.orig = next
-	} else {
-		c.orig = new(T)
 	}
 	c.m.event(c.x.r, EventMerged, key, "", nil)
 	if overlap {
@@ -55,6 +61,59 @@ func (c *commit[T]) reloadMerge() (gone bool, err error) {
 	s.created = newer.Created
 	s.base.set(key, newer)
 	return false, nil
+}
+
+// replay rebuilds the session's data on newer, the newer record's data,
+// for a request that used Session.Update: this request's changes made
+// outside Update are merged per key, segment by segment, and each Update
+// function runs again where it ran. Every round starts from the request's
+// own states (the data it loaded, the encodings around each Update, the
+// data the handler left), so the rounds do not pile up.
+func (c *commit[T]) replay(newer *T) (overlap bool, err error) {
+	s := c.s
+	codec := c.m.cfg.codec
+	if c.final == nil {
+		// First round: what the handler left, and what it loaded.
+		if c.final, err = codec.Encode(&s.data); err != nil {
+			return false, fmt.Errorf("session: encode: %w", err)
+		}
+		c.loaded = c.orig
+	}
+	decode := func(b []byte) (*T, error) {
+		v := new(T)
+		if err := codec.Decode(b, v); err != nil {
+			return nil, fmt.Errorf("session: replaying Update: %w", err)
+		}
+		return v, nil
+	}
+	base, from := newer, c.loaded
+	for _, u := range s.ops.updates {
+		to, err := decode(u.before)
+		if err != nil {
+			return false, err
+		}
+		if mergeData(base, from, to) {
+			overlap = true
+		}
+		u.fn(to)
+		if from, err = decode(u.after); err != nil {
+			return false, err
+		}
+		base = to
+	}
+	if mp, ok := any(&s.data).(*Map); ok {
+		mp.Clear()
+	} else {
+		var zero T
+		s.data = zero
+	}
+	if err := codec.Decode(c.final, &s.data); err != nil {
+		return false, fmt.Errorf("session: replaying Update: %w", err)
+	}
+	if mergeData(base, from, &s.data) {
+		overlap = true
+	}
+	return overlap, nil
 }
 
 // replayOps applies this request's form token and flash operations onto

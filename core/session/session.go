@@ -60,7 +60,7 @@ type Session[T any] struct {
 	flashes  []string
 
 	base baseline // what the store holds, as this request knows it
-	ops  ops      // what this request did
+	ops  ops[T]   // what this request did
 
 	readOnly  bool // loaded under OutageAnonymous: write nothing
 	committed bool // the exchange committed or aborted: changes are too late
@@ -82,7 +82,7 @@ type baseline struct {
 
 // ops is the log of one request's operations on its session, replayed onto
 // a newer record when a save conflicts.
-type ops struct {
+type ops[T any] struct {
 	dataTouched bool // Data or Update was called
 	metaDirty   bool // tokens, flashes or the user changed
 	destroyed   bool // Destroy was called
@@ -93,6 +93,14 @@ type ops struct {
 	tokUsed     []string
 	flashAdded  []string
 	flashTaken  []string
+	updates     []update[T]
+}
+
+// update is one call of Session.Update: its function, with the codec's
+// encodings of the data just before and just after it ran.
+type update[T any] struct {
+	fn            func(*T)
+	before, after []byte
 }
 
 // Data returns the session's data, to read and to change in place: the
@@ -112,15 +120,43 @@ func (s *Session[T]) touchLocked() {
 	s.ops.dataTouched = true
 }
 
-// Update calls fn with the session's data while holding the session's lock,
-// so goroutines of one request can change it safely. It does not make a
-// read-modify-write atomic across concurrent requests: for that, see
-// Manager.Atomic.
+// Update calls fn with the session's data while holding the session's
+// lock, so goroutines of one request can change it safely, and makes fn a
+// read-modify-write that concurrent requests cannot lose.
+//
+// Concurrent requests of one session are merged per top-level key or
+// field: two requests that both increment one counter, or change one
+// nested map, would otherwise both write the value they computed, and one
+// increment would be lost. A change made through Update is not merged but
+// replayed: when the commit finds that another request saved the session
+// first, it runs fn again, at the same point among this request's other
+// changes, on the newer data, under the session's commit lock and the
+// store's compare-and-set. fn must therefore depend only on the *T it is
+// given and have no other effect that matters; it may run more than once.
+//
+//	s.Update(func(m *session.Map) {
+//		n, _ := m.GetInt("visits")
+//		m.Set("visits", n+1)
+//	})
+//
+// Each call encodes the data twice, to know what fn changed; use Data for
+// changes that merging per key serves well.
 func (s *Session[T]) Update(fn func(*T)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.touchLocked()
+	if s.committed || s.m == nil {
+		fn(&s.data)
+		return
+	}
+	before, err := s.m.cfg.codec.Encode(&s.data)
 	fn(&s.data)
+	if err != nil {
+		return // not replayable: merged per key like any change
+	}
+	if after, err := s.m.cfg.codec.Encode(&s.data); err == nil {
+		s.ops.updates = append(s.ops.updates, update[T]{fn: fn, before: before, after: after})
+	}
 }
 
 // ID returns a stable identifier of the session that is safe to show and
