@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
-
 	"github.com/session2/session2/adapters/echo/echosession"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/memstore"

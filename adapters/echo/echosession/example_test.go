@@ -9,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-
 	"github.com/session2/session2/adapters/echo/echosession"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/memstore"

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
-
 	"github.com/session2/session2/adapters/gin/ginsession"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/memstore"

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
 	"github.com/session2/session2/adapters/gin/ginsession"
 	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
