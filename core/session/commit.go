@@ -19,9 +19,8 @@ type commit[T any] struct {
 	h   http.Header // the response's header, for the cookie
 	now time.Time
 
-	ctx    context.Context // the store writes', made when the first is due
-	cancel context.CancelFunc
-	lock   *keyLock // the session key's lock, once taken
+	ctx    context.Context // the store writes', set when the first is due
+	lock   *keyLock        // the session key's lock, once taken
 	locked string   // the key it locks
 
 	// orig is the data this request's changes are measured against when
@@ -116,10 +115,14 @@ func (c *commit[T]) changed() ([]byte, bool, error) {
 	return data, changed || string(data) != string(s.base.data), nil
 }
 
-// begin makes the context of the store writes, once.
+// begin starts the context of the store writes, once: the request's
+// values without its cancellation, so that a client that goes away cannot
+// leave a logout or a renewal half done, bounded by the commit timeout,
+// which covers the wait for the session's lock too.
 func (c *commit[T]) begin() context.Context {
 	if c.ctx == nil {
-		c.ctx, c.cancel = c.m.writeContext(c.x.r)
+		c.x.wctx.start(c.x.r.Context(), time.Now().Add(c.m.cfg.commitTimeout), true)
+		c.ctx = &c.x.wctx
 	}
 	return c.ctx
 }
@@ -142,8 +145,8 @@ func (c *commit[T]) end() {
 	if c.lock != nil {
 		c.m.locks.unlock(c.locked, c.lock)
 	}
-	if c.cancel != nil {
-		c.cancel()
+	if c.ctx != nil {
+		c.x.wctx.stop()
 	}
 }
 

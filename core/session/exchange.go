@@ -26,7 +26,8 @@ type Exchange[T any] struct {
 	done bool // committed or aborted, guarded by sess.mu
 	err  error
 	rw   responseWriter[T]
-	lctx loadContext
+	lctx boundedContext // the Load's
+	wctx boundedContext // the commit's writes'
 }
 
 // typeKey[T] finds the innermost session of type T in a context.
@@ -83,7 +84,7 @@ func (x *Exchange[T]) load() error {
 	}
 	key := keyOf(token)
 	s.base.presented = key
-	x.lctx = loadContext{Context: r.Context(), deadline: time.Now().Add(m.cfg.loadTimeout)}
+	x.lctx.start(r.Context(), time.Now().Add(m.cfg.loadTimeout), false)
 	rec, err := m.store.Load(&x.lctx, key)
 	x.lctx.stop()
 	switch {
@@ -133,42 +134,55 @@ func (x *Exchange[T]) load() error {
 	return nil
 }
 
-// loadContext is the context of a request's Load: the request's context,
-// bounded by the load timeout. Its timer starts only when the store asks
-// for Done, so that a store answering without waiting (in memory) pays
-// nothing for the bound; Deadline and Err hold it all the same.
-type loadContext struct {
-	context.Context // the request's
-	deadline        time.Time
-	once            sync.Once
-	done            <-chan struct{}
-	cancel          context.CancelFunc
-	stopped         atomic.Bool
+// boundedContext is the context of a request's store calls: the request's
+// context bounded by a deadline (the load timeout, or for the commit's
+// writes the commit timeout, then without the request's cancellation). Its
+// timer starts only when a store asks for Done, so that a store answering
+// without waiting (in memory) pays nothing for the bound; Deadline and Err
+// hold it all the same.
+type boundedContext struct {
+	parent   context.Context // the request's
+	detached bool            // the request's cancellation does not reach it
+	deadline time.Time
+	once     sync.Once
+	done     <-chan struct{}
+	cancel   context.CancelFunc
+	stopped  atomic.Bool
 }
 
-// Deadline returns the earlier of the load deadline and the request's.
-func (c *loadContext) Deadline() (time.Time, bool) {
-	if d, ok := c.Context.Deadline(); ok && d.Before(c.deadline) {
+func (c *boundedContext) start(parent context.Context, deadline time.Time, detached bool) {
+	c.parent, c.deadline, c.detached = parent, deadline, detached
+}
+
+// Deadline returns the earlier of the bound and the request's deadline.
+func (c *boundedContext) Deadline() (time.Time, bool) {
+	if d, ok := c.parent.Deadline(); ok && !c.detached && d.Before(c.deadline) {
 		return d, true
 	}
 	return c.deadline, true
 }
 
 // Done returns a channel closed at the deadline, when the request's context
-// is done, or when the load is over.
-func (c *loadContext) Done() <-chan struct{} {
+// is done (unless detached), or when the calls are over.
+func (c *boundedContext) Done() <-chan struct{} {
 	c.once.Do(func() {
+		p := c.parent
+		if c.detached {
+			p = context.WithoutCancel(p)
+		}
 		var ctx context.Context
-		ctx, c.cancel = context.WithDeadline(c.Context, c.deadline)
+		ctx, c.cancel = context.WithDeadline(p, c.deadline)
 		c.done = ctx.Done()
 	})
 	return c.done
 }
 
 // Err reports why the context is done, nil while it is not.
-func (c *loadContext) Err() error {
-	if err := c.Context.Err(); err != nil {
-		return err
+func (c *boundedContext) Err() error {
+	if !c.detached {
+		if err := c.parent.Err(); err != nil {
+			return err
+		}
 	}
 	if !time.Now().Before(c.deadline) {
 		return context.DeadlineExceeded
@@ -179,8 +193,11 @@ func (c *loadContext) Err() error {
 	return nil
 }
 
-// stop ends the context once the Load returned.
-func (c *loadContext) stop() {
+// Value returns the request context's value for key.
+func (c *boundedContext) Value(key any) any { return c.parent.Value(key) }
+
+// stop ends the context once the calls returned.
+func (c *boundedContext) stop() {
 	c.stopped.Store(true)
 	c.once.Do(func() { c.done = closedChan })
 	if c.cancel != nil {
