@@ -21,7 +21,7 @@ type commit[T any] struct {
 
 	ctx    context.Context // the store writes', set when the first is due
 	lock   *keyLock        // the session key's lock, once taken
-	locked string   // the key it locks
+	locked string          // the key it locks
 
 	// orig is the data this request's changes are measured against when
 	// merging: nil for the baseline's, decoded when first needed; after a
