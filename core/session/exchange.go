@@ -241,6 +241,9 @@ func (x *Exchange[T]) Commit(h http.Header, status int) error {
 		varyCookie(h) // the response depends on the cookie, stored or not
 	}
 	if status >= 500 || s.readOnly {
+		// Nothing is saved on purpose: later changes are no later than
+		// the rest, and not worth a report.
+		s.ops.lateNoted = true
 		return nil
 	}
 	c := commit[T]{x: x, m: x.m, s: s, h: h, now: x.m.cfg.now()}

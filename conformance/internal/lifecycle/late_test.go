@@ -110,3 +110,21 @@ func TestLateDataChangeOfStruct(t *testing.T) {
 		t.Errorf("a struct change after the first byte reported %d late changes, want 1", n)
 	}
 }
+
+// A failed request (5xx) saves nothing on purpose: its changes, made before
+// or after the status, are not reported as late.
+func TestFailedRequestReportsNoLateChange(t *testing.T) {
+	rt := loginRoutes()
+	rt["/fail"] = func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+		s.Data().Set("before", 1)
+		http.Error(w, "boom", http.StatusInternalServerError)
+		s.Data().Set("after", 1)
+	}
+	h, ev, _ := lateApp(t, rt)
+	_, tok := do(h, "/login?u=ann", "")
+	ev.reset()
+	do(h, "/fail", tok)
+	if n := ev.count(session.EventLateChange); n != 0 {
+		t.Errorf("a 500 response reported %d late changes, want 0", n)
+	}
+}
