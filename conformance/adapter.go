@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"log"
 	"log/slog"
 	"net/http"
@@ -18,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/memstore"
 )
@@ -71,6 +70,11 @@ func NetHTTP(t *testing.T, m *session.Manager[session.Map], routes Routes) http.
 //	GET  /panic          sets "panicked", then panics
 //	GET  /fail           sets "failed", then answers 500
 //	GET  /late           writes the body, then sets "late"
+//	GET  /panic-late     sets "panicked-late", writes and flushes, then panics
+//	GET  /hijack         sets "hijacked", hijacks the connection and writes
+//	                     its own 200 response with the session's Set-Cookie
+//	GET  /headers        sets "headers" and answers 302 with a Location, its
+//	                     own cookie and caching headers
 //	GET  /hold?key=K&value=V  like /set, but waits for the test between
 //	                     loading the session and changing it
 //	GET  /hold?action=renew   the same, calling Renew instead
@@ -90,433 +94,652 @@ func TestAdapter(t *testing.T, newHandler NewAdapterFunc) {
 // newStore returns (one per subtest, set up, with its own cleanup), so that
 // a store can show it works behind the whole request lifecycle.
 func TestAdapterOn(t *testing.T, newStore func(t *testing.T) session.Store, newHandler NewAdapterFunc) {
-	newApp := func(t *testing.T, newHandler NewAdapterFunc, opts ...session.Option) *app {
-		t.Helper()
-		return startApp(t, newStore(t), newHandler, opts...)
+	t.Helper()
+	if newStore == nil || newHandler == nil {
+		t.Fatal("conformance: TestAdapterOn: newStore or newHandler is nil")
 	}
-	t.Run("AnonymousUntouched", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		for _, path := range []string{"/nothing", "/get?key=a", "/user"} {
-			res := a.client().get(path)
-			if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
-				t.Errorf("GET %s without a cookie set a cookie: %q", path, sc)
-			}
-		}
-		if n := a.store.calls(); n != 0 {
-			t.Errorf("anonymous requests made %d store calls, want 0", n)
-		}
-	})
+	for _, p := range adapterProperties {
+		t.Run(p.name, func(t *testing.T) {
+			p.test(t, func(t *testing.T, opts ...session.Option) *app {
+				t.Helper()
+				return startApp(t, newStore(t), newHandler, opts...)
+			})
+		})
+	}
+}
 
-	t.Run("CookieAttributes", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		res := a.client().get("/set?key=a&value=1")
-		sc := res.Header.Values("Set-Cookie")
-		if len(sc) != 1 {
-			t.Fatalf("Set-Cookie headers = %q, want one", sc)
-		}
-		c := sc[0]
-		name, rest, _ := strings.Cut(c, "=")
-		value, _, _ := strings.Cut(rest, ";")
-		if name != a.mgr.CookieName() || len(value) != 43 {
-			t.Errorf("cookie %q: want name %q and a 43-character token", c, a.mgr.CookieName())
-		}
-		for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
-			if !strings.Contains(c, want) {
-				t.Errorf("cookie %q lacks %s", c, want)
-			}
-		}
-		for _, unwanted := range []string{"Max-Age", "Expires", "Secure"} {
-			if strings.Contains(c, unwanted) {
-				t.Errorf("cookie %q has %s; want a non-persistent cookie without Secure over plain HTTP", c, unwanted)
-			}
-		}
-		if got := res.Header.Get("Cache-Control"); got != "no-store" {
-			t.Errorf("Cache-Control = %q, want no-store on a response that sets the cookie", got)
-		}
-		if !headerHas(res.Header, "Vary", "Cookie") {
-			t.Errorf("Vary = %q, want it to name Cookie", res.Header.Values("Vary"))
-		}
-	})
+// appFunc starts the application under test for one subtest, on a fresh
+// store, with the manager options given.
+type appFunc func(t *testing.T, opts ...session.Option) *app
 
-	t.Run("PersistAcrossRequests", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		c := a.client()
-		c.get("/set?key=a&value=1")
-		c.get("/set?key=b&value=2")
-		writes := a.store.writes()
-		for _, kv := range [][2]string{{"a", "1"}, {"b", "2"}} {
-			res := c.get("/get?key=" + kv[0])
-			if got := readBody(t, res); got != kv[1] {
-				t.Errorf("get %s = %q, want %q", kv[0], got, kv[1])
-			}
-			if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
-				t.Errorf("a read-only request set a cookie: %q", sc)
-			}
-		}
-		if w := a.store.writes(); w != writes {
-			t.Errorf("read-only requests made %d store writes, want 0", w-writes)
-		}
-		if n := a.store.loadsFor(c.token); n == 0 {
-			t.Error("no store load for a request with a session cookie")
-		}
-	})
+type adapterProperty struct {
+	name string
+	test func(t *testing.T, newApp appFunc)
+}
 
-	t.Run("SetUserRenews", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		c := a.client()
-		c.get("/set?key=a&value=1")
-		old := c.token
-		c.post("/login?user=ann")
-		if c.token == old || c.token == "" {
-			t.Fatal("SetUser did not renew the token")
-		}
-		if got := readBody(t, c.get("/user")); got != "ann" {
-			t.Errorf("user = %q, want ann", got)
-		}
-		if got := readBody(t, c.get("/get?key=a")); got != "1" {
-			t.Errorf("data after login = %q, want 1", got)
-		}
-		stale := a.clientWith(old)
-		if got := readBody(t, stale.get("/user")); got != "" {
-			t.Errorf("the old token still gives user %q", got)
-		}
-		if a.store.has(old) {
-			t.Error("the old record is still stored")
-		}
-	})
+// adapterProperties lists the properties in the order they run. Names are
+// the subtest names, so keep them stable: adapters' CI may select them.
+var adapterProperties = []adapterProperty{
+	{"AnonymousUntouched", testAnonymousUntouched},
+	{"CookieAttributes", testCookieAttributes},
+	{"PersistAcrossRequests", testPersistAcrossRequests},
+	{"SetUserRenews", testSetUserRenews},
+	{"Renew", testRenew},
+	{"DestroyDeletesAndRevokes", testDestroyDeletesAndRevokes},
+	{"IdleExpiry", testIdleExpiry},
+	{"AbsoluteExpiry", testAbsoluteExpiry},
+	{"PanicSavesNothing", testPanicSavesNothing},
+	{"ServerErrorSavesNothing", testServerErrorSavesNothing},
+	{"StreamingGetsItsCookie", testStreamingGetsItsCookie},
+	{"WriteBeforeTouch", testWriteBeforeTouch},
+	{"ConcurrentWritesMerge", testConcurrentWritesMerge},
+	{"LogoutRacesWrite", testLogoutRacesWrite},
+	{"RenewRacesWrite", testRenewRacesWrite},
+	{"RenewRacesLogout", testRenewRacesLogout},
+	{"FailedCommitDropsHandlerHeaders", testFailedCommitDropsHandlerHeaders},
+	{"LogoutAfterTombstone", testLogoutAfterTombstone},
+	{"StoreFailureOnLoad", testStoreFailureOnLoad},
+	{"StoreHangsOnLoad", testStoreHangsOnLoad},
+	{"PanicAfterFirstByteSaves", testPanicAfterFirstByteSaves},
+	{"LateChangeReported", testLateChangeReported},
+	{"HijackCommits", testHijackCommits},
+	{"BadCookies", testBadCookies},
+}
 
-	t.Run("Renew", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		c := a.client()
-		c.get("/set?key=a&value=1")
-		old := c.token
-		c.post("/renew")
-		if c.token == old || c.token == "" {
-			t.Fatal("Renew did not send a new token")
+func testAnonymousUntouched(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	for _, path := range []string{"/nothing", "/get?key=a", "/user"} {
+		res := a.client().get(path)
+		if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+			t.Errorf("GET %s without a cookie set a cookie: %q", path, sc)
 		}
-		if got := readBody(t, c.get("/get?key=a")); got != "1" {
-			t.Errorf("data after renewal = %q, want 1", got)
-		}
-		if got := readBody(t, a.clientWith(old).get("/get?key=a")); got != "" {
-			t.Error("the old token still works after Renew")
-		}
-	})
+	}
+	if n := a.store.Calls(); n != 0 {
+		t.Errorf("anonymous requests made %d store calls, want 0", n)
+	}
+}
 
-	t.Run("DestroyDeletesAndRevokes", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		c := a.client()
-		c.post("/login?user=bob")
-		tok := c.token
-		res := c.post("/logout")
-		sc := strings.Join(res.Header.Values("Set-Cookie"), "\n")
-		if !strings.Contains(sc, "Max-Age=0") {
-			t.Errorf("logout Set-Cookie %q does not revoke the cookie", sc)
+func testCookieAttributes(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	res := a.client().get("/set?key=a&value=1")
+	sc := res.Header.Values("Set-Cookie")
+	if len(sc) != 1 {
+		t.Fatalf("Set-Cookie headers = %q, want one", sc)
+	}
+	c := sc[0]
+	name, rest, _ := strings.Cut(c, "=")
+	value, _, _ := strings.Cut(rest, ";")
+	if name != a.mgr.CookieName() || len(value) != 43 {
+		t.Errorf("cookie %q: want name %q and a 43-character token", c, a.mgr.CookieName())
+	}
+	for _, want := range []string{"HttpOnly", "SameSite=Lax", "Path=/"} {
+		if !strings.Contains(c, want) {
+			t.Errorf("cookie %q lacks %s", c, want)
 		}
-		if a.store.has(tok) {
-			t.Error("Destroy left the record in the store")
+	}
+	for _, unwanted := range []string{"Max-Age", "Expires", "Secure"} {
+		if strings.Contains(c, unwanted) {
+			t.Errorf("cookie %q has %s; want a non-persistent cookie without Secure over plain HTTP", c, unwanted)
 		}
-		if got := readBody(t, a.clientWith(tok).get("/user")); got != "" {
-			t.Errorf("the destroyed token still gives user %q", got)
-		}
-	})
+	}
+	if got := res.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store on a response that sets the cookie", got)
+	}
+	if !headerHas(res.Header, "Vary", "Cookie") {
+		t.Errorf("Vary = %q, want it to name Cookie", res.Header.Values("Vary"))
+	}
+}
 
-	t.Run("IdleExpiry", func(t *testing.T) {
-		a := newApp(t, newHandler, session.WithIdleTimeout(10*time.Minute), session.WithTouchInterval(time.Minute))
-		c := a.client()
-		c.get("/set?key=a&value=1")
-		for i := 0; i < 5; i++ { // activity keeps it alive past the idle timeout
-			a.clock.advance(5 * time.Minute)
-			if got := readBody(t, c.get("/get?key=a")); got != "1" {
-				t.Fatalf("after %d active periods: %q, want 1", i+1, got)
-			}
-		}
-		a.clock.advance(11 * time.Minute)
-		if got := readBody(t, c.get("/get?key=a")); got != "" {
-			t.Errorf("an idle session is still alive: %q", got)
-		}
-	})
-
-	t.Run("AbsoluteExpiry", func(t *testing.T) {
-		a := newApp(t, newHandler, session.WithLifetime(time.Hour), session.WithIdleTimeout(30*time.Minute))
-		c := a.client()
-		c.get("/set?key=a&value=1")
-		for i := 0; i < 5; i++ {
-			a.clock.advance(10 * time.Minute)
-			c.get("/set?key=b&value=" + fmt.Sprint(i))
-		}
-		a.clock.advance(11 * time.Minute)
-		if got := readBody(t, c.get("/get?key=a")); got != "" {
-			t.Errorf("a session older than its lifetime is still alive: %q", got)
-		}
-	})
-
-	t.Run("PanicSavesNothing", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		c := a.client()
-		c.get("/set?key=a&value=1")
-		writes := a.store.writes()
-		c.tryGet("/panic")
-		if got := readBody(t, c.get("/get?key=panicked")); got != "" {
-			t.Errorf("a panicking handler's change was saved: %q", got)
-		}
-		if w := a.store.writes(); w != writes {
-			t.Errorf("a panicking request made %d store writes", w-writes)
-		}
-		anon := a.client()
-		anon.tryGet("/panic")
-		if anon.token != "" {
-			t.Error("a panicking anonymous request got a session cookie")
-		}
-	})
-
-	t.Run("ServerErrorSavesNothing", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		c := a.client()
-		c.get("/set?key=a&value=1")
-		writes := a.store.writes()
-		res := c.get("/fail")
-		if res.StatusCode != http.StatusInternalServerError {
-			t.Errorf("/fail status %d, want 500", res.StatusCode)
+func testPersistAcrossRequests(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	c.get("/set?key=b&value=2")
+	writes := a.store.Writes()
+	for _, kv := range [][2]string{{"a", "1"}, {"b", "2"}} {
+		res := c.get("/get?key=" + kv[0])
+		if got := readBody(t, res); got != kv[1] {
+			t.Errorf("get %s = %q, want %q", kv[0], got, kv[1])
 		}
 		if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
-			t.Errorf("a 500 response set a cookie: %q", sc)
+			t.Errorf("a read-only request set a cookie: %q", sc)
 		}
-		if got := readBody(t, c.get("/get?key=failed")); got != "" {
-			t.Errorf("a 500 response's change was saved: %q", got)
-		}
-		if w := a.store.writes(); w != writes {
-			t.Errorf("a 500 request made %d store writes", w-writes)
-		}
-	})
+	}
+	if w := a.store.Writes(); w != writes {
+		t.Errorf("read-only requests made %d store writes, want 0", w-writes)
+	}
+	if n := a.store.CallsFor(storetest.Load, keyOf(c.token)); n == 0 {
+		t.Error("no store load for a request with a session cookie")
+	}
+}
 
-	t.Run("StreamingGetsItsCookie", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		c := a.client()
-		res, err := c.send("GET", "/stream", nil)
+func testSetUserRenews(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	old := c.token
+	c.post("/login?user=ann")
+	if c.token == old || c.token == "" {
+		t.Fatal("SetUser did not renew the token")
+	}
+	if got := readBody(t, c.get("/user")); got != "ann" {
+		t.Errorf("user = %q, want ann", got)
+	}
+	if got := readBody(t, c.get("/get?key=a")); got != "1" {
+		t.Errorf("data after login = %q, want 1", got)
+	}
+	stale := a.clientWith(old)
+	if got := readBody(t, stale.get("/user")); got != "" {
+		t.Errorf("the old token still gives user %q", got)
+	}
+	if a.has(old) {
+		t.Error("the old record is still stored")
+	}
+}
+
+func testRenew(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	old := c.token
+	c.post("/renew")
+	if c.token == old || c.token == "" {
+		t.Fatal("Renew did not send a new token")
+	}
+	if got := readBody(t, c.get("/get?key=a")); got != "1" {
+		t.Errorf("data after renewal = %q, want 1", got)
+	}
+	if got := readBody(t, a.clientWith(old).get("/get?key=a")); got != "" {
+		t.Error("the old token still works after Renew")
+	}
+}
+
+func testDestroyDeletesAndRevokes(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.post("/login?user=bob")
+	tok := c.token
+	res := c.post("/logout")
+	sc := strings.Join(res.Header.Values("Set-Cookie"), "\n")
+	if !strings.Contains(sc, "Max-Age=0") {
+		t.Errorf("logout Set-Cookie %q does not revoke the cookie", sc)
+	}
+	if a.has(tok) {
+		t.Error("Destroy left the record in the store")
+	}
+	if got := readBody(t, a.clientWith(tok).get("/user")); got != "" {
+		t.Errorf("the destroyed token still gives user %q", got)
+	}
+}
+
+func testIdleExpiry(t *testing.T, newApp appFunc) {
+	a := newApp(t, session.WithIdleTimeout(10*time.Minute), session.WithTouchInterval(time.Minute))
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	for i := 0; i < 5; i++ { // activity keeps it alive past the idle timeout
+		a.clock.Advance(5 * time.Minute)
+		if got := readBody(t, c.get("/get?key=a")); got != "1" {
+			t.Fatalf("after %d active periods: %q, want 1", i+1, got)
+		}
+	}
+	a.clock.Advance(11 * time.Minute)
+	if got := readBody(t, c.get("/get?key=a")); got != "" {
+		t.Errorf("an idle session is still alive: %q", got)
+	}
+}
+
+func testAbsoluteExpiry(t *testing.T, newApp appFunc) {
+	a := newApp(t, session.WithLifetime(time.Hour), session.WithIdleTimeout(30*time.Minute))
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	for i := 0; i < 5; i++ {
+		a.clock.Advance(10 * time.Minute)
+		c.get("/set?key=b&value=" + fmt.Sprint(i))
+	}
+	a.clock.Advance(11 * time.Minute)
+	if got := readBody(t, c.get("/get?key=a")); got != "" {
+		t.Errorf("a session older than its lifetime is still alive: %q", got)
+	}
+}
+
+func testPanicSavesNothing(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	writes := a.store.Writes()
+	c.tryGet("/panic")
+	if got := readBody(t, c.get("/get?key=panicked")); got != "" {
+		t.Errorf("a panicking handler's change was saved: %q", got)
+	}
+	if w := a.store.Writes(); w != writes {
+		t.Errorf("a panicking request made %d store writes", w-writes)
+	}
+	anon := a.client()
+	anon.tryGet("/panic")
+	if anon.token != "" {
+		t.Error("a panicking anonymous request got a session cookie")
+	}
+}
+
+func testServerErrorSavesNothing(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	writes := a.store.Writes()
+	res := c.get("/fail")
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Errorf("/fail status %d, want 500", res.StatusCode)
+	}
+	if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+		t.Errorf("a 500 response set a cookie: %q", sc)
+	}
+	if !headerHas(res.Header, "Vary", "Cookie") {
+		t.Errorf("a 500 response to a request with a cookie: Vary %q, want Cookie", res.Header.Values("Vary"))
+	}
+	if got := readBody(t, c.get("/get?key=failed")); got != "" {
+		t.Errorf("a 500 response's change was saved: %q", got)
+	}
+	if w := a.store.Writes(); w != writes {
+		t.Errorf("a 500 request made %d store writes", w-writes)
+	}
+}
+
+func testStreamingGetsItsCookie(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	res, err := c.send("GET", "/stream", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	if len(res.Header.Values("Set-Cookie")) != 1 {
+		t.Fatalf("a streamed response has Set-Cookie %q, want one", res.Header.Values("Set-Cookie"))
+	}
+	// The first chunk arrives while the handler still waits for us: the
+	// body is not buffered behind the session's commit.
+	buf := make([]byte, len("chunk-1\n"))
+	if _, err := io.ReadFull(res.Body, buf); err != nil || string(buf) != "chunk-1\n" {
+		t.Fatalf("first chunk %q, %v", buf, err)
+	}
+	close(a.streamGo)
+	rest, _ := io.ReadAll(res.Body)
+	if string(rest) != "chunk-2\n" {
+		t.Errorf("rest of the stream %q", rest)
+	}
+	c.keep(res)
+	if got := readBody(t, c.get("/get?key=streamed")); got != "yes" {
+		t.Errorf("the streamed request's session change was lost: %q", got)
+	}
+}
+
+func testWriteBeforeTouch(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	anon := a.client()
+	res := anon.get("/late")
+	if got := readBody(t, res); got != "early" {
+		t.Errorf("/late body %q", got)
+	}
+	if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+		t.Errorf("a change after the first byte set a cookie: %q", sc)
+	}
+	if n := a.store.Writes(); n != 0 {
+		t.Errorf("a change after the first byte made %d store writes", n)
+	}
+}
+
+func testConcurrentWritesMerge(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.get("/set?key=start&value=1")
+	const n = 20
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.clientWith(c.token).get(fmt.Sprintf("/set?key=k%d&value=v%d", i, i))
+		}()
+	}
+	wg.Wait()
+	lost := 0
+	for i := 0; i < n; i++ {
+		if got := readBody(t, c.get(fmt.Sprintf("/get?key=k%d", i))); got != fmt.Sprintf("v%d", i) {
+			lost++
+		}
+	}
+	if lost > 0 {
+		t.Errorf("%d of %d concurrent writes to different keys were lost", lost, n)
+	}
+}
+
+func testLogoutRacesWrite(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.post("/login?user=carol")
+	tok := c.token
+	w := a.clientWith(tok)
+	done := a.hold(w, "/hold?key=x&value=1")
+	if res := c.post("/logout"); res.StatusCode != http.StatusOK {
+		t.Fatalf("logout status %d", res.StatusCode)
+	}
+	res := done()
+	if a.has(tok) {
+		t.Fatal("a write in flight recreated a destroyed session")
+	}
+	if w.token != tok && w.token != "" {
+		// A fresh session for the writer is acceptable; the old token is not.
+		t.Logf("the in-flight writer got a new session")
+	}
+	for _, sc := range res.Header.Values("Set-Cookie") {
+		if strings.Contains(sc, tok) {
+			t.Errorf("the in-flight writer was sent the destroyed token again: %q", sc)
+		}
+	}
+	if got := readBody(t, a.clientWith(tok).get("/user")); got != "" {
+		t.Errorf("the destroyed token gives user %q", got)
+	}
+}
+
+func testRenewRacesWrite(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.post("/login?user=dan")
+	old := c.token
+	w := a.clientWith(old)
+	done := a.hold(w, "/hold?key=x&value=1")
+	c.post("/renew")
+	if c.token == old {
+		t.Fatal("Renew did not send a new token")
+	}
+	res := done()
+	if a.has(old) {
+		t.Fatal("a write in flight recreated a renewed-away record")
+	}
+	for _, sc := range res.Header.Values("Set-Cookie") {
+		if strings.Contains(sc, old) {
+			t.Errorf("the in-flight writer was sent the old token again: %q", sc)
+		}
+	}
+	if got := readBody(t, c.get("/user")); got != "dan" {
+		t.Errorf("user on the renewed session = %q", got)
+	}
+}
+
+func testRenewRacesLogout(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.post("/login?user=erin")
+	tok := c.token
+	w := a.clientWith(tok)
+	done := a.hold(w, "/hold?action=renew")
+	if res := c.post("/logout"); res.StatusCode != http.StatusOK {
+		t.Fatalf("logout status %d", res.StatusCode)
+	}
+	done()
+	if w.token != "" && w.token != tok {
+		if got := readBody(t, w.get("/user")); got != "" {
+			t.Errorf("a renewal in flight undid the logout: its new token gives user %q", got)
+		}
+	}
+	n := 0
+	for e, err := range a.store.Store.List(context.Background(), session.Filter{User: "erin"}) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer res.Body.Close()
-		if len(res.Header.Values("Set-Cookie")) != 1 {
-			t.Fatalf("a streamed response has Set-Cookie %q, want one", res.Header.Values("Set-Cookie"))
+		if e.Record.Expires.After(time.Now()) {
+			n++
 		}
-		// The first chunk arrives while the handler still waits for us: the
-		// body is not buffered behind the session's commit.
-		buf := make([]byte, len("chunk-1\n"))
-		if _, err := io.ReadFull(res.Body, buf); err != nil || string(buf) != "chunk-1\n" {
-			t.Fatalf("first chunk %q, %v", buf, err)
-		}
-		close(a.streamGo)
-		rest, _ := io.ReadAll(res.Body)
-		if string(rest) != "chunk-2\n" {
-			t.Errorf("rest of the stream %q", rest)
-		}
-		c.keep(res)
-		if got := readBody(t, c.get("/get?key=streamed")); got != "yes" {
-			t.Errorf("the streamed request's session change was lost: %q", got)
-		}
-	})
+	}
+	if n != 0 {
+		t.Errorf("%d live sessions of the logged-out user after a renewal raced the logout", n)
+	}
+}
 
-	t.Run("WriteBeforeTouch", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		anon := a.client()
-		res := anon.get("/late")
-		if got := readBody(t, res); got != "early" {
-			t.Errorf("/late body %q", got)
+func testFailedCommitDropsHandlerHeaders(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	a.store.Fail(storetest.Save, storetest.ErrInjected)
+	res := c.get("/headers")
+	a.store.Fail(storetest.Save, nil)
+	if res.StatusCode < 500 {
+		t.Fatalf("status %d when the commit failed, want the error handler's 5xx", res.StatusCode)
+	}
+	for _, h := range []string{"Location", "X-Handler", "Etag"} {
+		if v := res.Header.Values(h); len(v) != 0 {
+			t.Errorf("the error response carries the handler's %s: %q", h, v)
 		}
-		if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
-			t.Errorf("a change after the first byte set a cookie: %q", sc)
+	}
+	for _, sc := range res.Header.Values("Set-Cookie") {
+		if strings.HasPrefix(sc, "handler=") {
+			t.Errorf("the error response carries the handler's cookie %q", sc)
 		}
-		if n := a.store.writes(); n != 0 {
-			t.Errorf("a change after the first byte made %d store writes", n)
-		}
-	})
+	}
+	if cc := res.Header.Get("Cache-Control"); strings.Contains(cc, "public") {
+		t.Errorf("the error response carries the handler's Cache-Control %q", cc)
+	}
+	if !headerHas(res.Header, "Vary", "Cookie") {
+		t.Errorf("the error response to a request with a cookie: Vary %q, want Cookie", res.Header.Values("Vary"))
+	}
+}
 
-	t.Run("ConcurrentWritesMerge", func(t *testing.T) {
-		a := newApp(t, newHandler)
+func testLogoutAfterTombstone(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.post("/login?user=fay")
+	tok := c.token
+	other := a.clientWith(tok)
+	a.afterTombstone(func() { other.post("/logout") })
+	c.post("/renew")
+	if c.token != "" && c.token != tok {
+		if got := readBody(t, c.get("/user")); got != "" {
+			t.Errorf("a logout that landed after the renewal's tombstone was lost: the new token gives user %q", got)
+		}
+	}
+	n := 0
+	for e, err := range a.store.Store.List(context.Background(), session.Filter{User: "fay"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Record.Expires.After(time.Now()) && len(e.Record.Data) > 0 {
+			n++
+		}
+	}
+	if n != 0 {
+		t.Errorf("%d live sessions of the logged-out user", n)
+	}
+}
+
+func testStoreFailureOnLoad(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	a.store.Fail(storetest.Load, storetest.ErrInjected)
+	before := a.handled.Load()
+	res := c.get("/get?key=a")
+	if res.StatusCode < 500 {
+		t.Errorf("status %d while the store fails, want the error handler's 5xx", res.StatusCode)
+	}
+	if a.handled.Load() != before {
+		t.Error("the handler ran with a blank session while the store failed")
+	}
+	a.store.Fail(storetest.Load, nil)
+	if got := readBody(t, c.get("/get?key=a")); got != "1" {
+		t.Errorf("after the store recovered: %q, want 1", got)
+	}
+}
+
+func testBadCookies(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	name := a.mgr.CookieName()
+	bad := map[string]string{
+		"empty":      "",
+		"whitespace": "   ",
+		"42 chars":   strings.Repeat("A", 42),
+		"44 chars":   strings.Repeat("A", 44),
+		"10 KB":      strings.Repeat("A", 10<<10),
+		"plus":       strings.Repeat("A", 42) + "+",
+		"slash":      strings.Repeat("A", 42) + "/",
+		"equals":     strings.Repeat("A", 42) + "=",
+		"dot":        strings.Repeat("A", 42) + ".",
+		"percent":    strings.Repeat("A", 42) + "%",
+		"comma":      strings.Repeat("A", 42) + ",",
+		"space":      strings.Repeat("A", 21) + " " + strings.Repeat("A", 21),
+		"dotdot":     "..",
+		"traversal":  "../x",
+		"a/b":        "a/b",
+		"backslash":  `a\b`,
+		"non-ASCII":  strings.Repeat("A", 40) + "é",
+		"padded":     strings.Repeat("A", 42) + "B", // stray low bits
+	}
+	for label, v := range bad {
+		calls := a.store.Calls()
 		c := a.client()
-		c.get("/set?key=start&value=1")
-		const n = 20
-		var wg sync.WaitGroup
-		for i := 0; i < n; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				a.clientWith(c.token).get(fmt.Sprintf("/set?key=k%d&value=v%d", i, i))
-			}()
+		res, err := c.sendRaw("GET", "/get?key=a", name+"="+v)
+		if err != nil {
+			t.Errorf("%s: %v", label, err)
+			continue
 		}
-		wg.Wait()
-		lost := 0
-		for i := 0; i < n; i++ {
-			if got := readBody(t, c.get(fmt.Sprintf("/get?key=k%d", i))); got != fmt.Sprintf("v%d", i) {
-				lost++
-			}
+		if res.StatusCode != http.StatusOK || readBody(t, res) != "" {
+			t.Errorf("%s: status %d, want 200 and a fresh session", label, res.StatusCode)
 		}
-		if lost > 0 {
-			t.Errorf("%d of %d concurrent writes to different keys were lost", lost, n)
+		if n := a.store.Calls() - calls; n != 0 {
+			t.Errorf("%s: %d store calls for a malformed cookie, want 0", label, n)
 		}
-	})
+	}
+	// A well-formed token that was never issued gets a fresh session,
+	// under a new token: a client cannot choose its session's token.
+	forged := strings.Repeat("A", 43)
+	c := a.clientWith(forged)
+	c.get("/set?key=a&value=1")
+	if c.token == forged || c.token == "" {
+		t.Errorf("a forged token was adopted (token %q)", c.token)
+	}
+	if a.has(forged) {
+		t.Error("a record was stored under the forged token")
+	}
+}
 
-	t.Run("LogoutRacesWrite", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		c := a.client()
-		c.post("/login?user=carol")
-		tok := c.token
-		w := a.clientWith(tok)
-		done := a.hold(w, "/hold?key=x&value=1")
-		if res := c.post("/logout"); res.StatusCode != http.StatusOK {
-			t.Fatalf("logout status %d", res.StatusCode)
-		}
-		res := done()
-		if a.store.has(tok) {
-			t.Fatal("a write in flight recreated a destroyed session")
-		}
-		if w.token != tok && w.token != "" {
-			// A fresh session for the writer is acceptable; the old token is not.
-			t.Logf("the in-flight writer got a new session")
-		}
-		for _, sc := range res.Header.Values("Set-Cookie") {
-			if strings.Contains(sc, tok) {
-				t.Errorf("the in-flight writer was sent the destroyed token again: %q", sc)
-			}
-		}
-		if got := readBody(t, a.clientWith(tok).get("/user")); got != "" {
-			t.Errorf("the destroyed token gives user %q", got)
-		}
-	})
-
-	t.Run("RenewRacesWrite", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		c := a.client()
-		c.post("/login?user=dan")
-		old := c.token
-		w := a.clientWith(old)
-		done := a.hold(w, "/hold?key=x&value=1")
-		c.post("/renew")
-		if c.token == old {
-			t.Fatal("Renew did not send a new token")
-		}
-		res := done()
-		if a.store.has(old) {
-			t.Fatal("a write in flight recreated a renewed-away record")
-		}
-		for _, sc := range res.Header.Values("Set-Cookie") {
-			if strings.Contains(sc, old) {
-				t.Errorf("the in-flight writer was sent the old token again: %q", sc)
-			}
-		}
-		if got := readBody(t, c.get("/user")); got != "dan" {
-			t.Errorf("user on the renewed session = %q", got)
-		}
-	})
-
-	t.Run("RenewRacesLogout", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		c := a.client()
-		c.post("/login?user=erin")
-		tok := c.token
-		w := a.clientWith(tok)
-		done := a.hold(w, "/hold?action=renew")
-		if res := c.post("/logout"); res.StatusCode != http.StatusOK {
-			t.Fatalf("logout status %d", res.StatusCode)
-		}
-		done()
-		if w.token != "" && w.token != tok {
-			if got := readBody(t, w.get("/user")); got != "" {
-				t.Errorf("a renewal in flight undid the logout: its new token gives user %q", got)
-			}
-		}
-		n := 0
-		for e, err := range a.store.Store.List(context.Background(), session.Filter{User: "erin"}) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			if e.Record.Expires.After(time.Now()) {
-				n++
-			}
-		}
-		if n != 0 {
-			t.Errorf("%d live sessions of the logged-out user after a renewal raced the logout", n)
-		}
-	})
-
-	t.Run("StoreFailureOnLoad", func(t *testing.T) {
-		a := newApp(t, newHandler)
+func testStoreHangsOnLoad(t *testing.T, newApp appFunc) {
+	for _, policy := range []session.OutagePolicy{session.OutageError, session.OutageAnonymous} {
+		a := newApp(t, session.WithLoadTimeout(100*time.Millisecond), session.WithOutagePolicy(policy))
 		c := a.client()
 		c.get("/set?key=a&value=1")
-		a.store.fail.Store(true)
-		before := a.handled.Load()
-		res := c.get("/get?key=a")
-		if res.StatusCode < 500 {
-			t.Errorf("status %d while the store fails, want the error handler's 5xx", res.StatusCode)
-		}
-		if a.handled.Load() != before {
-			t.Error("the handler ran with a blank session while the store failed")
-		}
-		a.store.fail.Store(false)
-		if got := readBody(t, c.get("/get?key=a")); got != "1" {
-			t.Errorf("after the store recovered: %q, want 1", got)
-		}
-	})
-
-	t.Run("BadCookies", func(t *testing.T) {
-		a := newApp(t, newHandler)
-		name := a.mgr.CookieName()
-		bad := map[string]string{
-			"empty":      "",
-			"whitespace": "   ",
-			"42 chars":   strings.Repeat("A", 42),
-			"44 chars":   strings.Repeat("A", 44),
-			"10 KB":      strings.Repeat("A", 10<<10),
-			"plus":       strings.Repeat("A", 42) + "+",
-			"slash":      strings.Repeat("A", 42) + "/",
-			"equals":     strings.Repeat("A", 42) + "=",
-			"dot":        strings.Repeat("A", 42) + ".",
-			"percent":    strings.Repeat("A", 42) + "%",
-			"comma":      strings.Repeat("A", 42) + ",",
-			"space":      strings.Repeat("A", 21) + " " + strings.Repeat("A", 21),
-			"dotdot":     "..",
-			"traversal":  "../x",
-			"a/b":        "a/b",
-			"backslash":  `a\b`,
-			"non-ASCII":  strings.Repeat("A", 40) + "é",
-			"padded":     strings.Repeat("A", 42) + "B", // stray low bits
-		}
-		for label, v := range bad {
-			calls := a.store.calls()
-			c := a.client()
-			res, err := c.sendRaw("GET", "/get?key=a", name+"="+v)
+		tok := c.token
+		a.store.Before(storetest.Load, storetest.Hang) // answers only when the load's context ends
+		done := make(chan *http.Response, 1)
+		go func() {
+			res, err := c.send("GET", "/get?key=a", nil)
 			if err != nil {
-				t.Errorf("%s: %v", label, err)
-				continue
+				t.Errorf("policy %d: %v", policy, err)
+				done <- nil
+				return
 			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			res.Body = io.NopCloser(strings.NewReader(string(body)))
+			done <- res
+		}()
+		var res *http.Response
+		select {
+		case res = <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("policy %d: a request whose store load hangs got no answer: the load timeout is not applied", policy)
+		}
+		if res == nil {
+			continue
+		}
+		switch policy {
+		case session.OutageError:
+			if res.StatusCode < 500 {
+				t.Errorf("OutageError: status %d while the store hangs, want the error handler's 5xx", res.StatusCode)
+			}
+		case session.OutageAnonymous:
 			if res.StatusCode != http.StatusOK || readBody(t, res) != "" {
-				t.Errorf("%s: status %d, want 200 and a fresh session", label, res.StatusCode)
+				t.Errorf("OutageAnonymous: status %d, want 200 and an anonymous session", res.StatusCode)
 			}
-			if n := a.store.calls() - calls; n != 0 {
-				t.Errorf("%s: %d store calls for a malformed cookie, want 0", label, n)
+			if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+				t.Errorf("OutageAnonymous: the anonymous answer set a cookie: %q", sc)
 			}
 		}
-		// A well-formed token that was never issued gets a fresh session,
-		// under a new token: a client cannot choose its session's token.
-		forged := strings.Repeat("A", 43)
-		c := a.clientWith(forged)
-		c.get("/set?key=a&value=1")
-		if c.token == forged || c.token == "" {
-			t.Errorf("a forged token was adopted (token %q)", c.token)
+		if !headerHas(res.Header, "Vary", "Cookie") {
+			t.Errorf("policy %d: Vary %q, want Cookie", policy, res.Header.Values("Vary"))
 		}
-		if a.store.has(forged) {
-			t.Error("a record was stored under the forged token")
+		// A request without a cookie never reaches the store.
+		calls := a.store.Calls()
+		if res := a.client().get("/nothing"); res.StatusCode != http.StatusOK {
+			t.Errorf("policy %d: a request without a cookie: status %d while the store hangs", policy, res.StatusCode)
 		}
-	})
+		if n := a.store.Calls() - calls; n != 0 {
+			t.Errorf("policy %d: a request without a cookie made %d store calls", policy, n)
+		}
+		a.store.Before(storetest.Load, nil)
+		if got := readBody(t, a.clientWith(tok).get("/get?key=a")); got != "1" {
+			t.Errorf("policy %d: after the store answered again: %q, want 1", policy, got)
+		}
+	}
+}
+
+func testPanicAfterFirstByteSaves(t *testing.T, newApp appFunc) {
+	// Documented: the session is committed before the first byte, so a
+	// handler that panics after it has already saved its changes.
+	a := newApp(t)
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	c.tryGet("/panic-late")
+	if got := readBody(t, c.get("/get?key=panicked-late")); got != "yes" {
+		t.Errorf("a change made before the first byte of a response whose handler panicked later: %q, want it saved", got)
+	}
+}
+
+func testLateChangeReported(t *testing.T, newApp appFunc) {
+	var mu sync.Mutex
+	var late int
+	a := newApp(t, session.WithEventHook(func(e session.Event) {
+		if e.Kind == session.EventLateChange {
+			mu.Lock()
+			late++
+			mu.Unlock()
+		}
+	}))
+	c := a.client()
+	c.get("/set?key=a&value=1")
+	c.get("/late")
+	mu.Lock()
+	n := late
+	mu.Unlock()
+	if n != 1 {
+		t.Errorf("a change after the first byte gave %d EventLateChange, want 1", n)
+	}
+	if got := readBody(t, c.get("/get?key=late")); got != "" {
+		t.Errorf("a change after the first byte was saved: %q", got)
+	}
+}
+
+func testHijackCommits(t *testing.T, newApp appFunc) {
+	// Documented: a Hijack commits the session; net/http does not send
+	// the header map of a hijacked response, so the handler writes the
+	// session's Set-Cookie into its own response (the route does).
+	a := newApp(t)
+	c := a.client()
+	res := c.get("/hijack")
+	if got := readBody(t, res); got != "ok" {
+		t.Fatalf("/hijack body %q, want ok", got)
+	}
+	if c.token == "" {
+		t.Fatal("after Hijack the response header held no session cookie for the handler to send")
+	}
+	if got := readBody(t, c.get("/get?key=hijacked")); got != "yes" {
+		t.Errorf("the session change of a hijacked request: %q, want it saved", got)
+	}
 }
 
 // app is one subtest's server.
 type app struct {
 	t        *testing.T
 	mgr      *session.Manager[session.Map]
-	store    *countingStore
-	clock    *fakeClock
+	store    *storetest.Store
+	clock    *storetest.Clock
 	srv      *httptest.Server
 	handled  atomic.Int64 // handler runs, by routes that read the session
 	streamGo chan struct{}
@@ -527,7 +750,7 @@ type app struct {
 
 func startApp(t *testing.T, store session.Store, newHandler NewAdapterFunc, opts ...session.Option) *app {
 	t.Helper()
-	a := &app{t: t, store: &countingStore{Store: store}, clock: &fakeClock{now: time.Now()}, streamGo: make(chan struct{})}
+	a := &app{t: t, store: storetest.Wrap(store), clock: storetest.NewClock(time.Now()), streamGo: make(chan struct{})}
 	opts = append([]session.Option{session.WithClock(a.clock.Now), session.WithLogger(discardLogger())}, opts...)
 	m, err := session.New[session.Map](a.store, opts...)
 	if err != nil {
@@ -598,6 +821,38 @@ func (a *app) routes() Routes {
 		{"GET", "/panic", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 			s.Data().Set("panicked", "yes")
 			panic("conformance: deliberate panic")
+		}},
+		{"GET", "/headers", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			h := w.Header()
+			h.Set("Location", "/elsewhere")
+			h.Set("X-Handler", "yes")
+			h.Set("Etag", `"v1"`)
+			h.Set("Cache-Control", "public, max-age=3600")
+			h.Add("Set-Cookie", "handler=1; Path=/")
+			s.Data().Set("headers", "yes")
+			w.WriteHeader(http.StatusFound)
+		}},
+		{"GET", "/panic-late", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			text(w)
+			s.Data().Set("panicked-late", "yes")
+			io.WriteString(w, "partial")
+			http.NewResponseController(w).Flush()
+			panic("conformance: deliberate panic after the first byte")
+		}},
+		{"GET", "/hijack", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			s.Data().Set("hijacked", "yes")
+			conn, rw, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				a.t.Errorf("Hijack through the adapter: %v", err)
+				return
+			}
+			defer conn.Close()
+			rw.WriteString("HTTP/1.1 200 OK\r\n")
+			for _, sc := range w.Header().Values("Set-Cookie") {
+				rw.WriteString("Set-Cookie: " + sc + "\r\n")
+			}
+			rw.WriteString("Content-Length: 2\r\nConnection: close\r\n\r\nok")
+			rw.Flush()
 		}},
 		{"GET", "/fail", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 			s.Data().Set("failed", "yes")
@@ -754,105 +1009,23 @@ func headerHas(h http.Header, name, token string) bool {
 	return false
 }
 
-// fakeClock is the manager's clock in the adapter suite.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+// has reports whether a live session record is stored for the token.
+func (a *app) has(token string) bool {
+	rec, err := a.store.Store.Load(context.Background(), keyOf(token))
+	return err == nil && len(rec.Data) > 0
 }
 
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-var errInjected = errors.New("conformance: injected store failure")
-
-// countingStore counts the calls to a store and fails them on demand.
-type countingStore struct {
-	session.Store
-	fail  atomic.Bool
-	mu    sync.Mutex
-	n     map[string]int
-	loads map[string]int
-}
-
-func (s *countingStore) count(op, key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.n == nil {
-		s.n, s.loads = map[string]int{}, map[string]int{}
-	}
-	s.n[op]++
-	if op == "load" {
-		s.loads[key]++
-	}
-	if s.fail.Load() {
-		return errInjected
-	}
-	return nil
-}
-
-func (s *countingStore) calls() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.n["load"] + s.n["save"] + s.n["delete"] + s.n["touch"]
-}
-
-func (s *countingStore) writes() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.n["save"] + s.n["delete"] + s.n["touch"]
-}
-
-func (s *countingStore) loadsFor(token string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.loads[keyOf(token)]
-}
-
-// has reports whether a live record is stored for the token.
-func (s *countingStore) has(token string) bool {
-	_, err := s.Store.Load(context.Background(), keyOf(token))
-	return err == nil
-}
-
-func (s *countingStore) Load(ctx context.Context, key string) (session.Record, error) {
-	if err := s.count("load", key); err != nil {
-		return session.Record{}, err
-	}
-	return s.Store.Load(ctx, key)
-}
-
-func (s *countingStore) Save(ctx context.Context, key string, r session.Record) error {
-	if err := s.count("save", key); err != nil {
-		return err
-	}
-	return s.Store.Save(ctx, key, r)
-}
-
-func (s *countingStore) Delete(ctx context.Context, key string) error {
-	if err := s.count("delete", key); err != nil {
-		return err
-	}
-	return s.Store.Delete(ctx, key)
-}
-
-func (s *countingStore) Touch(ctx context.Context, key string, accessed, expires time.Time) error {
-	if err := s.count("touch", key); err != nil {
-		return err
-	}
-	return s.Store.Touch(ctx, key, accessed, expires)
-}
-
-func (s *countingStore) List(ctx context.Context, f session.Filter) iter.Seq2[session.Entry, error] {
-	return s.Store.List(ctx, f)
+// afterTombstone runs f once, after the next save that retires a record
+// (an update to empty Data).
+func (a *app) afterTombstone(f func()) {
+	a.store.After(storetest.Save, storetest.Once(
+		func(_ string, rec session.Record) bool { return rec.Version > 0 && len(rec.Data) == 0 },
+		func(_ context.Context, _ string, _ session.Record, err error) error {
+			if err == nil {
+				f()
+			}
+			return err
+		}))
 }
 
 // keyOf is the store key of a token, as the core computes it: the

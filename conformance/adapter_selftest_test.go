@@ -74,6 +74,70 @@ func TestBrokenAdapterIgnoresStatus(t *testing.T) {
 	})
 }
 
+// TestBrokenAdapterLeaksHeaders: a commit failure answered with the error
+// handler on top of the handler's headers (its own copy of the core's
+// commit step, without clearing them), as the gin adapter once did.
+func TestBrokenAdapterLeaksHeaders(t *testing.T) {
+	brokenOnly(t)
+	conformance.TestAdapter(t, func(t *testing.T, m *session.Manager[session.Map], routes conformance.Routes) http.Handler {
+		mux := serveRoutes(m, routes)
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			x, r2, err := m.Begin(r)
+			if err != nil {
+				m.Error(w, r, err)
+				return
+			}
+			lw := &leakyWriter{ResponseWriter: w, commit: func(status int) bool {
+				if err := x.Commit(w.Header(), status); err != nil {
+					m.Error(w, r, err)
+					return false
+				}
+				return true
+			}}
+			defer func() {
+				if recover() != nil {
+					x.Abort()
+				}
+			}()
+			mux.ServeHTTP(lw, r2)
+			if !lw.started {
+				lw.WriteHeader(http.StatusOK)
+			}
+		})
+	})
+}
+
+// leakyWriter commits before the header goes out, and on failure lets the
+// error handler write over the handler's headers.
+type leakyWriter struct {
+	http.ResponseWriter
+	commit  func(status int) bool
+	started bool
+	discard bool
+}
+
+func (w *leakyWriter) WriteHeader(code int) {
+	if w.started {
+		return
+	}
+	w.started = true
+	if !w.commit(code) {
+		w.discard = true
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *leakyWriter) Write(b []byte) (int, error) {
+	w.WriteHeader(http.StatusOK)
+	if w.discard {
+		return 0, session.ErrDiscarded
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *leakyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // headerless holds status and body until flush.
 type headerless struct {
 	http.ResponseWriter
@@ -105,6 +169,7 @@ func TestAdapterSuiteCatchesBrokenAdapters(t *testing.T) {
 		{"TestBrokenAdapterSwallowsPanics", []string{"PanicSavesNothing"}, []string{"CookieAttributes", "StreamingGetsItsCookie"}},
 		{"TestBrokenAdapterBuffers", []string{"StreamingGetsItsCookie"}, []string{"CookieAttributes", "PanicSavesNothing"}},
 		{"TestBrokenAdapterIgnoresStatus", []string{"ServerErrorSavesNothing", "WriteBeforeTouch"}, []string{"CookieAttributes", "SetUserRenews"}},
+		{"TestBrokenAdapterLeaksHeaders", []string{"FailedCommitDropsHandlerHeaders"}, []string{"CookieAttributes", "SetUserRenews", "DestroyDeletesAndRevokes"}},
 	}
 	for _, c := range cases {
 		t.Run(c.test, func(t *testing.T) {

@@ -20,6 +20,21 @@
 // Each property runs as a named subtest on a fresh store, so
 // "go test -run 'TestConformance/NoResurrection'" runs one of them.
 //
+// # Adapters
+//
+// [TestAdapter] checks that an adapter puts a router in front of the core's
+// request lifecycle without changing it: it drives a small application
+// through the adapter and a real HTTP server, one named subtest per
+// property (cookies, persistence, renewal, logout, expiry, panics and 5xx,
+// streaming, concurrent merges, races with logouts and renewals, a failed
+// commit's response carrying none of the handler's headers, store
+// failures and hangs, late changes, Hijack). [TestAdapterOn] does the same
+// over a given store; stores run it on [NetHTTP].
+//
+// The fakes these suites and the project's tests share (a store wrapper
+// that counts, fails and hooks calls, and a manual clock) are in the
+// package github.com/session2/session2/conformance/storetest.
+//
 // # Shared stores
 //
 // The suite never assumes that a store is empty: every subtest uses random

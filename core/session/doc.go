@@ -29,18 +29,57 @@
 // # The request lifecycle
 //
 // A request without a well-formed session cookie costs no store access.
-// One with a cookie costs one Store.Load. The session is committed just
-// before the response's first byte (WriteHeader, Write, Flush or the
-// handler's return, whichever comes first), never by buffering the body:
-// one Store.Save when something changed, one Store.Touch at most once per
-// touch interval when nothing did, and nothing otherwise. A handler that
-// panics, or a response with a 5xx status, saves nothing.
+// One with a cookie costs one Store.Load, bounded by the load timeout
+// ([WithLoadTimeout], 3 seconds by default): a store that does not answer
+// in time is a store failure, answered by the error handler (503) or, under
+// [OutageAnonymous], by an anonymous session that writes nothing.
+//
+// The session is committed just before the response's first byte
+// (WriteHeader, Write, Flush, Hijack or the handler's return, whichever
+// comes first), never by buffering the body: one Store.Save when something
+// changed, one Store.Touch at most once per touch interval when nothing
+// did, and nothing otherwise. A handler that panics before the first byte,
+// or a response with a 5xx status, saves nothing; a handler that panics
+// after the first byte has already saved the session. Every response to a
+// request that carried a session cookie has Vary: Cookie.
+//
+// After the commit nothing more can be saved: SetUser, Renew and
+// NewFormToken return [ErrCommitted], CheckFormToken answers false,
+// Destroy deletes the session in the store at once, and any other change
+// is lost and reported once per request with [EventLateChange] and a
+// warning through the logger.
+//
+// A Hijack (a WebSocket upgrade) commits the session, but net/http never
+// sends the header of a hijacked response: a cookie set by that commit (a
+// new or renewed session) reaches the client only if the handler copies
+// w.Header()["Set-Cookie"] into its own upgrade response.
+//
+// # Concurrent requests
 //
 // Saves are compare-and-set on the record's version. When another request
 // saved the same session first, the manager reloads it and applies the
 // top-level keys or fields this request changed onto the newer record, so
-// concurrent requests that change different keys both persist. A session
-// destroyed or renewed meanwhile is never recreated.
+// concurrent requests that change different keys both persist. Merging is
+// per top-level key or field: two requests that change one key (two
+// increments of a counter, two changes inside one nested map) still race,
+// and the later commit wins, reported by [EventOverwritten]. Changes made
+// through Session.Update are not merged but replayed: the function runs
+// again on the newer record, so such read-modify-writes compose.
+//
+// Within one process, the commits of one session take turns on a lock of
+// that session alone, waited for no longer than the commit timeout
+// ([WithCommitTimeout]); across processes, compare-and-set and merging
+// alone keep every update. A session destroyed or renewed meanwhile is never
+// recreated, and a logout or a Prune by user that races a renewal wins.
+//
+// # Adapters
+//
+// The net/http middleware is [Manager.Handler]. An adapter for another
+// router calls [Manager.Begin], then [Exchange.Respond] from the hook that
+// sends the response's header (it commits, or replaces the response with
+// the error handler's, clearing the handler's headers), [Exchange.Finish]
+// when the handler returned, and [Exchange.Abort] when it panicked. The
+// adapters of this project (gin, echo, chi) hold no other session logic.
 //
 // # Stores
 //

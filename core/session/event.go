@@ -32,6 +32,10 @@ const (
 	EventDropped
 	// EventStoreError: the store failed; Err says how.
 	EventStoreError
+	// EventLateChange: the handler changed the session after the response
+	// had started (the commit), so the change was not saved. Reported once
+	// per request, with a warning through the manager's logger.
+	EventLateChange
 )
 
 var eventNames = [...]string{
@@ -43,6 +47,7 @@ var eventNames = [...]string{
 	EventOverwritten: "overwritten",
 	EventDropped:     "dropped",
 	EventStoreError:  "store-error",
+	EventLateChange:  "late-change",
 }
 
 // String returns the kind's name, such as "created".

@@ -282,3 +282,19 @@ func (m *Map) snapshot() map[string]any {
 	}
 	return c
 }
+
+// markClean notes that the map's contents were committed: a later Set,
+// Delete or Clear is a change made too late.
+func (m *Map) markClean() {
+	m.mu.Lock()
+	m.dirty = false
+	m.mu.Unlock()
+}
+
+// isDirty reports a Set, Delete or Clear since the map was decoded or
+// committed.
+func (m *Map) isDirty() bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.dirty
+}

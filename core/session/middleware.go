@@ -45,14 +45,6 @@ func (x *Exchange[T]) Wrap(w http.ResponseWriter) http.ResponseWriter {
 	return &x.rw
 }
 
-// Finish commits the session, as for a 200 response, if the wrapped
-// writer sent nothing: call it when the handler returned normally.
-func (x *Exchange[T]) Finish() {
-	if x.rw.x != nil && !x.rw.wroteHeader {
-		x.rw.commit(http.StatusOK)
-	}
-}
-
 // responseWriter commits the session when the response's header is about to
 // be sent.
 type responseWriter[T any] struct {
@@ -66,11 +58,8 @@ type responseWriter[T any] struct {
 // and discards what the handler writes next.
 func (w *responseWriter[T]) commit(status int) bool {
 	w.wroteHeader = true
-	h := w.ResponseWriter.Header()
-	if err := w.x.Commit(h, status); err != nil {
+	if w.x.Respond(w.ResponseWriter, status) != nil {
 		w.discard = true
-		clear(h) // none of the handler's headers belong on the error response
-		w.x.m.Error(w.ResponseWriter, w.x.r, err)
 		return false
 	}
 	return true
@@ -145,7 +134,10 @@ func (w *responseWriter[T]) FlushError() error {
 	return http.NewResponseController(w.ResponseWriter).Flush()
 }
 
-// Hijack commits the session, then hands over the connection.
+// Hijack commits the session, then hands over the connection. The session
+// is saved, but net/http never sends the header map of a hijacked response:
+// a cookie set by this commit (a new or renewed session) does not reach the
+// client unless the handler writes it into its own upgrade response.
 func (w *responseWriter[T]) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if !w.wroteHeader && !w.commit(http.StatusSwitchingProtocols) {
 		return nil, nil, ErrDiscarded

@@ -46,9 +46,8 @@ const (
 	DefaultTouchInterval = time.Minute
 	DefaultMaxSize       = 64 << 10
 	DefaultCommitTimeout = 10 * time.Second
-	// DefaultLoadTimeout bounds a request's Load.
-	DefaultLoadTimeout = 3 * time.Second
-	maxMergeAttempts   = 64
+	DefaultLoadTimeout   = 3 * time.Second
+	maxMergeAttempts     = 64
 )
 
 type config struct {
@@ -125,11 +124,19 @@ func WithTouchInterval(d time.Duration) Option {
 func WithMaxSize(n int) Option { return func(c *config) { c.maxSize = n } }
 
 // WithCommitTimeout bounds the store writes of one commit (default 10
-// seconds). They run apart from the request's cancellation, so that a client
-// that goes away cannot leave a logout or a renewal half done.
+// seconds), including the wait for a concurrent commit of the same session
+// in this process. They run apart from the request's cancellation, so that
+// a client that goes away cannot leave a logout or a renewal half done. d
+// must be positive.
 func WithCommitTimeout(d time.Duration) Option { return func(c *config) { c.commitTimeout = d } }
 
-// WithLoadTimeout bounds a request's Load (default [DefaultLoadTimeout]).
+// WithLoadTimeout bounds the store Load of a request (default
+// DefaultLoadTimeout, 3 seconds), so that a store that hangs cannot hang
+// the requests that carry a session cookie. When it expires the request is
+// treated as under any store failure: the error handler answers (503), or
+// under OutageAnonymous the handler runs with an anonymous session and
+// nothing is written. Requests without a session cookie never reach the
+// store. d must be positive.
 func WithLoadTimeout(d time.Duration) Option { return func(c *config) { c.loadTimeout = d } }
 
 // WithCodec sets the codec of the session data (default [JSONCodec]).
@@ -234,6 +241,9 @@ func (c *config) validate() error {
 	}
 	if c.commitTimeout <= 0 {
 		bad("commit timeout must be positive, not %v", c.commitTimeout)
+	}
+	if c.loadTimeout <= 0 {
+		bad("load timeout must be positive, not %v", c.loadTimeout)
 	}
 	if c.maxSize <= 0 {
 		bad("max size must be positive, not %d", c.maxSize)

@@ -1,23 +1,12 @@
 package session
 
 import (
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"reflect"
 	"sync"
 	"time"
 )
-
-// MaxFormTokens is how many form tokens a session keeps; creating one more
-// drops the oldest.
-const MaxFormTokens = 32
-
-// MaxFlashes is how many flash messages a session keeps queued; adding one
-// more drops the oldest.
-const MaxFlashes = 32
 
 // Session is one request's view of a session. The handler gets it from
 // Manager.Get (or an adapter's getter), reads and changes it, and the
@@ -33,9 +22,20 @@ const MaxFlashes = 32
 // A Session is safe for use by several goroutines serving the same request.
 // The value behind Data is the application's: guard it yourself when
 // goroutines change it concurrently, or use Update ([Map] guards itself).
+//
+// # After the commit
+//
+// Once the response has started, nothing more can be saved. SetUser, Renew
+// and NewFormToken return ErrCommitted; CheckFormToken answers false, since
+// the token's consumption could not be saved; Destroy deletes the session in
+// the store at once (the cookie can no longer be revoked, but it points to
+// nothing). Any other change (to the data, the flashes) is lost: the
+// manager reports the first one of a request with EventLateChange and a
+// warning through its logger.
 type Session[T any] struct {
 	mu   sync.Mutex
 	m    *Manager[T]
+	req  *http.Request // the request, for a Destroy after the commit
 	data T
 
 	token    string // "" until a new session needs one
@@ -48,26 +48,48 @@ type Session[T any] struct {
 	tokens   []string
 	flashes  []string
 
-	// What the request started with.
-	loaded     bool // a record was loaded from the store
-	loadedKey  string
-	loadedUser string
-	loadedData []byte
-	version    uint64
+	base baseline // what the store holds, as this request knows it
+	ops  ops[T]   // what this request did
 
+	readOnly  bool // loaded under OutageAnonymous: write nothing
+	committed bool // the exchange committed or aborted: changes are too late
+}
+
+// baseline is the record a request loaded, and after a commit the record
+// it saved: what the request's changes are measured against.
+type baseline struct {
+	loaded    bool   // a record was loaded (or saved) for key
+	presented string // the key of the request's well-formed cookie, "" without one
+	key       string
+	user      string
+	data      []byte // the record's Data
+	created   time.Time
+	accessed  time.Time
+	expires   time.Time
+	version   uint64
+}
+
+// ops is the log of one request's operations on its session, replayed onto
+// a newer record when a save conflicts.
+type ops[T any] struct {
 	dataTouched bool // Data or Update was called
-	metaDirty   bool // tokens or flashes changed
-	readOnly    bool // loaded under OutageAnonymous: write nothing
-	presented   bool // the request carried a well-formed session cookie
+	metaDirty   bool // tokens, flashes or the user changed
 	destroyed   bool // Destroy was called
-	committed   bool // the exchange committed or aborted: changes are too late
+	renewed     bool // SetUser or Renew dropped the outstanding form tokens
+	lateTouch   bool // Data or Update was called after the commit
+	lateNoted   bool // a late change was reported
+	tokAdded    []string
+	tokUsed     []string
+	flashAdded  []string
+	flashTaken  []string
+	updates     []update[T]
+}
 
-	// This request's operations on tokens and flashes, replayed onto a
-	// newer record when a save conflicts.
-	tokAdded   []string
-	tokUsed    []string
-	flashAdded []string
-	flashTaken []string
+// update is one call of Session.Update: its function, with the codec's
+// encodings of the data just before and just after it ran.
+type update[T any] struct {
+	fn            func(*T)
+	before, after []byte
 }
 
 // Data returns the session's data, to read and to change in place: the
@@ -75,17 +97,55 @@ type Session[T any] struct {
 func (s *Session[T]) Data() *T {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.dataTouched = true
+	s.touchLocked()
 	return &s.data
 }
 
-// Update calls fn with the session's data while holding the session's lock,
-// so goroutines of one request can change it safely.
+// touchLocked notes that the data may change, and whether that is too late.
+func (s *Session[T]) touchLocked() {
+	if s.committed {
+		s.ops.lateTouch = true
+	}
+	s.ops.dataTouched = true
+}
+
+// Update calls fn with the session's data while holding the session's
+// lock, so goroutines of one request can change it safely, and makes fn a
+// read-modify-write that concurrent requests cannot lose.
+//
+// Concurrent requests of one session are merged per top-level key or
+// field: two requests that both increment one counter, or change one
+// nested map, would otherwise both write the value they computed, and one
+// increment would be lost. A change made through Update is not merged but
+// replayed: when the commit finds that another request saved the session
+// first, it runs fn again, at the same point among this request's other
+// changes, on the newer data, under the session's commit lock and the
+// store's compare-and-set. fn must therefore depend only on the *T it is
+// given and have no other effect that matters; it may run more than once.
+//
+//	s.Update(func(m *session.Map) {
+//		n, _ := m.GetInt("visits")
+//		m.Set("visits", n+1)
+//	})
+//
+// Each call encodes the data twice, to know what fn changed; use Data for
+// changes that merging per key serves well.
 func (s *Session[T]) Update(fn func(*T)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.dataTouched = true
+	s.touchLocked()
+	if s.committed || s.m == nil {
+		fn(&s.data)
+		return
+	}
+	before, err := s.m.cfg.codec.Encode(&s.data)
 	fn(&s.data)
+	if err != nil {
+		return // not replayable: merged per key like any change
+	}
+	if after, err := s.m.cfg.codec.Encode(&s.data); err == nil {
+		s.ops.updates = append(s.ops.updates, update[T]{fn: fn, before: before, after: after})
+	}
 }
 
 // ID returns a stable identifier of the session that is safe to show and
@@ -107,7 +167,7 @@ func (s *Session[T]) ID() string {
 func (s *Session[T]) IsNew() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return !s.loaded || s.key != s.loadedKey
+	return !s.base.loaded || s.key != s.base.key
 }
 
 // User returns the session's user, empty when anonymous.
@@ -123,9 +183,10 @@ func (s *Session[T]) SetUser(user string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.committed {
+		s.lateLocked()
 		return ErrCommitted
 	}
-	if err := s.newTokenLocked(); err != nil {
+	if err := s.renewLocked(); err != nil {
 		return err
 	}
 	s.user = user
@@ -133,14 +194,29 @@ func (s *Session[T]) SetUser(user string) error {
 }
 
 // Renew gives the session a new token; the old one stops working when the
-// response is committed. Data and user are kept.
+// response is committed. Data and user are kept; outstanding form tokens
+// are dropped, as SetUser drops them, so that a token taken under the old
+// session token cannot be used under the new one.
 func (s *Session[T]) Renew() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.committed {
+		s.lateLocked()
 		return ErrCommitted
 	}
-	return s.newTokenLocked()
+	return s.renewLocked()
+}
+
+// renewLocked gives the session a new token and drops its form tokens.
+func (s *Session[T]) renewLocked() error {
+	if err := s.newTokenLocked(); err != nil {
+		return err
+	}
+	s.tokens = nil
+	s.ops.tokAdded, s.ops.tokUsed = nil, nil
+	s.ops.renewed = true
+	s.ops.metaDirty = true
+	return nil
 }
 
 // Destroy deletes the session from the store at commit and revokes the
@@ -148,10 +224,18 @@ func (s *Session[T]) Renew() error {
 // afterwards, it is saved as a new session under a new token. Like every
 // change, it takes effect only if the response is not a 5xx and the handler
 // does not panic.
+//
+// Called after the commit (the response has started), Destroy deletes the
+// stored session at once, with the commit timeout, since a delete needs no
+// merging; the cookie can no longer be revoked, but points to nothing.
 func (s *Session[T]) Destroy() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.destroyed = true
+	if s.committed {
+		s.destroyLateLocked()
+		return
+	}
+	s.ops.destroyed = true
 	var zero T
 	if mp, ok := any(&s.data).(*Map); ok {
 		mp.Clear()
@@ -164,8 +248,36 @@ func (s *Session[T]) Destroy() {
 	s.accessed = time.Time{}
 	s.expires = time.Time{}
 	s.tokens, s.flashes = nil, nil
-	s.tokAdded, s.tokUsed, s.flashAdded, s.flashTaken = nil, nil, nil, nil
-	s.dataTouched = true
+	s.ops.tokAdded, s.ops.tokUsed, s.ops.flashAdded, s.ops.flashTaken = nil, nil, nil, nil
+	s.ops.dataTouched = true
+}
+
+// destroyLateLocked deletes the stored session after the commit.
+func (s *Session[T]) destroyLateLocked() {
+	key := s.base.presented
+	if s.base.loaded {
+		key = s.base.key
+	}
+	if key == "" || s.readOnly || s.m == nil {
+		return
+	}
+	ctx, cancel := s.m.writeContext(s.req)
+	defer cancel()
+	if err := s.m.store.Delete(ctx, key); err != nil {
+		s.m.event(s.req, EventStoreError, key, "", fmt.Errorf("session: delete after the commit: %w", err))
+		return
+	}
+	s.base.loaded, s.base.presented = false, ""
+	s.m.event(s.req, EventDestroyed, key, "", nil)
+}
+
+// lateLocked reports, once per request, a change made after the commit.
+func (s *Session[T]) lateLocked() {
+	if s.ops.lateNoted || s.m == nil || s.readOnly {
+		return
+	}
+	s.ops.lateNoted = true
+	s.m.event(s.req, EventLateChange, s.base.key, "", nil)
 }
 
 // HasInfo reports whether the session holds anything worth keeping: a user,
@@ -227,117 +339,6 @@ func (s *Session[T]) RemoteAddr() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.remote
-}
-
-// NewFormToken creates a single-use token to put in a form and check with
-// CheckFormToken when the form comes back (CSRF protection). The session
-// keeps the newest MaxFormTokens tokens.
-func (s *Session[T]) NewFormToken() (string, error) {
-	var b [18]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("session: reading random bytes: %w", err)
-	}
-	tok := base64.RawURLEncoding.EncodeToString(b[:])
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.committed {
-		return "", ErrCommitted
-	}
-	s.tokens = appendCapped(s.tokens, tok)
-	s.tokAdded = append(s.tokAdded, tok)
-	s.metaDirty = true
-	return tok, nil
-}
-
-func appendCapped(list []string, v string) []string {
-	list = append(list, v)
-	if n := len(list) - MaxFormTokens; n > 0 {
-		list = append(list[:0:0], list[n:]...)
-	}
-	return list
-}
-
-// CheckFormToken reports whether tok is one of the session's outstanding
-// form tokens, and consumes it. It compares in constant time against every
-// token, so timing reveals nothing about which characters matched.
-func (s *Session[T]) CheckFormToken(tok string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	found := -1
-	for i, t := range s.tokens {
-		if subtle.ConstantTimeCompare([]byte(t), []byte(tok)) == 1 && found < 0 {
-			found = i
-		}
-	}
-	if found < 0 {
-		return false
-	}
-	s.tokens = append(s.tokens[:found:found], s.tokens[found+1:]...)
-	s.tokUsed = append(s.tokUsed, tok)
-	s.metaDirty = true
-	return true
-}
-
-// Where CheckRequest, and the adapters' CheckFormToken middlewares, look for
-// a form token: the header first, then the form field of a POST body.
-const (
-	FormTokenHeader = "X-Form-Token"
-	FormTokenField  = "form_token"
-)
-
-// CheckRequest reports whether r may go on as far as form tokens are
-// concerned: requests of a safe method (GET, HEAD, OPTIONS, TRACE) always;
-// others only with one of the session's form tokens in the X-Form-Token
-// header or the form_token field of the body (never the URL), which it
-// consumes. The adapters' CheckFormToken middlewares are built on it. A nil
-// Session (no session middleware in front) lets only safe methods through.
-func (s *Session[T]) CheckRequest(r *http.Request) bool {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
-		return true
-	}
-	if s == nil {
-		return false // no session, so no token to match
-	}
-	tok := r.Header.Get(FormTokenHeader)
-	if tok == "" {
-		tok = r.PostFormValue(FormTokenField)
-	}
-	return tok != "" && s.CheckFormToken(tok)
-}
-
-// FormTokenCount returns how many form tokens are outstanding.
-func (s *Session[T]) FormTokenCount() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.tokens)
-}
-
-// AddFlash queues a message for the next page that calls Flashes. The
-// session keeps the newest MaxFlashes messages.
-func (s *Session[T]) AddFlash(msg string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.flashes = append(s.flashes, msg)
-	if n := len(s.flashes) - MaxFlashes; n > 0 {
-		s.flashes = append(s.flashes[:0:0], s.flashes[n:]...)
-	}
-	s.flashAdded = append(s.flashAdded, msg)
-	s.metaDirty = true
-}
-
-// Flashes returns the queued flash messages and removes them.
-func (s *Session[T]) Flashes() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := s.flashes
-	if len(out) == 0 {
-		return nil
-	}
-	s.flashes = nil
-	s.flashTaken = append(s.flashTaken, out...)
-	s.metaDirty = true
-	return out
 }
 
 // newTokenLocked gives the session a fresh token and key.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
 
 type client struct {
@@ -155,31 +154,6 @@ func TestPanicSavesNothing(t *testing.T) {
 	}()
 	if st.writes() != 0 {
 		t.Fatal("a panicking handler saved its session")
-	}
-}
-
-func TestTouchInterval(t *testing.T) {
-	st := newTestStore()
-	now := time.Now()
-	var mu sync.Mutex
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
-	_, h := testApp(t, st, WithClock(clock), WithIdleTimeout(10*time.Minute), WithTouchInterval(time.Minute))
-	c := &client{t: t, h: h}
-	c.do("GET", "/set?k=a&v=1")
-	c.do("GET", "/get?k=a")
-	if st.calls["touch"] != 0 {
-		t.Fatal("touched within the interval")
-	}
-	advance(2 * time.Minute)
-	c.do("GET", "/get?k=a")
-	c.do("GET", "/get?k=a")
-	if st.calls["touch"] != 1 {
-		t.Fatalf("touches = %d, want 1", st.calls["touch"])
-	}
-	advance(11 * time.Minute)
-	if got := body(t, c.do("GET", "/get?k=a")); got != "" {
-		t.Fatal("idle session still alive")
 	}
 }
 

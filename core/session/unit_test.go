@@ -32,6 +32,9 @@ func TestNewValidates(t *testing.T) {
 		"zero max size":            {WithMaxSize(0)},
 		"nil codec":                {WithCodec(nil)},
 		"nil clock":                {WithClock(nil)},
+		"zero load timeout":        {WithLoadTimeout(0)},
+		"negative load timeout":    {WithLoadTimeout(-time.Second)},
+		"zero commit timeout":      {WithCommitTimeout(0)},
 	}
 	for name, opts := range bad {
 		if _, err := New[Map](st, opts...); !errors.Is(err, ErrInvalidConfig) {

@@ -1,7 +1,6 @@
 package echosession_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,40 +14,16 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/session2/session2/adapters/echo/echosession"
+	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/memstore"
 )
-
-// faultyStore is a memstore whose calls fail on demand and are counted.
-type faultyStore struct {
-	session.Store
-	failLoad, failSave atomic.Bool
-	loads, saves       atomic.Int64
-}
-
-var errInjected = errors.New("injected store failure")
-
-func (s *faultyStore) Load(ctx context.Context, key string) (session.Record, error) {
-	s.loads.Add(1)
-	if s.failLoad.Load() {
-		return session.Record{}, errInjected
-	}
-	return s.Store.Load(ctx, key)
-}
-
-func (s *faultyStore) Save(ctx context.Context, key string, r session.Record) error {
-	s.saves.Add(1)
-	if s.failSave.Load() {
-		return errInjected
-	}
-	return s.Store.Save(ctx, key, r)
-}
 
 // fixture is an echo server behind a real HTTP server, with a manager of
 // session.Map on a memstore.
 type fixture struct {
 	t     *testing.T
-	store *faultyStore
+	store *storetest.Store
 	mgr   *session.Manager[session.Map]
 	e     *echo.Echo
 	srv   *httptest.Server
@@ -58,7 +33,7 @@ func newFixture(t *testing.T, build func(f *fixture)) *fixture {
 	t.Helper()
 	ms := memstore.New(memstore.WithSweepInterval(0))
 	t.Cleanup(func() { ms.Close() })
-	f := &fixture{t: t, store: &faultyStore{Store: ms}}
+	f := &fixture{t: t, store: storetest.Wrap(ms)}
 	m, err := session.New[session.Map](f.store, session.WithLogger(discardLogger()))
 	if err != nil {
 		t.Fatal(err)
@@ -251,14 +226,14 @@ func TestSkipper(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	loads := f.store.loads.Load()
+	loads := int64(f.store.Calls(storetest.Load))
 	for _, path := range []string{"/healthz", "/static/app.css"} {
 		res, body := f.get(b, path)
 		if body != "none" || hasSessionCookie(res, f.mgr.CookieName()) {
 			t.Errorf("%s: %q, cookies %v; want it skipped", path, body, res.Cookies())
 		}
 	}
-	if n := f.store.loads.Load() - loads; n != 0 {
+	if n := int64(f.store.Calls(storetest.Load)) - loads; n != 0 {
 		t.Errorf("skipped requests made %d store loads", n)
 	}
 	if _, body := f.get(b, "/probe"); body != "session" {
@@ -292,14 +267,14 @@ func TestErrorFlow(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	saves := f.store.saves.Load()
+	saves := int64(f.store.Calls(storetest.Save))
 	for _, path := range []string{"/http503", "/plain", "/wrapped502"} {
 		res, _ := f.get(b, path)
 		if res.StatusCode < 500 || hasSessionCookie(res, f.mgr.CookieName()) {
 			t.Errorf("%s: %d, cookies %v", path, res.StatusCode, res.Cookies())
 		}
 	}
-	if n := f.store.saves.Load() - saves; n != 0 {
+	if n := int64(f.store.Calls(storetest.Save)) - saves; n != 0 {
 		t.Errorf("5xx errors made %d saves", n)
 	}
 	for _, k := range []string{"http503", "plain", "wrapped502"} {
@@ -346,13 +321,13 @@ func TestErrorHandlerAnswering200(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	saves := f.store.saves.Load()
+	saves := int64(f.store.Calls(storetest.Save))
 	for _, path := range []string{"/panic", "/boom"} {
 		if res, body := f.get(b, path); res.StatusCode != http.StatusOK || body != "sorry" {
 			t.Errorf("%s: %d %q", path, res.StatusCode, body)
 		}
 	}
-	if n := f.store.saves.Load() - saves; n != 0 {
+	if n := int64(f.store.Calls(storetest.Save)) - saves; n != 0 {
 		t.Errorf("a panic and a 5xx error made %d saves", n)
 	}
 	for _, k := range []string{"p", "b"} {
@@ -383,9 +358,9 @@ func TestStoreErrors(t *testing.T) {
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
 
-	f.store.failSave.Store(true)
+	f.store.Fail(storetest.Save, storetest.ErrInjected)
 	res, body := f.get(b, "/write")
-	f.store.failSave.Store(false)
+	f.store.Fail(storetest.Save, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "handler body") {
 		t.Errorf("failed commit: %d %q, want the error handler's 503", res.StatusCode, body)
 	}
@@ -393,10 +368,10 @@ func TestStoreErrors(t *testing.T) {
 		t.Errorf("c.Response().Status after a failed commit = %d, want 503", s)
 	}
 
-	f.store.failLoad.Store(true)
+	f.store.Fail(storetest.Load, storetest.ErrInjected)
 	runs := handlerRuns.Load()
 	res, _ = f.get(b, "/write")
-	f.store.failLoad.Store(false)
+	f.store.Fail(storetest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("failed load: %d, want 503", res.StatusCode)
 	}
@@ -427,9 +402,9 @@ func TestConfigErrorHandler(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	f.store.failLoad.Store(true)
+	f.store.Fail(storetest.Load, storetest.ErrInjected)
 	res, body := f.get(b, "/count")
-	f.store.failLoad.Store(false)
+	f.store.Fail(storetest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "sessions are down") {
 		t.Errorf("failed load: %d %q, want echo's JSON 503", res.StatusCode, body)
 	}

@@ -125,7 +125,7 @@ func Middleware[T any](m *session.Manager[T], opts ...Option) gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		w := &writer[T]{ResponseWriter: c.Writer, x: x, m: m, c: c}
+		w := &writer[T]{ResponseWriter: c.Writer, x: x, c: c}
 		c.Writer = w
 		c.Request = r
 		ok := false
@@ -139,6 +139,7 @@ func Middleware[T any](m *session.Manager[T], opts ...Option) gin.HandlerFunc {
 		// gin sends the header of a response nobody wrote once the chain
 		// has returned, with the status recorded so far.
 		w.commit()
+		x.Finish()
 	}
 }
 
@@ -149,23 +150,22 @@ func Middleware[T any](m *session.Manager[T], opts ...Option) gin.HandlerFunc {
 type writer[T any] struct {
 	gin.ResponseWriter
 	x         *session.Exchange[T]
-	m         *session.Manager[T]
 	c         *gin.Context
 	committed bool
 	discard   bool
 }
 
-// commit commits the session once, with the recorded status. On failure
-// the manager's error handler answers and later writes are discarded. It
-// reports whether the response may go on.
+// commit commits the session once, with the recorded status, through the
+// core's Respond: on failure the manager's error handler replaces the
+// response and later writes are discarded. It reports whether the
+// response may go on.
 func (w *writer[T]) commit() bool {
 	if w.committed {
 		return !w.discard
 	}
 	w.committed = true
-	if err := w.x.Commit(w.ResponseWriter.Header(), w.ResponseWriter.Status()); err != nil {
+	if err := w.x.Respond(w.ResponseWriter, w.ResponseWriter.Status()); err != nil {
 		w.discard = true
-		w.m.Error(w.ResponseWriter, w.c.Request, err)
 		_ = w.c.Error(err)
 		return false
 	}

@@ -14,7 +14,7 @@ import (
 // commit's store calls do not use the request's cancellation.
 func TestLogoutAppliedWhenClientGoesAway(t *testing.T) {
 	var cancel context.CancelFunc
-	_, h, _ := newApp(t, routes{
+	_, h := newApp(t, routes{
 		"/login": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) { s.SetUser("ann") },
 		"/logout": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 			s.Destroy()

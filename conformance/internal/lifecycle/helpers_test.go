@@ -1,41 +1,52 @@
 // Package lifecycle holds regression tests of the core's request lifecycle
-// under races and failures, run over memstore.
+// under races and failures, run over memstore and the shared fakes of
+// conformance/storetest.
 package lifecycle
 
 import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/memstore"
 )
 
 type routes map[string]func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map])
 
-func newApp(t *testing.T, rt routes, opts ...session.Option) (*session.Manager[session.Map], http.Handler, *memstore.Store) {
+// newMem returns a memstore closed when the test ends.
+func newMem(t *testing.T) *memstore.Store {
 	t.Helper()
 	st := memstore.New()
 	t.Cleanup(func() { st.Close() })
-	return newAppOn(t, st, rt, opts...)
+	return st
 }
 
-func newAppOn(t *testing.T, st session.Store, rt routes, opts ...session.Option) (*session.Manager[session.Map], http.Handler, *memstore.Store) {
+// newStore returns a storetest.Store around a fresh memstore.
+func newStore(t *testing.T) *storetest.Store { return storetest.Wrap(newMem(t)) }
+
+func newApp(t *testing.T, rt routes, opts ...session.Option) (*session.Manager[session.Map], http.Handler) {
 	t.Helper()
-	opts = append([]session.Option{session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
-	m, err := session.New[session.Map](st, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	return newAppOn(t, newMem(t), rt, opts...)
+}
+
+func newAppOn(t *testing.T, st session.Store, rt routes, opts ...session.Option) (*session.Manager[session.Map], http.Handler) {
+	t.Helper()
+	m := newMgr(t, st, nil, opts...)
 	mux := http.NewServeMux()
 	for p, h := range rt {
 		mux.HandleFunc(p, func(w http.ResponseWriter, r *http.Request) { h(w, r, m.Get(r)) })
 	}
-	ms, _ := st.(*memstore.Store)
-	return m, m.Handler(mux), ms
+	return m, m.Handler(mux)
 }
 
 // do sends a GET with the given token and returns the response and the
@@ -47,8 +58,17 @@ func do(h http.Handler, path, tok string) (*httptest.ResponseRecorder, string) {
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
+	return rec, cookieOf(rec.Result().Header)
+}
+
+// cookieOf returns the session token a response sets ("" when none, "-"
+// when revoked).
+func cookieOf(h http.Header) string {
 	newTok := ""
-	for _, sc := range rec.Result().Header.Values("Set-Cookie") {
+	for _, sc := range h.Values("Set-Cookie") {
+		if !strings.HasPrefix(sc, "session=") {
+			continue
+		}
 		v, _, _ := strings.Cut(strings.TrimPrefix(sc, "session="), ";")
 		if v == "" {
 			newTok = "-"
@@ -56,5 +76,123 @@ func do(h http.Handler, path, tok string) (*httptest.ResponseRecorder, string) {
 			newTok = v
 		}
 	}
-	return rec, newTok
+	return newTok
+}
+
+// loginRoutes is a small application: log in, renew, log out, show the
+// user.
+func loginRoutes() routes {
+	return routes{
+		"/login": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			s.SetUser(r.URL.Query().Get("u"))
+		},
+		"/renew":  func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) { s.Renew() },
+		"/logout": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) { s.Destroy() },
+		"/user": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			w.Write([]byte(s.User()))
+		},
+		"/set": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			s.Data().Set(r.URL.Query().Get("k"), r.URL.Query().Get("v"))
+		},
+		"/get": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			v, _ := s.Data().GetString(r.URL.Query().Get("k"))
+			w.Write([]byte(v))
+		},
+	}
+}
+
+// keyOf is the store key of a token: its SHA-256 in lowercase hex.
+func keyOf(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
+}
+
+// isTombstone matches the save that retires a renewed record: an update
+// to empty Data.
+func isTombstone(_ string, rec session.Record) bool { return rec.Version > 0 && len(rec.Data) == 0 }
+
+// liveOf counts the live session records of user (tombstones aside).
+func liveOf(t *testing.T, st session.Store, user string) int {
+	t.Helper()
+	n := 0
+	for e, err := range st.List(context.Background(), session.Filter{User: user}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Record.Expires.After(time.Now()) && len(e.Record.Data) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func varies(h http.Header) bool {
+	for _, v := range h.Values("Vary") {
+		for _, f := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(f), "Cookie") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// evlog records the kinds of the events of a manager.
+type evlog struct {
+	mu sync.Mutex
+	ks []string
+}
+
+func (e *evlog) hook(ev session.Event) {
+	e.mu.Lock()
+	e.ks = append(e.ks, ev.Kind.String())
+	e.mu.Unlock()
+}
+
+func (e *evlog) reset() {
+	e.mu.Lock()
+	e.ks = nil
+	e.mu.Unlock()
+}
+
+func (e *evlog) count(kind session.EventKind) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	n := 0
+	for _, k := range e.ks {
+		if k == kind.String() {
+			n++
+		}
+	}
+	return n
+}
+
+func newMgr(t *testing.T, st session.Store, ev *evlog, opts ...session.Option) *session.Manager[session.Map] {
+	t.Helper()
+	opts = append([]session.Option{session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
+	if ev != nil {
+		opts = append(opts, session.WithEventHook(ev.hook))
+	}
+	m, err := session.New[session.Map](st, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func req(tok string) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	if tok != "" {
+		r.Header.Set("Cookie", "session="+tok)
+	}
+	return r
+}
+
+// run serves one request with fn as handler; returns status and cookie
+// token ("" none, "-" revoked).
+func run(m *session.Manager[session.Map], tok string, fn func(s *session.Session[session.Map])) (int, string) {
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fn(m.Get(r)) }))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req(tok))
+	return rec.Code, cookieOf(rec.Result().Header)
 }

@@ -6,39 +6,15 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
-	"github.com/session2/session2/stores/memstore"
 )
-
-// otherProcess wraps a store; before each of the first n Saves of the
-// manager it lets "another process" (another manager on the same store)
-// commit a change first, so the manager's Save conflicts.
-type otherProcess struct {
-	session.Store
-	mu     sync.Mutex
-	n      int
-	before func()
-}
-
-func (o *otherProcess) Save(ctx context.Context, key string, rec session.Record) error {
-	o.mu.Lock()
-	run := rec.Version > 0 && o.n > 0
-	if run {
-		o.n--
-	}
-	o.mu.Unlock()
-	if run {
-		o.before()
-	}
-	return o.Store.Save(ctx, key, rec)
-}
 
 // A save that conflicts twice must not re-apply, on the second round, the
 // other request's change from the first round as if it were its own, which
 // would overwrite a third request's newer value with an older one.
 func TestSecondMergeRoundKeepsOthersWrite(t *testing.T) {
-	ms := memstore.New()
-	t.Cleanup(func() { ms.Close() })
+	ms := newMem(t)
 	rt := routes{
 		"/set": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 			s.Data().Set(r.URL.Query().Get("k"), r.URL.Query().Get("v"))
@@ -48,17 +24,26 @@ func TestSecondMergeRoundKeepsOthersWrite(t *testing.T) {
 			w.Write([]byte(v))
 		},
 	}
-	_, other, _ := newAppOn(t, ms, rt) // the other process: plain store
+	_, other := newAppOn(t, ms, rt) // the other process: plain store
 	_, tok := do(other, "/set?k=a&v=0", "")
 
+	// Before each of this manager's first two updates, another process
+	// (another manager on the same store) updates a: to 1, then to 2, so
+	// that both saves conflict.
+	op := storetest.Wrap(ms)
+	var mu sync.Mutex
 	step := 0
-	op := &otherProcess{Store: ms, n: 2}
-	op.before = func() {
+	op.Before(storetest.Save, func(_ context.Context, _ string, rec session.Record, _ error) error {
+		mu.Lock()
 		step++
-		v := map[int]string{1: "1", 2: "2"}[step]
-		do(other, "/set?k=a&v="+v, tok) // another process updates a: 1, then 2
-	}
-	_, h, _ := newAppOn(t, op, rt)
+		n := step
+		mu.Unlock()
+		if rec.Version > 0 && n <= 2 {
+			do(other, "/set?k=a&v="+map[int]string{1: "1", 2: "2"}[n], tok)
+		}
+		return nil
+	})
+	_, h := newAppOn(t, op, rt)
 	do(h, "/set?k=b&v=mine", tok) // this request changes only b
 
 	rec, _ := do(other, "/get?k=a", tok)

@@ -13,7 +13,7 @@ import (
 // session under a new token.
 func TestRenewAfterLogoutStaysLoggedOut(t *testing.T) {
 	loaded, release := make(chan struct{}), make(chan struct{})
-	_, h, _ := newApp(t, routes{
+	_, h := newApp(t, routes{
 		"/login":  func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) { s.SetUser("ann") },
 		"/logout": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) { s.Destroy() },
 		"/user": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
@@ -51,7 +51,7 @@ func TestRenewKeepsConcurrentWrite(t *testing.T) {
 	loaded, release := make(chan struct{}), make(chan struct{})
 	var events []session.EventKind
 	var mu sync.Mutex
-	_, h, _ := newApp(t, routes{
+	_, h := newApp(t, routes{
 		"/set": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 			s.Data().Set(r.URL.Query().Get("k"), "v")
 		},
@@ -83,7 +83,7 @@ func TestRenewKeepsConcurrentWrite(t *testing.T) {
 // login form) must not fork it into two live records.
 func TestDoubleRenewDoesNotFork(t *testing.T) {
 	loaded, release := make(chan struct{}, 2), make(chan struct{})
-	_, h, st := newApp(t, routes{
+	_, h := newApp(t, routes{
 		"/set": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) { s.Data().Set("a", 1) },
 		"/login": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 			loaded <- struct{}{}
@@ -111,7 +111,6 @@ func TestDoubleRenewDoesNotFork(t *testing.T) {
 			live++
 		}
 	}
-	_ = st
 	if live > 1 {
 		t.Errorf("one session renewed twice concurrently left %d live authenticated sessions", live)
 	}
@@ -121,7 +120,7 @@ func TestDoubleRenewDoesNotFork(t *testing.T) {
 // committed meanwhile.
 func TestDropKeepsConcurrentWrite(t *testing.T) {
 	loaded, release := make(chan struct{}), make(chan struct{})
-	_, h, _ := newApp(t, routes{
+	_, h := newApp(t, routes{
 		"/set": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 			s.Data().Set(r.URL.Query().Get("k"), "v")
 		},

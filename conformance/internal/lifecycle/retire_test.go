@@ -2,66 +2,13 @@ package lifecycle
 
 import (
 	"context"
-	"errors"
-	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
-	"github.com/session2/session2/stores/memstore"
 )
-
-type evlog struct {
-	mu sync.Mutex
-	ks []string
-}
-
-func (e *evlog) hook(ev session.Event) {
-	e.mu.Lock()
-	e.ks = append(e.ks, ev.Kind.String())
-	e.mu.Unlock()
-}
-
-func newMgr(t *testing.T, st session.Store, ev *evlog, opts ...session.Option) *session.Manager[session.Map] {
-	opts = append([]session.Option{session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
-	if ev != nil {
-		opts = append(opts, session.WithEventHook(ev.hook))
-	}
-	m, err := session.New[session.Map](st, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m
-}
-
-func req(tok string) *http.Request {
-	r := httptest.NewRequest("GET", "/", nil)
-	if tok != "" {
-		r.Header.Set("Cookie", "session="+tok)
-	}
-	return r
-}
-
-// run serves one request with fn as handler; returns status and cookie token ("" none, "-" revoked).
-func run(m *session.Manager[session.Map], tok string, fn func(s *session.Session[session.Map])) (int, string) {
-	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fn(m.Get(r)) }))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req(tok))
-	nt := ""
-	for _, sc := range rec.Result().Header.Values("Set-Cookie") {
-		v, _, _ := strings.Cut(strings.TrimPrefix(sc, "session="), ";")
-		if v == "" {
-			nt = "-"
-		} else {
-			nt = v
-		}
-	}
-	return rec.Code, nt
-}
 
 func dump(t *testing.T, st session.Store) {
 	for e, err := range st.List(context.Background(), session.Filter{}) {
@@ -75,15 +22,14 @@ func dump(t *testing.T, st session.Store) {
 // Logging out by SetUser("") a session whose only info is the user
 // deletes it and revokes the cookie: nothing empty is stored.
 func TestSetUserEmptyLogsOut(t *testing.T) {
-	st := memstore.New()
-	defer st.Close()
+	st := newMem(t)
 	ev := &evlog{}
 	m := newMgr(t, st, ev)
 	_, tok := run(m, "", func(s *session.Session[session.Map]) { s.SetUser("bob") })
 	if tok == "" || tok == "-" {
 		t.Fatalf("login set no cookie: %q", tok)
 	}
-	ev.ks = nil
+	ev.reset()
 	_, tok2 := run(m, tok, func(s *session.Session[session.Map]) { s.SetUser("") })
 	t.Logf("logout cookie=%q events=%v store.Len=%d", tok2, ev.ks, st.Len())
 	dump(t, st)
@@ -101,8 +47,7 @@ func TestSetUserEmptyLogsOut(t *testing.T) {
 // A renewal whose data is over the size limit fails (500) and leaves the
 // old session as it was.
 func TestRenewTooLargeKeepsSession(t *testing.T) {
-	st := memstore.New()
-	defer st.Close()
+	st := newMem(t)
 	m := newMgr(t, st, nil, session.WithMaxSize(200))
 	_, tok := run(m, "", func(s *session.Session[session.Map]) { s.Data().Set("cart", "x") })
 	code, _ := run(m, tok, func(s *session.Session[session.Map]) {
@@ -118,30 +63,21 @@ func TestRenewTooLargeKeepsSession(t *testing.T) {
 	dump(t, st)
 }
 
-// B2: a transient store error on the new record's Save (after the tombstone) loses the session.
-type failCreate struct {
-	session.Store
-	fail bool
-}
-
-func (f *failCreate) Save(ctx context.Context, key string, rec session.Record) error {
-	if f.fail && rec.Version == 0 {
-		return errors.New("transient outage")
-	}
-	return f.Store.Save(ctx, key, rec)
-}
-
 // A renewal whose new record fails to save (a store error) restores the
 // old record: the failed request leaves the session as it found it.
 func TestRenewStoreErrorKeepsSession(t *testing.T) {
-	ms := memstore.New()
-	defer ms.Close()
-	st := &failCreate{Store: ms}
+	st := newStore(t)
 	m := newMgr(t, st, nil)
 	_, tok := run(m, "", func(s *session.Session[session.Map]) { s.Data().Set("cart", "x") })
-	st.fail = true
+	// A transient store error on the new record's Save, after the tombstone.
+	st.Before(storetest.Save, func(_ context.Context, _ string, rec session.Record, _ error) error {
+		if rec.Version == 0 {
+			return storetest.ErrInjected
+		}
+		return nil
+	})
 	code, _ := run(m, tok, func(s *session.Session[session.Map]) { s.SetUser("bob") })
-	st.fail = false
+	st.Before(storetest.Save, nil)
 	t.Logf("login during outage: status %d", code)
 	var still bool
 	run(m, tok, func(s *session.Session[session.Map]) { _, still = s.Data().Get("cart") })
@@ -153,8 +89,7 @@ func TestRenewStoreErrorKeepsSession(t *testing.T) {
 // Two requests each delete a different key; the merged result is empty,
 // so the session is deleted rather than stored empty.
 func TestMergeToEmptyDeletes(t *testing.T) {
-	st := memstore.New()
-	defer st.Close()
+	st := newMem(t)
 	ev := &evlog{}
 	m := newMgr(t, st, ev)
 	_, tok := run(m, "", func(s *session.Session[session.Map]) { s.Data().Set("a", 1); s.Data().Set("b", 1) })
@@ -174,7 +109,7 @@ func TestMergeToEmptyDeletes(t *testing.T) {
 	if err := y.Commit(hy, 200); err != nil {
 		t.Fatal(err)
 	}
-	ev.ks = nil
+	ev.reset()
 	hx := http.Header{}
 	if err := x.Commit(hx, 200); err != nil {
 		t.Fatal(err)

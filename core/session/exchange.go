@@ -1,0 +1,328 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Exchange is the session's part in one request, from Begin to the commit:
+// it carries the session in the request's context and commits it before
+// the response's first byte. The net/http middleware uses it internally;
+// adapters for other routers call Begin, then Respond from their response
+// hooks (or Finish when the handler returned without writing), or Abort
+// when the handler panicked.
+type Exchange[T any] struct {
+	context.Context // the request's context; Value finds the session
+
+	m    *Manager[T]
+	r    *http.Request
+	sess Session[T]
+	done bool // committed or aborted, guarded by sess.mu
+	err  error
+	rw   responseWriter[T]
+	lctx boundedContext // the Load's
+	wctx boundedContext // the commit's writes'
+}
+
+// typeKey[T] finds the innermost session of type T in a context.
+type typeKey[T any] struct{}
+
+// Value implements context.Context: the manager is the key of its session,
+// and typeKey[T] finds it by type.
+func (x *Exchange[T]) Value(key any) any {
+	switch k := key.(type) {
+	case *Manager[T]:
+		if k == x.m {
+			return &x.sess
+		}
+	case typeKey[T]:
+		return &x.sess
+	}
+	return x.Context.Value(key)
+}
+
+// FromContext returns the session of type T that a manager's middleware put
+// in ctx: the innermost one, should several managers of T be stacked. The
+// adapters' getters are built on it.
+func FromContext[T any](ctx context.Context) (*Session[T], bool) {
+	s, ok := ctx.Value(typeKey[T]{}).(*Session[T])
+	return s, ok
+}
+
+// Session returns the request's session.
+func (x *Exchange[T]) Session() *Session[T] { return &x.sess }
+
+// Begin starts the session part of a request: it reads the cookie and, when
+// it holds a well-formed token, loads the session with one store call,
+// bounded by the load timeout. It returns the exchange and the request to
+// pass on, whose context carries the session. A store failure under
+// OutageError is returned as an error: answer it with m.Error and do not
+// run the handler.
+func (m *Manager[T]) Begin(r *http.Request) (*Exchange[T], *http.Request, error) {
+	x := &Exchange[T]{Context: r.Context(), m: m, r: r}
+	s := &x.sess
+	s.m, s.req = m, r
+	if err := x.load(); err != nil {
+		return nil, r, err
+	}
+	return x, r.WithContext(x), nil
+}
+
+// load fills the session from the record of the request's cookie.
+func (x *Exchange[T]) load() error {
+	m, r, s := x.m, x.r, &x.sess
+	token := cookieToken(r.Header, m.cfg.cookieName)
+	if token == "" {
+		s.remote = remoteHost(r)
+		return nil // no store access at all
+	}
+	key := keyOf(token)
+	s.base.presented = key
+	x.lctx.start(r.Context(), time.Now().Add(m.cfg.loadTimeout), false)
+	rec, err := m.store.Load(&x.lctx, key)
+	x.lctx.stop()
+	switch {
+	case errors.Is(err, ErrNotFound):
+		s.remote = remoteHost(r)
+		return nil
+	case err != nil:
+		err = fmt.Errorf("session: load: %w", err)
+		m.event(r, EventStoreError, key, "", err)
+		if m.cfg.outage == OutageAnonymous {
+			s.remote = remoteHost(r)
+			s.readOnly = true
+			return nil
+		}
+		return err
+	}
+	if isTombstone(rec) || !m.alive(rec, m.cfg.now()) {
+		s.remote = remoteHost(r)
+		return nil
+	}
+	var env envelope
+	if len(rec.Data) > m.cfg.maxSize {
+		// Not decoded: treated as undecodable, so that a lowered limit
+		// cannot lock its users out with an error on every request.
+		err = fmt.Errorf("%w (%d bytes)", ErrTooLarge, len(rec.Data))
+	} else if env, err = decodeEnvelope(rec.Data); err == nil {
+		err = m.cfg.codec.Decode(env.data, &s.data)
+	}
+	if err != nil {
+		var zero T
+		s.data = zero
+		m.event(r, EventUndecodable, key, "", err)
+		ctx, cancel := m.writeContext(r)
+		defer cancel()
+		if derr := m.store.Delete(ctx, key); derr != nil {
+			m.event(r, EventStoreError, key, "", fmt.Errorf("session: delete undecodable record: %w", derr))
+		}
+		s.remote = remoteHost(r)
+		return nil
+	}
+	s.token, s.key = token, key
+	s.user = rec.User
+	s.created, s.accessed, s.expires = rec.Created, rec.Accessed, rec.Expires
+	s.remote = env.remote
+	s.tokens, s.flashes = env.tokens, env.flashes
+	s.base.set(key, rec)
+	return nil
+}
+
+// boundedContext is the context of a request's store calls: the request's
+// context bounded by a deadline (the load timeout, or for the commit's
+// writes the commit timeout, then without the request's cancellation). Its
+// timer starts only when a store asks for Done, so that a store answering
+// without waiting (in memory) pays nothing for the bound; Deadline and Err
+// hold it all the same.
+type boundedContext struct {
+	parent   context.Context // the request's
+	detached bool            // the request's cancellation does not reach it
+	deadline time.Time
+	once     sync.Once
+	done     <-chan struct{}
+	cancel   context.CancelFunc
+	stopped  atomic.Bool
+}
+
+func (c *boundedContext) start(parent context.Context, deadline time.Time, detached bool) {
+	c.parent, c.deadline, c.detached = parent, deadline, detached
+}
+
+// Deadline returns the earlier of the bound and the request's deadline.
+func (c *boundedContext) Deadline() (time.Time, bool) {
+	if d, ok := c.parent.Deadline(); ok && !c.detached && d.Before(c.deadline) {
+		return d, true
+	}
+	return c.deadline, true
+}
+
+// Done returns a channel closed at the deadline, when the request's context
+// is done (unless detached), or when the calls are over.
+func (c *boundedContext) Done() <-chan struct{} {
+	c.once.Do(func() {
+		p := c.parent
+		if c.detached {
+			p = context.WithoutCancel(p)
+		}
+		var ctx context.Context
+		ctx, c.cancel = context.WithDeadline(p, c.deadline)
+		c.done = ctx.Done()
+	})
+	return c.done
+}
+
+// Err reports why the context is done, nil while it is not.
+func (c *boundedContext) Err() error {
+	if !c.detached {
+		if err := c.parent.Err(); err != nil {
+			return err
+		}
+	}
+	if !time.Now().Before(c.deadline) {
+		return context.DeadlineExceeded
+	}
+	if c.stopped.Load() {
+		return context.Canceled
+	}
+	return nil
+}
+
+// Value returns the request context's value for key.
+func (c *boundedContext) Value(key any) any { return c.parent.Value(key) }
+
+// stop ends the context once the calls returned.
+func (c *boundedContext) stop() {
+	c.stopped.Store(true)
+	c.once.Do(func() { c.done = closedChan })
+	if c.cancel != nil {
+		c.cancel()
+	}
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// set makes rec, stored under key, the baseline.
+func (b *baseline) set(key string, rec Record) {
+	b.loaded, b.key, b.user, b.data = true, key, rec.User, rec.Data
+	b.created, b.accessed, b.expires = rec.Created, rec.Accessed, rec.Expires
+	b.version = rec.Version
+}
+
+// Abort marks the request failed (the handler panicked): nothing will be
+// saved, and a later Commit does nothing.
+func (x *Exchange[T]) Abort() {
+	x.sess.mu.Lock()
+	x.done = true
+	x.sess.committed = true
+	x.sess.mu.Unlock()
+}
+
+// Commit saves what the request changed, writing the cookie and the
+// Cache-Control and Vary headers into h, the response's header. status is
+// the response's status: at 500 and above nothing is saved. Only the first
+// call does anything. An error means nothing was sent yet and the response
+// should be replaced by the error handler's; [Exchange.Respond] does both.
+func (x *Exchange[T]) Commit(h http.Header, status int) error {
+	s := &x.sess
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if x.done {
+		return nil
+	}
+	x.done = true
+	s.committed = true
+	if s.base.presented != "" {
+		varyCookie(h) // the response depends on the cookie, stored or not
+	}
+	if status >= 500 || s.readOnly {
+		// Nothing is saved on purpose: later changes are no later than
+		// the rest, and not worth a report.
+		s.ops.lateNoted = true
+		return nil
+	}
+	c := commit[T]{x: x, m: x.m, s: s, h: h, now: x.m.cfg.now()}
+	err := c.run()
+	if mp, ok := any(&s.data).(*Map); ok {
+		mp.markClean() // a later change is a late change
+	}
+	return err
+}
+
+// Respond commits the session just before a response with the given
+// status goes out through w: call it from the router's hook that sends the
+// header. When the commit fails it replaces the response: it clears every
+// header the handler set (a Location, the handler's own cookies, caching
+// headers), and answers with the manager's error handler. It returns the
+// commit's error, after which the caller must send nothing more. Only the
+// first call does anything; later ones return the first one's error.
+func (x *Exchange[T]) Respond(w http.ResponseWriter, status int) error {
+	if x.doneCommit() {
+		return x.err
+	}
+	h := w.Header()
+	if err := x.Commit(h, status); err != nil {
+		x.err = err
+		clear(h) // none of the handler's headers belong on the error response
+		x.m.Error(w, x.r, err)
+		return err
+	}
+	return nil
+}
+
+func (x *Exchange[T]) doneCommit() bool {
+	x.sess.mu.Lock()
+	defer x.sess.mu.Unlock()
+	return x.done
+}
+
+// Finish ends a request whose handler returned normally. If nothing was
+// sent yet through the writer from Wrap, it commits the session as for a
+// 200 response (the router sends that response). Then it reports a change
+// the handler made after the response had started (EventLateChange).
+// Adapters that do not use Wrap call Respond first.
+func (x *Exchange[T]) Finish() {
+	if x.rw.x != nil && !x.rw.wroteHeader {
+		x.rw.commit(http.StatusOK)
+	}
+	x.checkLate()
+}
+
+// checkLate reports a change to the data made after the commit: through
+// Data or Update called after it (compared by encoding), or through a Map's
+// own methods.
+func (x *Exchange[T]) checkLate() {
+	s := &x.sess
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ops.lateNoted || s.readOnly || x.err != nil {
+		return
+	}
+	late := false
+	if mp, ok := any(&s.data).(*Map); ok && mp.isDirty() {
+		late = true
+	} else if s.ops.lateTouch {
+		if !s.base.loaded {
+			late = s.hasInfoLocked()
+		} else if b, err := s.encodeLocked(); err == nil {
+			late = string(b) != string(s.base.data)
+		}
+	}
+	if late {
+		s.lateLocked()
+	}
+}
+
+// remoteHost returns the host part of the request's remote address.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
