@@ -192,11 +192,11 @@ func (c *commit[T]) update(data []byte) error {
 	if len(data) > c.m.cfg.maxSize {
 		return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(data))
 	}
-	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: c.now, Expires: c.m.expiry(s.created, c.now), Version: s.base.version}
+	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: c.now, Expires: c.m.sessionExpiry(s, s.created, c.now), Version: s.base.version}
 	if err := c.save(s.key, rec); err != nil {
 		return err
 	}
-	if c.m.cfg.persistent {
+	if c.m.persistentCookie(s) || s.extra.changed {
 		c.m.setCookie(c.x, c.h, s.token, rec.Expires, c.now)
 	}
 	return nil
@@ -346,20 +346,20 @@ func (c *commit[T]) create() error {
 	if s.created.IsZero() {
 		s.created = c.now
 	}
-	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: c.now, Expires: c.m.expiry(s.created, c.now)}
+	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: c.now, Expires: c.m.sessionExpiry(s, s.created, c.now)}
 	return c.save(s.key, rec)
 }
 
 // touch moves an unchanged session's access time and expiry.
 func (c *commit[T]) touch() {
 	s := c.s
-	exp := c.m.expiry(s.created, c.now)
+	exp := c.m.sessionExpiry(s, s.created, c.now)
 	err := c.m.store.Touch(c.begin(), s.key, c.now, exp)
 	switch {
 	case err == nil:
 		s.accessed, s.expires = c.now, exp
 		s.base.accessed, s.base.expires = c.now, exp
-		if c.m.cfg.persistent {
+		if c.m.persistentCookie(s) {
 			c.m.setCookie(c.x, c.h, s.token, exp, c.now)
 		}
 	case errors.Is(err, ErrNotFound):

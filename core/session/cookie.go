@@ -45,13 +45,17 @@ func (m *Manager[T]) secure(r *http.Request) bool {
 // setCookie writes the session cookie into h. The value is a token this
 // package made, so it needs no quoting or validation.
 func (m *Manager[T]) setCookie(x *Exchange[T], h http.Header, token string, expires, now time.Time) {
+	if m.cfg.tokenHeader != "" {
+		m.sendHeaderToken(h, token)
+		return
+	}
 	var b strings.Builder
 	b.Grow(160)
 	b.WriteString(m.cfg.cookieName)
 	b.WriteByte('=')
 	b.WriteString(token)
 	m.cookieAttrs(&b, x.r)
-	if m.cfg.persistent {
+	if m.persistentCookie(&x.sess) {
 		maxAge := int(expires.Sub(now) / time.Second)
 		if maxAge < 1 {
 			maxAge = 1
@@ -67,6 +71,10 @@ func (m *Manager[T]) setCookie(x *Exchange[T], h http.Header, token string, expi
 
 // revokeCookie tells the browser to drop the session cookie.
 func (m *Manager[T]) revokeCookie(x *Exchange[T], h http.Header) {
+	if m.cfg.tokenHeader != "" {
+		m.sendHeaderToken(h, "")
+		return
+	}
 	var b strings.Builder
 	b.WriteString(m.cfg.cookieName)
 	b.WriteString("=")

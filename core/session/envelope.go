@@ -3,6 +3,7 @@ package session
 import (
 	"encoding/binary"
 	"errors"
+	"strings"
 )
 
 // The record's Data holds an envelope: the session's own fields beside the
@@ -15,14 +16,29 @@ import (
 //	rest        the codec's encoding of T
 //
 // A string is a uvarint length followed by its bytes.
-const envelopeV1 byte = 1
+//
+// Format 2 (envelopeV2) is written only for a session that needs it (one
+// with per-session settings or kinded flashes), so that the records of
+// sessions that use neither stay readable by older versions. It is format 1
+// with two changes: each flash is its kind, a NUL byte and its text; and
+// after the flashes, before T's encoding, come the session's settings:
+//
+//	uvarint n   settings, then n pairs of a uvarint tag and a string
+//
+// Unknown tags are skipped, so later versions may add settings (see
+// extra.go for the tags).
+const (
+	envelopeV1 byte = 1
+	envelopeV2 byte = 2
+)
 
 // envelope is the decoded form of a record's Data, less T.
 type envelope struct {
 	remote  string
 	tokens  []string
-	flashes []string
-	data    []byte // the codec's bytes, aliasing the record's Data
+	flashes []string // packed: kind, NUL, text (see flash.go)
+	data    []byte   // the codec's bytes, aliasing the record's Data
+	extra   extra    // the per-session settings of a format 2 envelope
 }
 
 var errEnvelope = errors.New("session: malformed session record")
@@ -32,8 +48,16 @@ func appendString(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-func appendEnvelope(b []byte, remote string, tokens, flashes []string, data []byte) []byte {
-	b = append(b, envelopeV1)
+// appendEnvelope appends the envelope of a session to b: format 1 when it
+// has no settings and no kinded flash, else format 2. flashes are packed
+// (see flash.go).
+func appendEnvelope(b []byte, remote string, tokens, flashes []string, data []byte, x extra) []byte {
+	v2 := !x.isZero() || kindedFlashes(flashes)
+	if v2 {
+		b = append(b, envelopeV2)
+	} else {
+		b = append(b, envelopeV1)
+	}
 	b = appendString(b, remote)
 	b = binary.AppendUvarint(b, uint64(len(tokens)))
 	for _, t := range tokens {
@@ -41,7 +65,13 @@ func appendEnvelope(b []byte, remote string, tokens, flashes []string, data []by
 	}
 	b = binary.AppendUvarint(b, uint64(len(flashes)))
 	for _, f := range flashes {
+		if !v2 && len(f) > 0 {
+			f = f[1:] // a packed flash of no kind: NUL, then the text
+		}
 		b = appendString(b, f)
+	}
+	if v2 {
+		b = x.append(b)
 	}
 	return append(b, data...)
 }
@@ -96,7 +126,7 @@ func (r *envReader) strings() []string {
 }
 
 func decodeEnvelope(b []byte) (envelope, error) {
-	if len(b) == 0 || b[0] != envelopeV1 {
+	if len(b) == 0 || (b[0] != envelopeV1 && b[0] != envelopeV2) {
 		return envelope{}, errEnvelope
 	}
 	r := envReader{b: b[1:]}
@@ -104,6 +134,18 @@ func decodeEnvelope(b []byte) (envelope, error) {
 	e.remote = r.string()
 	e.tokens = r.strings()
 	e.flashes = r.strings()
+	if b[0] == envelopeV1 {
+		for i, f := range e.flashes {
+			e.flashes[i] = packFlash("", f) // format 1: plain text, no kind
+		}
+	} else {
+		for _, f := range e.flashes {
+			if strings.IndexByte(f, 0) < 0 {
+				r.err = errEnvelope
+			}
+		}
+		e.extra = r.extra()
+	}
 	if r.err != nil {
 		return envelope{}, r.err
 	}

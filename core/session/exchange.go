@@ -43,6 +43,8 @@ func (x *Exchange[T]) Value(key any) any {
 		}
 	case typeKey[T]:
 		return &x.sess
+	case sessionTypeKey:
+		return typeName[T]()
 	}
 	return x.Context.Value(key)
 }
@@ -77,7 +79,7 @@ func (m *Manager[T]) Begin(r *http.Request) (*Exchange[T], *http.Request, error)
 // load fills the session from the record of the request's cookie.
 func (x *Exchange[T]) load() error {
 	m, r, s := x.m, x.r, &x.sess
-	token := cookieToken(r.Header, m.cfg.cookieName)
+	token := m.requestToken(r.Header)
 	if token == "" {
 		s.remote = remoteHost(r)
 		return nil // no store access at all
@@ -130,6 +132,7 @@ func (x *Exchange[T]) load() error {
 	s.created, s.accessed, s.expires = rec.Created, rec.Accessed, rec.Expires
 	s.remote = env.remote
 	s.tokens, s.flashes = env.tokens, env.flashes
+	s.extra = env.extra
 	s.base.set(key, rec)
 	return nil
 }
@@ -238,7 +241,7 @@ func (x *Exchange[T]) Commit(h http.Header, status int) error {
 	x.done = true
 	s.committed = true
 	if s.base.presented != "" {
-		varyCookie(h) // the response depends on the cookie, stored or not
+		x.m.vary(h) // the response depends on the cookie, stored or not
 	}
 	if status >= 500 || s.readOnly {
 		// Nothing is saved on purpose: later changes are no later than

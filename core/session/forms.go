@@ -108,34 +108,26 @@ func (s *Session[T]) FormTokenCount() int {
 }
 
 // AddFlash queues a message for the next page that calls Flashes. The
-// session keeps the newest MaxFlashes messages.
+// session keeps the newest MaxFlashes messages. AddFlashKind adds a
+// message with a kind.
 func (s *Session[T]) AddFlash(msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.committed {
-		s.lateLocked()
-	}
-	s.flashes = append(s.flashes, msg)
-	if n := len(s.flashes) - MaxFlashes; n > 0 {
-		s.flashes = append(s.flashes[:0:0], s.flashes[n:]...)
-	}
-	s.ops.flashAdded = append(s.ops.flashAdded, msg)
-	s.ops.metaDirty = true
+	s.addFlashLocked(packFlash("", msg))
 }
 
-// Flashes returns the queued flash messages and removes them.
+// Flashes returns the texts of the queued flash messages and removes them.
+// TakeFlashes returns their kinds too.
 func (s *Session[T]) Flashes() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := s.flashes
-	if len(out) == 0 {
+	packed := s.takeFlashesLocked()
+	if len(packed) == 0 {
 		return nil
 	}
-	if s.committed {
-		s.lateLocked()
+	out := make([]string, len(packed))
+	for i, p := range packed {
+		out[i] = unpackFlash(p).Text
 	}
-	s.flashes = nil
-	s.ops.flashTaken = append(s.ops.flashTaken, out...)
-	s.ops.metaDirty = true
 	return out
 }

@@ -65,7 +65,7 @@ func (m *Manager[T]) FromContext(ctx context.Context) (*Session[T], bool) {
 func (m *Manager[T]) Get(r *http.Request) *Session[T] {
 	s, ok := m.FromContext(r.Context())
 	if !ok {
-		panic("session: Get on a request without a session: install the manager's middleware in front of this handler")
+		panic("session: Get on a request without this manager's session: " + Missing[T](r.Context()))
 	}
 	return s
 }
@@ -74,8 +74,8 @@ func (m *Manager[T]) Get(r *http.Request) *Session[T] {
 // Begin fails; a failed commit is answered by [Exchange.Respond]. A request
 // that carried a session cookie gets Vary: Cookie first.
 func (m *Manager[T]) Error(w http.ResponseWriter, r *http.Request, err error) {
-	if cookieToken(r.Header, m.cfg.cookieName) != "" {
-		varyCookie(w.Header())
+	if m.requestToken(r.Header) != "" {
+		m.vary(w.Header())
 	}
 	if m.cfg.errorHandler != nil {
 		m.cfg.errorHandler(w, r, err)

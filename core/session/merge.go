@@ -132,6 +132,9 @@ func (c *commit[T]) replayOps(env envelope) {
 	}
 	s.flashes = append(removeAll(env.flashes, o.flashTaken), o.flashAdded...)
 	s.remote = env.remote
+	if !s.extra.changed {
+		s.extra = env.extra // the settings another request stored
+	}
 }
 
 // decodeData decodes a record's Data into a new T, zero when it does not

@@ -70,6 +70,9 @@ type config struct {
 	outage        OutagePolicy
 	logger        *slog.Logger
 	onEvent       func(Event)
+
+	tokenHeader    string // WithHeaderToken: the request header, "" for the cookie
+	tokenHeaderSet bool
 }
 
 // An Option configures a [Manager] in [New].
@@ -164,6 +167,9 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // synchronously on the request's goroutine, with the session's lock held,
 // and must be quick; it must not use the session.
 func WithEventHook(f func(Event)) Option { return func(c *config) { c.onEvent = f } }
+
+// errorf is fmt.Errorf, for validation messages.
+var errorf = fmt.Errorf
 
 func defaultConfig() config {
 	return config{
@@ -260,6 +266,7 @@ func (c *config) validate() error {
 	if c.logger == nil {
 		c.logger = slog.Default()
 	}
+	errs = append(errs, c.validateHeaderToken()...)
 	if len(errs) > 0 {
 		return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
 	}

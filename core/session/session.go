@@ -53,6 +53,8 @@ type Session[T any] struct {
 
 	readOnly  bool // loaded under OutageAnonymous: write nothing
 	committed bool // the exchange committed or aborted: changes are too late
+
+	extra extra // per-session settings: persistence, lifetime (extra.go)
 }
 
 // baseline is the record a request loaded, and after a commit the record
@@ -248,6 +250,7 @@ func (s *Session[T]) Destroy() {
 	s.accessed = time.Time{}
 	s.expires = time.Time{}
 	s.tokens, s.flashes = nil, nil
+	s.extra = extra{}
 	s.ops.tokAdded, s.ops.tokUsed, s.ops.flashAdded, s.ops.flashTaken = nil, nil, nil, nil
 	s.ops.dataTouched = true
 }
@@ -364,5 +367,5 @@ func (s *Session[T]) encodeLocked() ([]byte, error) {
 	for _, f := range s.flashes {
 		n += len(f) + 4
 	}
-	return appendEnvelope(make([]byte, 0, n), s.remote, s.tokens, s.flashes, data), nil
+	return appendEnvelope(make([]byte, 0, n), s.remote, s.tokens, s.flashes, data, s.extra), nil
 }

@@ -1,0 +1,202 @@
+package session
+
+import (
+	"encoding/binary"
+	"strconv"
+	"time"
+)
+
+// extra holds a session's own settings, which override the manager's for
+// that session alone and are kept in its record (a format 2 envelope).
+type extra struct {
+	// persist is the session's cookie persistence: 0 the manager's
+	// (WithPersistentCookie), 1 persistent, -1 a browser-session cookie.
+	persist int8
+	// lifetime is the session's own absolute lifetime, 0 for the
+	// manager's; never longer than the manager's.
+	lifetime time.Duration
+
+	// changed: this request changed a setting (not stored). The cookie is
+	// sent again, and a merge keeps this request's settings.
+	changed bool
+}
+
+// The tags of the settings in a format 2 envelope. A tag this version does
+// not know is skipped when reading.
+const (
+	tagPersist  = 1 // "1" persistent, "0" browser-session cookie
+	tagLifetime = 2 // the lifetime in nanoseconds, decimal
+)
+
+func (x extra) isZero() bool { return x.persist == 0 && x.lifetime == 0 }
+
+// append appends the settings section of a format 2 envelope.
+func (x extra) append(b []byte) []byte {
+	n := 0
+	if x.persist != 0 {
+		n++
+	}
+	if x.lifetime > 0 {
+		n++
+	}
+	b = binary.AppendUvarint(b, uint64(n))
+	if x.persist != 0 {
+		v := "0"
+		if x.persist > 0 {
+			v = "1"
+		}
+		b = binary.AppendUvarint(b, tagPersist)
+		b = appendString(b, v)
+	}
+	if x.lifetime > 0 {
+		b = binary.AppendUvarint(b, tagLifetime)
+		b = appendString(b, strconv.FormatInt(int64(x.lifetime), 10))
+	}
+	return b
+}
+
+// extra reads the settings section of a format 2 envelope.
+func (r *envReader) extra() extra {
+	var x extra
+	n := r.uvarint()
+	if r.err != nil {
+		return x
+	}
+	// Every setting takes at least two bytes, which bounds n by the input.
+	if n > uint64(len(r.b)) {
+		r.err = errEnvelope
+		return x
+	}
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		tag := r.uvarint()
+		v := r.string()
+		if r.err != nil {
+			break
+		}
+		switch tag {
+		case tagPersist:
+			switch v {
+			case "1":
+				x.persist = 1
+			case "0":
+				x.persist = -1
+			default:
+				r.err = errEnvelope
+			}
+		case tagLifetime:
+			d, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || d <= 0 {
+				r.err = errEnvelope
+			}
+			x.lifetime = time.Duration(d)
+		}
+	}
+	return x
+}
+
+// SetPersistent sets whether this session's cookie outlives the browser
+// session ("remember me"): when true, the cookie carries Max-Age and
+// Expires equal to the session's expiry; when false, it is a
+// browser-session cookie. It overrides [WithPersistentCookie] for this
+// session alone; the choice is stored with the session, so it holds on
+// later requests, across renewals (SetUser, Renew) and touches, until
+// changed again or the session is destroyed. The cookie is sent again with
+// the new attributes at the commit. The server enforces the session's
+// expiry either way. In header-token mode ([WithHeaderToken]) there is no
+// cookie, and the setting has no effect beyond being stored.
+//
+//	if r.PostFormValue("remember") == "on" {
+//		s.SetPersistent(true)
+//	}
+func (s *Session[T]) SetPersistent(persistent bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committed {
+		s.lateLocked()
+		return
+	}
+	p := int8(-1)
+	if persistent {
+		p = 1
+	}
+	if s.extra.persist != p {
+		s.extra.persist = p
+		s.extra.changed = true
+		s.ops.metaDirty = true
+	}
+}
+
+// Persistent reports whether the session's cookie is persistent: the
+// session's own choice (SetPersistent), else the manager's.
+func (s *Session[T]) Persistent() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m.persistentCookie(s)
+}
+
+// SetLifetime sets this session's absolute lifetime: it ends d after it
+// was created, however active. d is bounded by the manager's lifetime
+// ([WithLifetime]), which stays the maximum for every session: a longer d
+// is cut to it, and d <= 0 returns the session to the manager's lifetime.
+// The idle timeout still applies. The lifetime is stored with the session
+// and kept across requests and renewals; the new expiry takes effect at
+// the commit (a persistent cookie's Max-Age follows it).
+//
+//	s.SetLifetime(30 * 24 * time.Hour) // "remember me for 30 days"
+func (s *Session[T]) SetLifetime(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.committed {
+		s.lateLocked()
+		return
+	}
+	if d <= 0 || d >= s.m.cfg.lifetime {
+		d = 0
+	}
+	if s.extra.lifetime != d {
+		s.extra.lifetime = d
+		s.extra.changed = true
+		s.ops.metaDirty = true
+	}
+}
+
+// Lifetime returns the session's absolute lifetime: its own
+// (SetLifetime), else the manager's.
+func (s *Session[T]) Lifetime() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m.lifetimeOf(s.extra)
+}
+
+// persistentCookie reports whether s's cookie carries an expiry. The
+// caller holds s.mu.
+func (m *Manager[T]) persistentCookie(s *Session[T]) bool {
+	switch s.extra.persist {
+	case 1:
+		return true
+	case -1:
+		return false
+	}
+	return m.cfg.persistent
+}
+
+// lifetimeOf returns the absolute lifetime of a session with settings x.
+func (m *Manager[T]) lifetimeOf(x extra) time.Duration {
+	if x.lifetime > 0 && x.lifetime < m.cfg.lifetime {
+		return x.lifetime
+	}
+	return m.cfg.lifetime
+}
+
+// sessionExpiry returns when s, created and last accessed at the given
+// times, expires: the manager's expiry, shortened by the session's own
+// lifetime. The caller holds s.mu.
+func (m *Manager[T]) sessionExpiry(s *Session[T], created, accessed time.Time) time.Time {
+	exp := m.expiry(created, accessed)
+	if lt := m.lifetimeOf(s.extra); lt < m.cfg.lifetime {
+		if e := created.Add(lt); e.Before(exp) {
+			exp = e
+		}
+	}
+	return exp
+}
