@@ -95,13 +95,54 @@ func TestAdapter(t *testing.T, newHandler NewAdapterFunc) {
 // a store can show it works behind the whole request lifecycle.
 func TestAdapterOn(t *testing.T, newStore func(t *testing.T) session.Store, newHandler NewAdapterFunc) {
 	t.Helper()
+	testAdapterOn(t, newStore, newHandler, "")
+}
+
+// TestAdapterHeaderToken is TestAdapter in header-token mode: the manager
+// is built with session.WithHeaderToken("Authorization"), so the clients
+// send "Authorization: Bearer <token>" and take new tokens from the
+// X-Session-Token response header, and no cookie may be set. The
+// properties are those of TestAdapter, with the cookie's own
+// (CookieAttributes, BadCookies) replaced by the header's
+// (TokenHeaderAttributes, BadTokenHeaders). Every adapter runs both.
+func TestAdapterHeaderToken(t *testing.T, newHandler NewAdapterFunc) {
+	t.Helper()
+	TestAdapterOnHeaderToken(t, func(t *testing.T) session.Store {
+		ms := memstore.New(memstore.WithSweepInterval(0))
+		t.Cleanup(func() { ms.Close() })
+		return ms
+	}, newHandler)
+}
+
+// TestAdapterOnHeaderToken is TestAdapterHeaderToken with the sessions kept
+// in the stores that newStore returns.
+func TestAdapterOnHeaderToken(t *testing.T, newStore func(t *testing.T) session.Store, newHandler NewAdapterFunc) {
+	t.Helper()
+	testAdapterOn(t, newStore, newHandler, "Authorization")
+}
+
+// testAdapterOn runs the properties, in header-token mode when header
+// names the token's request header.
+func testAdapterOn(t *testing.T, newStore func(t *testing.T) session.Store, newHandler NewAdapterFunc, header string) {
+	t.Helper()
 	if newStore == nil || newHandler == nil {
 		t.Fatal("conformance: TestAdapterOn: newStore or newHandler is nil")
 	}
 	for _, p := range adapterProperties {
+		if header != "" {
+			switch p.name {
+			case "CookieAttributes":
+				p = adapterProperty{"TokenHeaderAttributes", testTokenHeaderAttributes}
+			case "BadCookies":
+				p = adapterProperty{"BadTokenHeaders", testBadCookies}
+			}
+		}
 		t.Run(p.name, func(t *testing.T) {
 			p.test(t, func(t *testing.T, opts ...session.Option) *app {
 				t.Helper()
+				if header != "" {
+					opts = append(opts, session.WithHeaderToken(header))
+				}
 				return startApp(t, newStore(t), newHandler, opts...)
 			})
 		})
@@ -150,7 +191,7 @@ func testAnonymousUntouched(t *testing.T, newApp appFunc) {
 	a := newApp(t)
 	for _, path := range []string{"/nothing", "/get?key=a", "/user"} {
 		res := a.client().get(path)
-		if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+		if sc := a.sent(res); len(sc) != 0 {
 			t.Errorf("GET %s without a cookie set a cookie: %q", path, sc)
 		}
 	}
@@ -185,8 +226,38 @@ func testCookieAttributes(t *testing.T, newApp appFunc) {
 	if got := res.Header.Get("Cache-Control"); got != "no-store" {
 		t.Errorf("Cache-Control = %q, want no-store on a response that sets the cookie", got)
 	}
-	if !headerHas(res.Header, "Vary", "Cookie") {
+	if !headerHas(res.Header, "Vary", a.varyName()) {
 		t.Errorf("Vary = %q, want it to name Cookie", res.Header.Values("Vary"))
+	}
+}
+
+func testTokenHeaderAttributes(t *testing.T, newApp appFunc) {
+	a := newApp(t)
+	res := a.client().get("/set?key=a&value=1")
+	name := a.mgr.TokenResponseHeader()
+	if v := res.Header.Values(name); len(v) != 1 || len(v[0]) != 43 {
+		t.Fatalf("%s = %q, want one 43-character token", name, v)
+	}
+	if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+		t.Errorf("header-token mode set a cookie: %q", sc)
+	}
+	if got := res.Header.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store on a response that sends a token", got)
+	}
+	if !headerHas(res.Header, "Vary", a.varyName()) {
+		t.Errorf("Vary = %q, want it to name %s", res.Header.Values("Vary"), a.varyName())
+	}
+	// A cookie holding the token is not read in this mode.
+	tok := res.Header.Get(name)
+	res, err := a.client().sendRaw("GET", "/get?key=a", http.Header{"Cookie": {a.mgr.CookieName() + "=" + tok}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readBody(t, res); got != "" {
+		t.Errorf("the token in a cookie gave the session in header-token mode: %q", got)
+	}
+	if got := readBody(t, a.clientWith(tok).get("/get?key=a")); got != "1" {
+		t.Errorf("the token in the header: %q, want 1", got)
 	}
 }
 
@@ -201,7 +272,7 @@ func testPersistAcrossRequests(t *testing.T, newApp appFunc) {
 		if got := readBody(t, res); got != kv[1] {
 			t.Errorf("get %s = %q, want %q", kv[0], got, kv[1])
 		}
-		if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+		if sc := a.sent(res); len(sc) != 0 {
 			t.Errorf("a read-only request set a cookie: %q", sc)
 		}
 	}
@@ -260,9 +331,8 @@ func testDestroyDeletesAndRevokes(t *testing.T, newApp appFunc) {
 	c.post("/login?user=bob")
 	tok := c.token
 	res := c.post("/logout")
-	sc := strings.Join(res.Header.Values("Set-Cookie"), "\n")
-	if !strings.Contains(sc, "Max-Age=0") {
-		t.Errorf("logout Set-Cookie %q does not revoke the cookie", sc)
+	if tok, sent := a.mgr.ResponseToken(res.Header); !sent || tok != "" {
+		t.Errorf("logout response %q does not revoke the token", a.sent(res))
 	}
 	if a.has(tok) {
 		t.Error("Destroy left the record in the store")
@@ -330,10 +400,10 @@ func testServerErrorSavesNothing(t *testing.T, newApp appFunc) {
 	if res.StatusCode != http.StatusInternalServerError {
 		t.Errorf("/fail status %d, want 500", res.StatusCode)
 	}
-	if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+	if sc := a.sent(res); len(sc) != 0 {
 		t.Errorf("a 500 response set a cookie: %q", sc)
 	}
-	if !headerHas(res.Header, "Vary", "Cookie") {
+	if !headerHas(res.Header, "Vary", a.varyName()) {
 		t.Errorf("a 500 response to a request with a cookie: Vary %q, want Cookie", res.Header.Values("Vary"))
 	}
 	if got := readBody(t, c.get("/get?key=failed")); got != "" {
@@ -352,8 +422,8 @@ func testStreamingGetsItsCookie(t *testing.T, newApp appFunc) {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	if len(res.Header.Values("Set-Cookie")) != 1 {
-		t.Fatalf("a streamed response has Set-Cookie %q, want one", res.Header.Values("Set-Cookie"))
+	if len(a.sent(res)) != 1 {
+		t.Fatalf("a streamed response has Set-Cookie %q, want one", a.sent(res))
 	}
 	// The first chunk arrives while the handler still waits for us: the
 	// body is not buffered behind the session's commit.
@@ -379,7 +449,7 @@ func testWriteBeforeTouch(t *testing.T, newApp appFunc) {
 	if got := readBody(t, res); got != "early" {
 		t.Errorf("/late body %q", got)
 	}
-	if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+	if sc := a.sent(res); len(sc) != 0 {
 		t.Errorf("a change after the first byte set a cookie: %q", sc)
 	}
 	if n := a.store.Writes(); n != 0 {
@@ -430,7 +500,7 @@ func testLogoutRacesWrite(t *testing.T, newApp appFunc) {
 		// A fresh session for the writer is acceptable; the old token is not.
 		t.Logf("the in-flight writer got a new session")
 	}
-	for _, sc := range res.Header.Values("Set-Cookie") {
+	for _, sc := range a.sent(res) {
 		if strings.Contains(sc, tok) {
 			t.Errorf("the in-flight writer was sent the destroyed token again: %q", sc)
 		}
@@ -455,7 +525,7 @@ func testRenewRacesWrite(t *testing.T, newApp appFunc) {
 	if a.has(old) {
 		t.Fatal("a write in flight recreated a renewed-away record")
 	}
-	for _, sc := range res.Header.Values("Set-Cookie") {
+	for _, sc := range a.sent(res) {
 		if strings.Contains(sc, old) {
 			t.Errorf("the in-flight writer was sent the old token again: %q", sc)
 		}
@@ -518,7 +588,7 @@ func testFailedCommitDropsHandlerHeaders(t *testing.T, newApp appFunc) {
 	if cc := res.Header.Get("Cache-Control"); strings.Contains(cc, "public") {
 		t.Errorf("the error response carries the handler's Cache-Control %q", cc)
 	}
-	if !headerHas(res.Header, "Vary", "Cookie") {
+	if !headerHas(res.Header, "Vary", a.varyName()) {
 		t.Errorf("the error response to a request with a cookie: Vary %q, want Cookie", res.Header.Values("Vary"))
 	}
 }
@@ -571,7 +641,6 @@ func testStoreFailureOnLoad(t *testing.T, newApp appFunc) {
 
 func testBadCookies(t *testing.T, newApp appFunc) {
 	a := newApp(t)
-	name := a.mgr.CookieName()
 	bad := map[string]string{
 		"empty":      "",
 		"whitespace": "   ",
@@ -595,7 +664,7 @@ func testBadCookies(t *testing.T, newApp appFunc) {
 	for label, v := range bad {
 		calls := a.store.Calls()
 		c := a.client()
-		res, err := c.sendRaw("GET", "/get?key=a", name+"="+v)
+		res, err := c.sendRaw("GET", "/get?key=a", a.rawToken(v))
 		if err != nil {
 			t.Errorf("%s: %v", label, err)
 			continue
@@ -658,11 +727,11 @@ func testStoreHangsOnLoad(t *testing.T, newApp appFunc) {
 			if res.StatusCode != http.StatusOK || readBody(t, res) != "" {
 				t.Errorf("OutageAnonymous: status %d, want 200 and an anonymous session", res.StatusCode)
 			}
-			if sc := res.Header.Values("Set-Cookie"); len(sc) != 0 {
+			if sc := a.sent(res); len(sc) != 0 {
 				t.Errorf("OutageAnonymous: the anonymous answer set a cookie: %q", sc)
 			}
 		}
-		if !headerHas(res.Header, "Vary", "Cookie") {
+		if !headerHas(res.Header, "Vary", a.varyName()) {
 			t.Errorf("policy %d: Vary %q, want Cookie", policy, res.Header.Values("Vary"))
 		}
 		// A request without a cookie never reaches the store.
@@ -851,6 +920,11 @@ func (a *app) routes() Routes {
 			for _, sc := range w.Header().Values("Set-Cookie") {
 				rw.WriteString("Set-Cookie: " + sc + "\r\n")
 			}
+			if name := a.mgr.TokenResponseHeader(); name != "" {
+				for _, v := range w.Header().Values(name) {
+					rw.WriteString(name + ": " + v + "\r\n")
+				}
+			}
 			rw.WriteString("Content-Length: 2\r\nConnection: close\r\n\r\nok")
 			rw.Flush()
 		}},
@@ -931,35 +1005,68 @@ func (a *app) client() *client               { return &client{a: a} }
 func (a *app) clientWith(tok string) *client { return &client{a: a, token: tok} }
 
 func (c *client) send(method, path string, body io.Reader) (*http.Response, error) {
-	cookie := ""
-	if c.token != "" {
-		cookie = c.a.mgr.CookieName() + "=" + c.token
-	}
-	return c.sendRaw(method, path, cookie)
-}
-
-func (c *client) sendRaw(method, path, cookie string) (*http.Response, error) {
 	req, err := http.NewRequest(method, c.a.srv.URL+path, nil)
 	if err != nil {
 		return nil, err
 	}
-	if cookie != "" {
-		req.Header.Set("Cookie", cookie)
+	if c.token != "" {
+		c.a.mgr.SetRequestToken(req, c.token)
 	}
 	return c.a.srv.Client().Do(req)
 }
 
-// keep takes the session cookie a response sets.
+// sendRaw sends a request with the headers h.
+func (c *client) sendRaw(method, path string, h http.Header) (*http.Response, error) {
+	req, err := http.NewRequest(method, c.a.srv.URL+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	return c.a.srv.Client().Do(req)
+}
+
+// keep takes the session token a response sends: the cookie, or the
+// token header.
 func (c *client) keep(res *http.Response) {
-	for _, ck := range res.Cookies() {
-		if ck.Name != c.a.mgr.CookieName() {
-			continue
+	if tok, sent := c.a.mgr.ResponseToken(res.Header); sent {
+		c.token = tok
+	}
+}
+
+// sent returns the response's headers that carry a session token: the
+// Set-Cookie headers, and in header-token mode the token header's values
+// too (a cookie is wrong there as well).
+func (a *app) sent(res *http.Response) []string {
+	out := res.Header.Values("Set-Cookie")
+	if name := a.mgr.TokenResponseHeader(); name != "" {
+		for _, v := range res.Header.Values(name) {
+			out = append(out, name+": "+v)
 		}
-		if ck.MaxAge < 0 || ck.Value == "" {
-			c.token = ""
-		} else {
-			c.token = ck.Value
-		}
+	}
+	return out
+}
+
+// varyName is the request header a response depends on: Cookie, or the
+// token header.
+func (a *app) varyName() string {
+	if name := a.mgr.TokenHeader(); name != "" {
+		return name
+	}
+	return "Cookie"
+}
+
+// rawToken returns the request headers that carry v as the session token,
+// unchecked.
+func (a *app) rawToken(v string) http.Header {
+	switch name := a.mgr.TokenHeader(); name {
+	case "":
+		return http.Header{"Cookie": {a.mgr.CookieName() + "=" + v}}
+	case "Authorization":
+		return http.Header{"Authorization": {"Bearer " + v}}
+	default:
+		return http.Header{name: {v}}
 	}
 }
 

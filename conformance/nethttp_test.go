@@ -11,3 +11,8 @@ import (
 func TestAdapterNetHTTP(t *testing.T) {
 	conformance.TestAdapter(t, conformance.NetHTTP)
 }
+
+// TestAdapterNetHTTPHeaderToken runs it in header-token mode.
+func TestAdapterNetHTTPHeaderToken(t *testing.T) {
+	conformance.TestAdapterHeaderToken(t, conformance.NetHTTP)
+}

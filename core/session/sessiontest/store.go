@@ -27,14 +27,23 @@ func NewStore() *Store { return &Store{recs: map[string]session.Record{}} }
 
 var _ session.Store = (*Store)(nil)
 
-func (s *Store) check(ctx context.Context, key string) error {
+// check fails a call with a cancelled context or on a closed store.
+func (s *Store) check(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("sessiontest: %w", err)
 	}
 	if s.closed {
 		return session.ErrClosed
 	}
-	if key != "" && !session.IsKey(key) {
+	return nil
+}
+
+// checkKey is check for a call with a key, which must be valid.
+func (s *Store) checkKey(ctx context.Context, key string) error {
+	if err := s.check(ctx); err != nil {
+		return err
+	}
+	if !session.IsKey(key) {
 		return session.ErrInvalidKey
 	}
 	return nil
@@ -44,7 +53,7 @@ func (s *Store) check(ctx context.Context, key string) error {
 func (s *Store) Load(ctx context.Context, key string) (session.Record, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx, key); err != nil {
+	if err := s.checkKey(ctx, key); err != nil {
 		return session.Record{}, err
 	}
 	r, ok := s.recs[key]
@@ -59,7 +68,7 @@ func (s *Store) Load(ctx context.Context, key string) (session.Record, error) {
 func (s *Store) Save(ctx context.Context, key string, rec session.Record) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx, key); err != nil {
+	if err := s.checkKey(ctx, key); err != nil {
 		return err
 	}
 	old, ok := s.recs[key]
@@ -76,7 +85,7 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 func (s *Store) Delete(ctx context.Context, key string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx, key); err != nil {
+	if err := s.checkKey(ctx, key); err != nil {
 		return err
 	}
 	delete(s.recs, key)
@@ -87,7 +96,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx, key); err != nil {
+	if err := s.checkKey(ctx, key); err != nil {
 		return err
 	}
 	r, ok := s.recs[key]
@@ -105,7 +114,7 @@ func (s *Store) Setup(ctx context.Context) error { return s.guard(ctx) }
 func (s *Store) guard(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.check(ctx, "")
+	return s.check(ctx)
 }
 
 // List yields the records that match f, from a snapshot taken when the
@@ -113,7 +122,7 @@ func (s *Store) guard(ctx context.Context) error {
 func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.Entry, error] {
 	return func(yield func(session.Entry, error) bool) {
 		s.mu.Lock()
-		if err := s.check(ctx, ""); err != nil {
+		if err := s.check(ctx); err != nil {
 			s.mu.Unlock()
 			yield(session.Entry{}, err)
 			return
@@ -142,7 +151,7 @@ func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 func (s *Store) Prune(ctx context.Context, f session.Filter) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.check(ctx, ""); err != nil {
+	if err := s.check(ctx); err != nil {
 		return 0, err
 	}
 	n := 0
