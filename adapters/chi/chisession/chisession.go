@@ -38,7 +38,7 @@ func Middleware[T any](m *session.Manager[T]) func(http.Handler) http.Handler {
 func Get[T any](r *http.Request) *session.Session[T] {
 	s, ok := session.FromContext[T](r.Context())
 	if !ok {
-		panic("chisession: no session of this type in the request: add r.Use(chisession.Middleware(mgr)) before the route")
+		panic("chisession: " + session.Missing[T](r.Context()) + " (r.Use(chisession.Middleware(mgr)))")
 	}
 	return s
 }
@@ -48,10 +48,30 @@ func Lookup[T any](r *http.Request) (*session.Session[T], bool) {
 	return session.FromContext[T](r.Context())
 }
 
+// A RequireOption configures RequireUser.
+type RequireOption func(*requireConfig)
+
+type requireConfig struct{ returnParam string }
+
+// ReturnTo makes RequireUser's redirect carry the page asked for, its path
+// and query, in the login URL's query parameter param:
+// "/login?next=%2Fcart". The login handler sends the user back there with
+// [session.ReturnTo], which accepts only a local path.
+func ReturnTo(param string) RequireOption {
+	return func(c *requireConfig) { c.returnParam = param }
+}
+
 // RequireUser returns middleware that lets a request through only when its
-// session has a user. Others are redirected to loginURL with 303 See Other,
-// or answered 401 Unauthorized when loginURL is empty.
-func RequireUser[T any](loginURL string) func(http.Handler) http.Handler {
+// session has a user. Others are redirected to loginURL with 303 See Other
+// (with the ReturnTo option, carrying the page asked for), or answered 401
+// Unauthorized when loginURL is empty.
+func RequireUser[T any](loginURL string, opts ...RequireOption) func(http.Handler) http.Handler {
+	var cfg requireConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if s, ok := Lookup[T](r); ok && s.User() != "" {
@@ -62,7 +82,7 @@ func RequireUser[T any](loginURL string) func(http.Handler) http.Handler {
 				http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
 				return
 			}
-			http.Redirect(w, r, loginURL, http.StatusSeeOther)
+			http.Redirect(w, r, session.LoginRedirect(loginURL, cfg.returnParam, r), http.StatusSeeOther)
 		})
 	}
 }

@@ -45,6 +45,11 @@ func TestAdapter(t *testing.T) {
 			return chiRouter(m, routes, true)
 		})
 	})
+	t.Run("HeaderToken", func(t *testing.T) {
+		conformance.TestAdapterHeaderToken(t, func(t *testing.T, m *session.Manager[session.Map], routes conformance.Routes) http.Handler {
+			return chiRouter(m, routes, false)
+		})
+	})
 }
 
 type account struct {
