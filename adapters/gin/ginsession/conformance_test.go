@@ -44,6 +44,14 @@ func TestAdapter(t *testing.T) {
 			return r
 		})
 	})
+	t.Run("HeaderToken", func(t *testing.T) {
+		conformance.TestAdapterHeaderToken(t, func(t *testing.T, m *session.Manager[session.Map], routes conformance.Routes) http.Handler {
+			r := gin.New()
+			r.Use(quietRecovery(), ginsession.Middleware(m))
+			serve(r, routes)
+			return r
+		})
+	})
 	t.Run("NoRecovery", func(t *testing.T) {
 		conformance.TestAdapter(t, func(t *testing.T, m *session.Manager[session.Map], routes conformance.Routes) http.Handler {
 			r := gin.New()

@@ -228,7 +228,11 @@ func (w *writer[T]) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func Get[T any](c *gin.Context) *session.Session[T] {
 	s, ok := Lookup[T](c)
 	if !ok {
-		panic("ginsession: no session of this type in the request: add r.Use(ginsession.Middleware(mgr)) before the route")
+		msg := "no session in the request"
+		if c != nil && c.Request != nil {
+			msg = session.Missing[T](c.Request.Context())
+		}
+		panic("ginsession: " + msg + " (r.Use(ginsession.Middleware(mgr)))")
 	}
 	return s
 }
@@ -241,10 +245,30 @@ func Lookup[T any](c *gin.Context) (*session.Session[T], bool) {
 	return session.FromContext[T](c.Request.Context())
 }
 
+// A RequireOption configures RequireUser.
+type RequireOption func(*requireConfig)
+
+type requireConfig struct{ returnParam string }
+
+// ReturnTo makes RequireUser's redirect carry the page asked for, its path
+// and query, in the login URL's query parameter param:
+// "/login?next=%2Fcart". The login handler sends the user back there with
+// [session.ReturnTo], which accepts only a local path.
+func ReturnTo(param string) RequireOption {
+	return func(c *requireConfig) { c.returnParam = param }
+}
+
 // RequireUser returns middleware that lets a request through only when its
-// session has a user. Others are redirected to loginURL with 303 See Other,
-// or answered 401 Unauthorized when loginURL is empty; the chain is aborted.
-func RequireUser[T any](loginURL string) gin.HandlerFunc {
+// session has a user. Others are redirected to loginURL with 303 See Other
+// (with the ReturnTo option, carrying the page asked for), or answered 401
+// Unauthorized when loginURL is empty; the chain is aborted.
+func RequireUser[T any](loginURL string, opts ...RequireOption) gin.HandlerFunc {
+	var cfg requireConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
 	return func(c *gin.Context) {
 		if s, ok := Lookup[T](c); ok && s.User() != "" {
 			c.Next()
@@ -255,7 +279,7 @@ func RequireUser[T any](loginURL string) gin.HandlerFunc {
 			c.String(http.StatusUnauthorized, http.StatusText(http.StatusUnauthorized))
 			return
 		}
-		c.Redirect(http.StatusSeeOther, loginURL)
+		c.Redirect(http.StatusSeeOther, session.LoginRedirect(loginURL, cfg.returnParam, c.Request))
 	}
 }
 
