@@ -28,6 +28,8 @@ type Exchange[T any] struct {
 	rw   responseWriter[T]
 	lctx boundedContext // the Load's
 	wctx boundedContext // the commit's writes'
+
+	onError func(w http.ResponseWriter, r *http.Request, err error) // SetErrorResponder's
 }
 
 // typeKey[T] finds the innermost session of type T in a context.
@@ -272,7 +274,7 @@ func (x *Exchange[T]) Respond(w http.ResponseWriter, status int) error {
 	if err := x.Commit(h, status); err != nil {
 		x.err = err
 		clear(h) // none of the handler's headers belong on the error response
-		x.m.Error(w, x.r, err)
+		x.answerError(w, err)
 		return err
 	}
 	return nil

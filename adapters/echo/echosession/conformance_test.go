@@ -60,6 +60,7 @@ func TestAdapter(t *testing.T) {
 		})))
 	})
 	t.Run("NoRecover", func(t *testing.T) { conformance.TestAdapter(t, build(nil)) })
+	t.Run("HeaderToken", func(t *testing.T) { conformance.TestAdapterHeaderToken(t, build(quietRecover(), nil)) })
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

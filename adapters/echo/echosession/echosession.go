@@ -61,8 +61,11 @@ type Config struct {
 	// handler when the session cannot be loaded (the store fails), and the
 	// middleware returns what it returns: return err to let echo's
 	// HTTPErrorHandler answer. The route's handler does not run either way.
-	// A failure to commit is always answered by the manager's error
-	// handler, since it happens while the handler writes its response.
+	//
+	// A failure to commit, which happens while the handler writes its
+	// response, is answered by echo's HTTPErrorHandler whatever this is:
+	// it gets a *echo.HTTPError with 503 Service Unavailable (500 for a
+	// session over the size limit) whose Internal is the commit's error.
 	ErrorHandler func(c echo.Context, err error) error
 }
 
@@ -102,6 +105,15 @@ func MiddlewareWithConfig[T any](m *session.Manager[T], cfg Config) echo.Middlew
 			// echo's HTTPErrorHandler writes through it.
 			res.Writer = x.Wrap(&sentWriter{ResponseWriter: res.Writer, res: res})
 			c.SetRequest(r)
+			// A failed commit is answered by echo's HTTPErrorHandler, once:
+			// the handler's writes after it return session.ErrDiscarded,
+			// which the middleware then does not pass on to be handled (and
+			// logged) again. The manager logs the store error itself.
+			var commitFailed bool
+			x.SetErrorResponder(func(_ http.ResponseWriter, _ *http.Request, err error) {
+				commitFailed = true
+				c.Echo().HTTPErrorHandler(CommitError(err), c)
+			})
 			ok := false
 			defer func() {
 				if !ok {
@@ -110,6 +122,9 @@ func MiddlewareWithConfig[T any](m *session.Manager[T], cfg Config) echo.Middlew
 			}()
 			err = next(c)
 			ok = true
+			if commitFailed {
+				return nil // answered; err is the discarded write's
+			}
 			if err != nil {
 				if ErrorStatus(err) >= 500 {
 					x.Abort()
@@ -122,6 +137,19 @@ func MiddlewareWithConfig[T any](m *session.Manager[T], cfg Config) echo.Middlew
 			return nil
 		}
 	}
+}
+
+// CommitError returns the error echo's HTTPErrorHandler gets when the
+// session cannot be committed: an *echo.HTTPError with 503 Service
+// Unavailable, or 500 for a session over the size limit
+// ([session.ErrTooLarge]), whose Internal is err. errors.Is sees through it
+// to the store's error.
+func CommitError(err error) *echo.HTTPError {
+	code := http.StatusServiceUnavailable
+	if errors.Is(err, session.ErrTooLarge) {
+		code = http.StatusInternalServerError
+	}
+	return echo.NewHTTPError(code).SetInternal(err)
 }
 
 // ErrorStatus returns the status an error handler answers err with: the
@@ -166,7 +194,11 @@ func (w *sentWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func Get[T any](c echo.Context) *session.Session[T] {
 	s, ok := Lookup[T](c)
 	if !ok {
-		panic("echosession: no session of this type in the request: add e.Use(echosession.Middleware(mgr)) before the route")
+		msg := "no session in the request"
+		if c != nil && c.Request() != nil {
+			msg = session.Missing[T](c.Request().Context())
+		}
+		panic("echosession: " + msg + " (e.Use(echosession.Middleware(mgr)))")
 	}
 	return s
 }
@@ -179,11 +211,31 @@ func Lookup[T any](c echo.Context) (*session.Session[T], bool) {
 	return session.FromContext[T](c.Request().Context())
 }
 
+// A RequireOption configures RequireUser.
+type RequireOption func(*requireConfig)
+
+type requireConfig struct{ returnParam string }
+
+// ReturnTo makes RequireUser's redirect carry the page asked for, its path
+// and query, in the login URL's query parameter param:
+// "/login?next=%2Fcart". The login handler sends the user back there with
+// [session.ReturnTo], which accepts only a local path.
+func ReturnTo(param string) RequireOption {
+	return func(c *requireConfig) { c.returnParam = param }
+}
+
 // RequireUser returns middleware that lets a request through only when its
-// session has a user. Others are redirected to loginURL with 303 See Other,
-// or, when loginURL is empty, get an [echo.HTTPError] with 401
-// Unauthorized for echo's HTTPErrorHandler to answer.
-func RequireUser[T any](loginURL string) echo.MiddlewareFunc {
+// session has a user. Others are redirected to loginURL with 303 See Other
+// (with the ReturnTo option, carrying the page asked for), or, when
+// loginURL is empty, get an [echo.HTTPError] with 401 Unauthorized for
+// echo's HTTPErrorHandler to answer.
+func RequireUser[T any](loginURL string, opts ...RequireOption) echo.MiddlewareFunc {
+	var cfg requireConfig
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if s, ok := Lookup[T](c); ok && s.User() != "" {
@@ -192,7 +244,7 @@ func RequireUser[T any](loginURL string) echo.MiddlewareFunc {
 			if loginURL == "" {
 				return echo.NewHTTPError(http.StatusUnauthorized)
 			}
-			return c.Redirect(http.StatusSeeOther, loginURL)
+			return c.Redirect(http.StatusSeeOther, session.LoginRedirect(loginURL, cfg.returnParam, c.Request()))
 		}
 	}
 }

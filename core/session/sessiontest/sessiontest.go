@@ -22,16 +22,23 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"testing"
 	"time"
 
 	"github.com/session2/session2/core/session"
 )
 
+// TB is the part of testing.TB the kit uses: *testing.T and *testing.B
+// satisfy it. A testable example, which has no *testing.T, can pass a
+// value whose Fatalf panics.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 // NewManager returns a manager of T over a new in-memory [Store], with
 // opts. Its logger discards, unless opts set one. It fails the test when
 // the options are invalid.
-func NewManager[T any](t testing.TB, opts ...session.Option) *session.Manager[T] {
+func NewManager[T any](t TB, opts ...session.Option) *session.Manager[T] {
 	t.Helper()
 	opts = append([]session.Option{session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
 	m, err := session.New[T](NewStore(), opts...)
@@ -50,7 +57,7 @@ func NewManager[T any](t testing.TB, opts ...session.Option) *session.Manager[T]
 //
 //	req := sessiontest.WithSession(t, m, httptest.NewRequest("GET", "/", nil), "ann",
 //		func(s *session.Session[session.Map]) { s.Data().Set("theme", "dark") })
-func WithSession[T any](t testing.TB, m *session.Manager[T], r *http.Request, user string, set func(s *session.Session[T])) *http.Request {
+func WithSession[T any](t TB, m *session.Manager[T], r *http.Request, user string, set func(s *session.Session[T])) *http.Request {
 	t.Helper()
 	var failed string
 	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -118,7 +125,7 @@ type State[T any] struct {
 //	rec := httptest.NewRecorder()
 //	h.ServeHTTP(rec, req)
 //	st := sessiontest.SessionAfter(t, m, req, rec.Result())
-func SessionAfter[T any](t testing.TB, m *session.Manager[T], r *http.Request, res *http.Response) State[T] {
+func SessionAfter[T any](t TB, m *session.Manager[T], r *http.Request, res *http.Response) State[T] {
 	t.Helper()
 	var st State[T]
 	tok, sent := m.ResponseToken(res.Header)
