@@ -25,6 +25,19 @@
 // A session without info (no user, zero data, no tokens or flashes) is never
 // stored and sends no cookie. Session.SetUser and Session.Renew give the
 // session a new token; Session.Destroy deletes it and revokes the cookie.
+// [Manager.LogoutUser] ends every session of a user ("log out
+// everywhere"). Session.SetPersistent ("remember me") and
+// Session.SetLifetime override the manager's cookie persistence and
+// lifetime for one session, and are stored with it.
+//
+// # API clients
+//
+// With [WithHeaderToken], the token travels in a request header
+// (Authorization: Bearer <token>, or a named header) instead of a cookie,
+// and a new or renewed token goes back in a response header, with the same
+// checks, hashing, renewal and expiry. The package
+// github.com/session2/session2/core/session/sessiontest helps test handlers
+// in either mode.
 //
 // # The request lifecycle
 //

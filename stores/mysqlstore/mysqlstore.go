@@ -113,19 +113,30 @@ func (dialect) DeleteBatchSQL(n sqlstore.Names, where string, limit int) string 
 	return "DELETE FROM " + n.Table + " WHERE " + where + " LIMIT " + strconv.Itoa(limit)
 }
 
-// erDupEntry is MySQL's ER_DUP_ENTRY.
-const erDupEntry = 1062
+// MySQL's server error numbers: ER_DUP_ENTRY and ER_NO_SUCH_TABLE.
+const (
+	erDupEntry    = 1062
+	erNoSuchTable = 1146
+)
 
 // IsDuplicate recognises error 1062 (ER_DUP_ENTRY) without importing a
-// driver: an error in the chain that is a pointer to a struct with a
-// uint16 field Number (go-sql-driver/mysql's *MySQLError), or failing that
-// the driver's message form "Error 1062".
-func (dialect) IsDuplicate(err error) bool {
+// driver (see errorNumber).
+func (dialect) IsDuplicate(err error) bool { return errorNumber(err, erDupEntry) }
+
+// IsMissingTable recognises error 1146 (ER_NO_SUCH_TABLE), for the
+// engine's hint to run Setup.
+func (dialect) IsMissingTable(err error) bool { return errorNumber(err, erNoSuchTable) }
+
+// errorNumber reports whether err is the server error number n, without
+// importing a driver: an error in the chain that is a pointer to a struct
+// with a uint16 field Number (go-sql-driver/mysql's *MySQLError), or
+// failing that the driver's message form "Error <n>".
+func errorNumber(err error, n uint16) bool {
 	for e := err; e != nil; {
 		v := reflect.ValueOf(e)
 		if v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct {
 			if f := v.Elem().FieldByName("Number"); f.IsValid() && f.Kind() == reflect.Uint16 {
-				return f.Uint() == erDupEntry
+				return f.Uint() == uint64(n)
 			}
 		}
 		switch u := e.(type) {
@@ -133,7 +144,7 @@ func (dialect) IsDuplicate(err error) bool {
 			e = u.Unwrap()
 		case interface{ Unwrap() []error }:
 			for _, inner := range u.Unwrap() {
-				if (dialect{}).IsDuplicate(inner) {
+				if errorNumber(inner, n) {
 					return true
 				}
 			}
@@ -142,7 +153,7 @@ func (dialect) IsDuplicate(err error) bool {
 			e = nil
 		}
 	}
-	return strings.Contains(err.Error(), "Error 1062")
+	return strings.Contains(err.Error(), "Error "+strconv.Itoa(int(n)))
 }
 
 // CountsMatchedRows is false: without clientFoundRows, MySQL counts only the

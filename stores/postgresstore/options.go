@@ -29,3 +29,9 @@ func WithClock(now func() time.Time) Option { return sqlstore.WithClock(now) }
 // WithLogger sets where the sweeper reports errors; see
 // [sqlstore.WithLogger].
 func WithLogger(l *slog.Logger) Option { return sqlstore.WithLogger(l) }
+
+// WithSetup makes New run Setup before returning, creating the table and
+// its indexes when missing (see [sqlstore.WithSetup]). Without it, call
+// Setup once, or run `sessionctl setup`; until then every operation fails
+// with an error wrapping [sqlstore.ErrNoTable].
+func WithSetup() Option { return sqlstore.WithSetup() }

@@ -113,6 +113,16 @@ func (dialect) IsDuplicate(err error) bool {
 	return strings.Contains(err.Error(), "23505")
 }
 
+// IsMissingTable recognises SQLSTATE 42P01 (undefined_table), for the
+// engine's hint to run Setup.
+func (dialect) IsMissingTable(err error) bool {
+	var st interface{ SQLState() string }
+	if errors.As(err, &st) {
+		return st.SQLState() == "42P01"
+	}
+	return strings.Contains(err.Error(), "42P01")
+}
+
 func (dialect) CountsMatchedRows() bool { return true }
 
 func (dialect) TimeValue(t time.Time) any { return t }

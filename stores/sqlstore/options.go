@@ -51,6 +51,7 @@ type config struct {
 	sweepHook     func(deleted int, err error)
 	ownDB         bool
 	closeTimeout  time.Duration
+	setupOnNew    bool // WithSetup
 }
 
 func defaultConfig() config {

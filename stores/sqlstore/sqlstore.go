@@ -63,7 +63,9 @@ type Store struct {
 // New returns a store keeping sessions in a table of db, with the SQL of
 // dialect d. It neither touches the database nor creates the table: call
 // [Store.Setup] once (at deployment, or at every start, as it is cheap when
-// the schema is current). Statements are prepared on first use and kept by
+// the schema is current), or pass [WithSetup] to have New call it. Until
+// then, operations fail with an error wrapping [ErrNoTable] (for dialects
+// that recognise a missing table). Statements are prepared on first use and kept by
 // database/sql per connection, so each operation costs one round trip.
 //
 // Unless [WithSweepInterval] is 0, New starts a goroutine deleting expired
@@ -115,6 +117,11 @@ func New(db *sqlx.DB, d Dialect, opts ...Option) (*Store, error) {
 		go s.sweeper(ctx)
 	} else {
 		close(s.swept)
+	}
+	if cfg.setupOnNew {
+		if err := s.setupOnNew(); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }
@@ -204,6 +211,9 @@ func (s *Store) begin(ctx context.Context, op string) error {
 func (s *Store) fail(op string, err error) error {
 	if s.closed.Load() && !errors.Is(err, session.ErrClosed) {
 		return fmt.Errorf("%s: %s: %w (%w)", s.name, op, session.ErrClosed, err)
+	}
+	if e := s.missingTable(op, err); e != nil {
+		return e
 	}
 	return fmt.Errorf("%s: %s: %w", s.name, op, err)
 }

@@ -95,6 +95,7 @@ var kitTests = []kitTest{
 	{"CorruptRow", testCorruptRow},
 	{"PruneRechecks", testPruneRechecks},
 	{"SetupRecreatesDroppedTable", testSetupRecreatesDroppedTable},
+	{"MissingTableHint", testMissingTableHint},
 	{"TimeRange", testTimeRange},
 	{"LinkCut", testLinkCut},
 	{"Hang", testHang},
