@@ -11,7 +11,7 @@ import (
 // Setup was never run against this database (or ran against another
 // schema). Errors wrapping it also wrap the driver's error.
 var ErrNoTable = errors.New("the session table does not exist: run the store's Setup once " +
-	"(or pass WithSetup() to New), or `sessionctl setup -store URL`")
+	"(or pass WithSetup() to New), or `sessionctl -store URL setup`")
 
 // MissingTableDetector is an optional interface of a [Dialect]: a dialect
 // that recognises its database's "no such table" error lets the store

@@ -39,7 +39,7 @@ func testMissingTableHint(t *testing.T, k *kit) {
 			t.Errorf("%s on a missing table: %v, want ErrNoTable", op, err)
 			continue
 		}
-		for _, want := range []string{table, "Setup", "sessionctl setup"} {
+		for _, want := range []string{table, "Setup", "sessionctl -store URL setup"} {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("%s: %q does not mention %q", op, err, want)
 			}
