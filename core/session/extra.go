@@ -17,8 +17,22 @@ type extra struct {
 	lifetime time.Duration
 
 	// changed: this request changed a setting (not stored). The cookie is
-	// sent again, and a merge keeps this request's settings.
-	changed bool
+	// sent again, and a merge keeps the settings this request changed
+	// (persistSet, lifetimeSet) and takes the others from the newer record.
+	changed, persistSet, lifetimeSet bool
+}
+
+// merged returns the settings of a newer record with this request's
+// changes applied.
+func (x extra) merged(newer extra) extra {
+	if x.persistSet {
+		newer.persist = x.persist
+	}
+	if x.lifetimeSet {
+		newer.lifetime = x.lifetime
+	}
+	newer.changed, newer.persistSet, newer.lifetimeSet = x.changed, x.persistSet, x.lifetimeSet
+	return newer
 }
 
 // The tags of the settings in a format 2 envelope. A tag this version does
@@ -121,7 +135,7 @@ func (s *Session[T]) SetPersistent(persistent bool) {
 	}
 	if s.extra.persist != p {
 		s.extra.persist = p
-		s.extra.changed = true
+		s.extra.changed, s.extra.persistSet = true, true
 		s.ops.metaDirty = true
 	}
 }
@@ -155,7 +169,7 @@ func (s *Session[T]) SetLifetime(d time.Duration) {
 	}
 	if s.extra.lifetime != d {
 		s.extra.lifetime = d
-		s.extra.changed = true
+		s.extra.changed, s.extra.lifetimeSet = true, true
 		s.ops.metaDirty = true
 	}
 }

@@ -317,3 +317,48 @@ func TestLocalPath(t *testing.T) {
 		t.Errorf("ReturnTo = %q", got)
 	}
 }
+
+// TestSettingsSurviveMerge: a request that changes the data, committing
+// after a concurrent one that made the session persistent and shortened
+// its lifetime, keeps those settings; the other way round, its own
+// settings win.
+func TestSettingsSurviveMerge(t *testing.T) {
+	m := sessiontest.NewManager[session.Map](t)
+	req := sessiontest.WithSession(t, m, httptest.NewRequest("GET", "/", nil), "ann", nil)
+	begin := func() *session.Exchange[session.Map] {
+		x, _, err := m.Begin(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	a, b := begin(), begin()
+	a.Session().SetPersistent(true)
+	a.Session().SetLifetime(time.Hour)
+	if err := a.Commit(http.Header{}, 200); err != nil {
+		t.Fatal(err)
+	}
+	b.Session().Data().Set("k", "v")
+	if err := b.Commit(http.Header{}, 200); err != nil {
+		t.Fatal(err)
+	}
+	st := sessiontest.SessionAfter(t, m, req, &http.Response{Header: http.Header{}})
+	if v, _ := st.Data.GetString("k"); v != "v" || !st.Persistent || st.Lifetime != time.Hour {
+		t.Errorf("after the merge: k=%q persistent=%v lifetime=%v", v, st.Persistent, st.Lifetime)
+	}
+
+	c, d := begin(), begin()
+	c.Session().Data().Set("k", "w")
+	c.Session().SetLifetime(2 * time.Hour)
+	if err := c.Commit(http.Header{}, 200); err != nil {
+		t.Fatal(err)
+	}
+	d.Session().SetPersistent(false)
+	if err := d.Commit(http.Header{}, 200); err != nil {
+		t.Fatal(err)
+	}
+	st = sessiontest.SessionAfter(t, m, req, &http.Response{Header: http.Header{}})
+	if v, _ := st.Data.GetString("k"); v != "w" || st.Persistent || st.Lifetime != 2*time.Hour {
+		t.Errorf("after the second merge: k=%q persistent=%v lifetime=%v", v, st.Persistent, st.Lifetime)
+	}
+}

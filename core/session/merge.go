@@ -132,9 +132,7 @@ func (c *commit[T]) replayOps(env envelope) {
 	}
 	s.flashes = append(removeAll(env.flashes, o.flashTaken), o.flashAdded...)
 	s.remote = env.remote
-	if !s.extra.changed {
-		s.extra = env.extra // the settings another request stored
-	}
+	s.extra = s.extra.merged(env.extra) // the settings another request stored, and ours
 }
 
 // decodeData decodes a record's Data into a new T, zero when it does not
