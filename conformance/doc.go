@@ -29,7 +29,10 @@
 // streaming, concurrent merges, races with logouts and renewals, a failed
 // commit's response carrying none of the handler's headers, store
 // failures and hangs, late changes, Hijack). [TestAdapterOn] does the same
-// over a given store; stores run it on [NetHTTP].
+// over a given store; stores run it on [NetHTTP]. [TestAdapterHeaderToken]
+// and [TestAdapterOnHeaderToken] run the same properties with the token in
+// an Authorization header ([session.WithHeaderToken]) instead of a cookie;
+// every adapter runs both modes.
 //
 // The fakes these suites and the project's tests share (a store wrapper
 // that counts, fails and hooks calls, and a manual clock) are in the
