@@ -28,7 +28,10 @@ const DefaultTokenResponseHeader = "X-Session-Token"
 //
 // The token is checked, hashed, renewed (SetUser, Renew) and expired
 // exactly as a cookie's: a value not of a token's exact shape is ignored
-// without touching the store.
+// without touching the store. A browser never attaches such a header to a
+// request on its own, so a cross-site page cannot make requests that
+// carry the session: CSRF tokens are not needed in this mode (a CORS
+// policy that allows other origins to send the header would change that).
 func WithHeaderToken(name string) Option {
 	return func(c *config) {
 		c.tokenHeader = http.CanonicalHeaderKey(name)
