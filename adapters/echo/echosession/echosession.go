@@ -31,6 +31,10 @@
 // other error, which echo answers with 500) saves nothing either; an error
 // with a lower status, such as echo.ErrNotFound, commits the session when
 // echo writes the error's response.
+//
+// When the session cannot be saved (the store fails at the commit), echo's
+// HTTPErrorHandler answers instead of the handler's response, once, with
+// [CommitError]; the manager logs the store error once.
 package echosession
 
 import (
