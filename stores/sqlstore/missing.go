@@ -10,7 +10,7 @@ import (
 // ErrNoTable reports that the session table does not exist: the store's
 // Setup was never run against this database (or ran against another
 // schema). Errors wrapping it also wrap the driver's error.
-var ErrNoTable = errors.New("the session table does not exist: run the store's Setup once " +
+var ErrNoTable = errors.New("sqlstore: the session table does not exist: run the store's Setup once " +
 	"(or pass WithSetup() to New), or `sessionctl -store URL setup`")
 
 // MissingTableDetector is an optional interface of a [Dialect]: a dialect
