@@ -43,6 +43,8 @@ func (x *Exchange[T]) Value(key any) any {
 		}
 	case typeKey[T]:
 		return &x.sess
+	case csrfKey:
+		return csrfSource(&x.sess)
 	}
 	return x.Context.Value(key)
 }
