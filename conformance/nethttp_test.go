@@ -11,3 +11,9 @@ import (
 func TestAdapterNetHTTP(t *testing.T) {
 	conformance.TestAdapter(t, conformance.NetHTTP)
 }
+
+// TestCSRFNetHTTP runs the CSRF suite on the core's own net/http
+// middlewares.
+func TestCSRFNetHTTP(t *testing.T) {
+	conformance.TestCSRF(t, conformance.NetHTTPProtected)
+}
