@@ -268,6 +268,10 @@ func formBody(r *http.Request) bool {
 	return mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data"
 }
 
+// Refuse answers a request that Check refused with err, through the error
+// handler. Adapters call it; a net/http application uses Handler.
+func (p *CSRF) Refuse(w http.ResponseWriter, r *http.Request, err error) { p.onError(w, r, err) }
+
 // Handler returns next behind the check: a refused request goes to the
 // error handler and never reaches next.
 func (p *CSRF) Handler(next http.Handler) http.Handler {
