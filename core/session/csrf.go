@@ -1,7 +1,6 @@
 package session
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -89,13 +88,24 @@ func (s *Session[T]) csrfVerify(masked string) (hasInfo, valid bool) {
 	return true, csrfMatch(csrfSecret(s.token), masked)
 }
 
-// csrfSecret derives the session's CSRF secret from its cookie token.
+// csrfSecret derives the session's CSRF secret from its cookie token:
+// HMAC-SHA256 keyed by the token over csrfLabel (RFC 2104), computed on the
+// stack. A token is 43 bytes, under SHA-256's 64-byte block, so it is the
+// key as it is.
 func csrfSecret(token string) [csrfSecretLen]byte {
-	mac := hmac.New(sha256.New, []byte(token))
-	mac.Write([]byte(csrfLabel))
-	var out [csrfSecretLen]byte
-	mac.Sum(out[:0])
-	return out
+	const block = sha256.BlockSize
+	var inner [block + len(csrfLabel)]byte
+	var outer [block + sha256.Size]byte
+	copy(inner[:block], token)
+	copy(outer[:block], token)
+	for i := 0; i < block; i++ {
+		inner[i] ^= 0x36
+		outer[i] ^= 0x5c
+	}
+	copy(inner[block:], csrfLabel)
+	sum := sha256.Sum256(inner[:])
+	copy(outer[block:], sum[:])
+	return sha256.Sum256(outer[:])
 }
 
 // csrfMatch unmasks masked and compares it with secret in constant time.

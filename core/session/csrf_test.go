@@ -295,3 +295,48 @@ func TestCSRFWithoutSession(t *testing.T) {
 		t.Error("a nil session has a token")
 	}
 }
+
+// BenchmarkCSRF measures a read-only request with a session (baseline),
+// the same request rendering a token, and a POST whose token is checked.
+func BenchmarkCSRF(b *testing.B) {
+	mgr, err := session.New[session.Map](newExampleStore())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var tok string
+	render := false
+	h := mgr.Handler(session.NewCSRF().Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := mgr.Get(r)
+		if s.User() == "" {
+			_ = s.SetUser("bench")
+		}
+		if render {
+			tok = s.CSRFToken()
+		}
+	})))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	cookie := rec.Result().Cookies()[0]
+	run := func(name, method string, withToken bool) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				r := httptest.NewRequest(method, "/", nil)
+				r.AddCookie(cookie)
+				if withToken {
+					r.Header.Set(session.DefaultCSRFHeader, tok)
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("status %d", w.Code)
+				}
+			}
+		})
+	}
+	run("get", "GET", false)
+	render = true
+	run("render", "GET", false)
+	render = false
+	run("check", "POST", true)
+}
