@@ -25,6 +25,10 @@ const (
 // csrfLabel separates the CSRF secret from every other use of the token.
 const csrfLabel = "session2 csrf v1"
 
+// csrfEncoding decodes a masked token: base64url without padding, and
+// strict, so that one token has one spelling.
+var csrfEncoding = base64.RawURLEncoding.Strict()
+
 // csrfSecretLen is the length of the secret, and of the mask.
 const csrfSecretLen = sha256.Size
 
@@ -110,11 +114,11 @@ func csrfSecret(token string) [csrfSecretLen]byte {
 
 // csrfMatch unmasks masked and compares it with secret in constant time.
 func csrfMatch(secret [csrfSecretLen]byte, masked string) bool {
-	if base64.RawURLEncoding.DecodedLen(len(masked)) != 2*csrfSecretLen {
+	if csrfEncoding.DecodedLen(len(masked)) != 2*csrfSecretLen {
 		return false
 	}
 	var buf [2 * csrfSecretLen]byte
-	n, err := base64.RawURLEncoding.Decode(buf[:], []byte(masked))
+	n, err := csrfEncoding.Decode(buf[:], []byte(masked))
 	if err != nil || n != len(buf) {
 		return false
 	}
