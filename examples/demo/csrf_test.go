@@ -156,3 +156,24 @@ func TestCrossSiteNoStore(t *testing.T) {
 		})
 	}
 }
+
+// TestAnonymousFormsDuringOutage: with the store down, an anonymous
+// visitor still gets the home page and the login form (they used to
+// answer 503: the form token was a store write).
+func TestAnonymousFormsDuringOutage(t *testing.T) {
+	for _, f := range frameworks() {
+		t.Run(f, func(t *testing.T) {
+			d, st := countedDemo(t, f)
+			for _, op := range []storetest.Op{storetest.Load, storetest.Save, storetest.Delete, storetest.Touch} {
+				st.Fail(op, storetest.ErrInjected)
+			}
+			c := d.client(t)
+			c.get("/").expect(t, http.StatusOK, "Not logged in.")
+			c.get("/login").expect(t, http.StatusOK, `action="/login"`)
+			c.get("/flash").expect(t, http.StatusOK, `action="/flash"`)
+			if n := st.Calls(); n != 0 {
+				t.Errorf("%d store calls, want 0", n)
+			}
+		})
+	}
+}
