@@ -245,8 +245,13 @@ func (p *CSRF) Field() string { return p.field }
 // Check returns nil for a request that may pass, and an error wrapping
 // [ErrCSRF] for one to refuse. It needs the request's session: r must
 // come from behind a session middleware (the core's or an adapter's);
-// without one, every unsafe request is refused. It may parse the request's
-// form body, as r.ParseForm and r.ParseMultipartForm do.
+// without one, every unsafe request is refused.
+//
+// Without the header, Check reads the form field with r.PostFormValue,
+// which parses a URL-encoded or multipart body with net/http's default
+// limits. A handler that limits the body (http.MaxBytesReader) or streams
+// a multipart body (r.MultipartReader) should parse it first and call
+// Check itself, or have its clients send the token in the header.
 func (p *CSRF) Check(r *http.Request) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
