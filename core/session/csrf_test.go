@@ -48,6 +48,8 @@ type csrfSite struct {
 	store  *countingStore
 	h      http.Handler
 	cookie string
+	// POST /hold sets "held", signals entered, and waits for release.
+	entered, release chan struct{}
 }
 
 func newCSRFSite(t *testing.T, opts ...session.CSRFOption) *csrfSite {
@@ -72,13 +74,20 @@ func newCSRFSite(t *testing.T, opts ...session.CSRFOption) *csrfSite {
 			t.Error(err)
 		}
 	})
+	c := &csrfSite{t: t, store: store, entered: make(chan struct{}), release: make(chan struct{})}
+	mux.HandleFunc("POST /hold", func(w http.ResponseWriter, r *http.Request) {
+		mgr.Get(r).Data().Set("held", true)
+		c.entered <- struct{}{}
+		<-c.release
+	})
 	mux.HandleFunc("POST /post", func(w http.ResponseWriter, r *http.Request) {
 		mgr.Get(r).Data().Set("posted", true)
 		_, _ = io.WriteString(w, "ok")
 	})
 	cop := session.NewCrossOriginProtection()
 	csrf := session.NewCSRF(opts...)
-	return &csrfSite{t: t, store: store, h: cop.Handler(mgr.Handler(csrf.Handler(mux)))}
+	c.h = cop.Handler(mgr.Handler(csrf.Handler(mux)))
+	return c
 }
 
 // do sends a request with the site's cookie, keeps the cookie it sets, and
@@ -241,6 +250,42 @@ func TestCSRFRotation(t *testing.T) {
 	_, fresh, _ := c.do("GET", "/form", nil, nil)
 	if code, _, _ := c.do("POST", "/post", url.Values{"csrf_token": {fresh}}, sameOrigin); code != http.StatusOK {
 		t.Errorf("token after Renew: %d, want 200", code)
+	}
+}
+
+// A request in flight when the session is renewed cannot bring the old
+// token back: the secret follows the cookie's token, which its merge does
+// not restore.
+func TestCSRFRenewRacesRequest(t *testing.T) {
+	c := newCSRFSite(t)
+	old := c.login("ann")
+	oldCookie := c.cookie
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req := httptest.NewRequest("POST", "http://example.com/hold", strings.NewReader("csrf_token="+url.QueryEscape(old)))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Cookie", oldCookie)
+		c.h.ServeHTTP(httptest.NewRecorder(), req)
+	}()
+	<-c.entered // the held request passed the check with the old token
+	if code, _, _ := c.do("POST", "/renew", url.Values{"csrf_token": {old}}, sameOrigin); code != http.StatusOK {
+		t.Fatalf("renew: %d", code)
+	}
+	close(c.release)
+	<-done
+	if code, _, _ := c.do("POST", "/post", url.Values{"csrf_token": {old}}, sameOrigin); code != http.StatusForbidden {
+		t.Errorf("the old token on the renewed session: %d, want 403", code)
+	}
+	newCookie := c.cookie
+	c.cookie = oldCookie
+	if code, _, _ := c.do("POST", "/post", url.Values{"csrf_token": {old}}, sameOrigin); code != http.StatusForbidden {
+		t.Errorf("the old token with the old cookie: %d, want 403", code)
+	}
+	c.cookie = newCookie
+	_, fresh, _ := c.do("GET", "/form", nil, nil)
+	if code, _, _ := c.do("POST", "/post", url.Values{"csrf_token": {fresh}}, sameOrigin); code != http.StatusOK {
+		t.Errorf("the new token: %d, want 200", code)
 	}
 }
 
