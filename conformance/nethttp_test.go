@@ -16,3 +16,9 @@ func TestAdapterNetHTTP(t *testing.T) {
 func TestAdapterNetHTTPHeaderToken(t *testing.T) {
 	conformance.TestAdapterHeaderToken(t, conformance.NetHTTP)
 }
+
+// TestCSRFNetHTTP runs the CSRF suite on the core's own net/http
+// middlewares.
+func TestCSRFNetHTTP(t *testing.T) {
+	conformance.TestCSRF(t, conformance.NetHTTPProtected)
+}

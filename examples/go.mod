@@ -14,6 +14,7 @@ require (
 	github.com/session2/session2/adapters/chi v0.1.0
 	github.com/session2/session2/adapters/echo v0.1.0
 	github.com/session2/session2/adapters/gin v0.1.0
+	github.com/session2/session2/conformance v0.1.0
 	github.com/session2/session2/contrib/otelsession v0.1.0
 	github.com/session2/session2/core v0.1.0
 	github.com/session2/session2/stores/boltstore v0.1.0
@@ -68,7 +69,6 @@ require (
 	github.com/prometheus/procfs v0.17.0 // indirect
 	github.com/quic-go/qpack v0.5.1 // indirect
 	github.com/quic-go/quic-go v0.54.0 // indirect
-	github.com/session2/session2/conformance v0.1.0 // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.0 // indirect
 	github.com/valyala/bytebufferpool v1.0.0 // indirect

@@ -111,4 +111,18 @@
 // lifetime are enforced on the server. A cookie of the wrong shape never
 // reaches the store, and an unknown token gets a fresh session with a new
 // token.
+//
+// # CSRF protection
+//
+// Two layers of net/http middleware. [CrossOriginProtection], in front of
+// the session middleware, refuses a browser's cross-site state-changing
+// request before its session is loaded; it guards anonymous forms. [CSRF],
+// behind it, checks the per-session token of [Session.CSRFToken]: one
+// token per session, masked anew on every render, valid for the session's
+// lifetime, rotated by SetUser and Renew:
+//
+//	handler := cop.Handler(mgr.Handler(csrf.Handler(mux)))
+//
+// The single-use form tokens ([Session.NewFormToken]) remain for one-shot
+// actions.
 package session

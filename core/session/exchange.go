@@ -47,6 +47,8 @@ func (x *Exchange[T]) Value(key any) any {
 		return &x.sess
 	case sessionTypeKey:
 		return typeName[T]()
+	case csrfKey:
+		return csrfSource(&x.sess)
 	}
 	return x.Context.Value(key)
 }

@@ -50,6 +50,9 @@ type app struct {
 	extra []route // more pages, for tests
 	// metrics, under -metrics, feeds the sessions page's live counts.
 	metrics *metrics
+	// cop and csrf are the two layers of CSRF protection (see protect).
+	cop  *session.CrossOriginProtection
+	csrf *session.CSRF
 }
 
 // page is one page of the demo.
@@ -68,8 +71,10 @@ func (a *app) routes() []route {
 		{http.MethodGet, "/", a.home},
 		{http.MethodGet, "/login", a.loginForm},
 		{http.MethodPost, "/login", a.post(a.login)},
+		{http.MethodGet, "/welcome", a.welcome},
 		{http.MethodGet, "/logout", a.logout},
-		{http.MethodPost, "/logout", a.post(a.logout)},
+		{http.MethodPost, "/logout", a.post(a.logoutPost)},
+		{http.MethodGet, "/goodbye", a.goodbye},
 		{http.MethodPost, "/logout_all", a.post(a.logoutAll)},
 		{http.MethodGet, "/counter", a.counter},
 		{http.MethodGet, "/check", a.check},
@@ -77,24 +82,43 @@ func (a *app) routes() []route {
 		{http.MethodGet, "/check_token", a.checkToken},
 		{http.MethodGet, "/delete_old", a.deleteOld},
 		{http.MethodPost, "/set", a.post(a.set)},
+		{http.MethodGet, "/stored", a.stored},
 		{http.MethodGet, "/get", a.get},
 		{http.MethodGet, "/sessions", a.sessions},
 		{http.MethodGet, "/flash", a.showFlash},
 		{http.MethodPost, "/flash", a.post(a.setFlash)},
+		{http.MethodGet, "/flash_set", a.flashSet},
 	}, a.extra...)
 }
 
-// post guards a page that changes state: it refuses cross-site browser
-// requests, limits and parses the body, and when the form carries a form
-// token, requires it to be one of the session's (and consumes it). Scripted
-// clients, which send neither Origin nor Sec-Fetch-Site, may post without a
-// token.
+// protect sets up the two layers of CSRF protection every router
+// installs: cross-origin protection in front of the session middleware
+// (a cross-site POST is refused before its session is loaded), and the
+// per-session token, checked by post once the body is read.
+func (a *app) protect() {
+	if a.cop != nil {
+		return
+	}
+	a.cop = session.NewCrossOriginProtection()
+	a.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.fail(w, http.StatusForbidden, "Cross-site form submission refused.")
+	}))
+	a.csrf = session.NewCSRF()
+}
+
+// post guards a page that changes state: it limits and parses the body,
+// then checks the CSRF token (session.CSRF's policy: a token, when sent,
+// must be the session's; a browser's request of a session with info must
+// send one; scripts, which send neither Origin nor Sec-Fetch-Site, may post
+// without), and, when the form carries a single-use form token (the
+// opt-in of /create_token), requires it to be one of the session's and
+// consumes it. Cross-site browser requests never get here: the
+// cross-origin protection in front of the session refused them.
+//
+// The token is checked here rather than by the adapters' CSRF middleware
+// so that the body limit applies before anything reads the body.
 func (a *app) post(next page) page {
 	return func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
-		if crossSite(r) {
-			a.fail(w, http.StatusForbidden, "Cross-site form submission refused.")
-			return
-		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		if err := parseForm(r); err != nil {
 			var tooBig *http.MaxBytesError
@@ -108,6 +132,10 @@ func (a *app) post(next page) page {
 		if r.MultipartForm != nil {
 			defer func() { _ = r.MultipartForm.RemoveAll() }()
 		}
+		if a.csrf.Check(r) != nil {
+			a.fail(w, http.StatusForbidden, "Invalid or missing CSRF token: reload the page and try again.")
+			return
+		}
 		if toks, ok := r.PostForm[formTokenField]; ok {
 			if len(toks) != 1 || !s.CheckFormToken(toks[0]) {
 				a.fail(w, http.StatusForbidden, "Invalid or already used form token: reload the form and try again.")
@@ -119,7 +147,7 @@ func (a *app) post(next page) page {
 }
 
 // parseForm parses a URL-encoded or multipart body into r.PostForm, so
-// that the form token check sees every field the page will read.
+// that the token checks see every field the page will read.
 func parseForm(r *http.Request) error {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 		return r.ParseMultipartForm(maxBody)
@@ -127,33 +155,12 @@ func parseForm(r *http.Request) error {
 	return r.ParseForm()
 }
 
-// crossSite reports whether a browser marked the request as coming from
-// another site: a Sec-Fetch-Site other than same-origin or none, or an
-// Origin whose host is not the request's.
-func crossSite(r *http.Request) bool {
-	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return true
-	}
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return false
-	}
-	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" {
-		return true // "null" and other opaque origins
-	}
-	return !strings.EqualFold(withPort(u.Host, u.Scheme), withPort(r.Host, u.Scheme))
-}
-
-// withPort adds the scheme's default port to a host without one.
-func withPort(host, scheme string) string {
-	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") || !strings.Contains(host, ":") {
-		if scheme == "https" {
-			return host + ":443"
-		}
-		return host + ":80"
-	}
-	return host
+// seeOther ends a successful POST (post/redirect/get): 303 to the page
+// that shows its result, so that a reload does not post again.
+func (a *app) seeOther(w http.ResponseWriter, target string) {
+	setHeaders(w.Header(), "text/plain; charset=utf-8")
+	w.Header().Set("Location", target)
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 // --- pages ---
@@ -164,27 +171,22 @@ func (a *app) home(w http.ResponseWriter, r *http.Request, s *session.Session[se
 		a.render(w, http.StatusOK, homeAnonTmpl, "Home", nil)
 		return
 	}
-	tok, ok := a.formToken(w, s)
-	if !ok {
-		return
-	}
 	a.render(w, http.StatusOK, homeUserTmpl, "Home", struct {
-		User      string
-		Counter   int
-		FormToken string
-	}{user, counterOf(s.Data()), tok})
+		User    string
+		Counter int
+		CSRF    string
+	}{user, counterOf(s.Data()), s.CSRFToken()})
 }
 
 func (a *app) loginForm(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
-	tok, ok := a.formToken(w, s)
-	if !ok {
-		return
-	}
+	// An anonymous visitor's form carries no token (CSRFToken is ""): it
+	// is guarded by the cross-origin protection, and rendering it stores
+	// nothing and sets no cookie.
 	a.render(w, http.StatusOK, loginTmpl, "Log in", struct {
-		FormToken string
-		User      string
-		MaxLen    int
-	}{tok, s.User(), maxNameLen})
+		CSRF   string
+		User   string
+		MaxLen int
+	}{s.CSRFToken(), s.User(), maxNameLen})
 }
 
 func (a *app) login(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
@@ -198,11 +200,39 @@ func (a *app) login(w http.ResponseWriter, r *http.Request, s *session.Session[s
 		return
 	}
 	s.Data().Set(counterKey, 0)
-	a.render(w, http.StatusOK, welcomeTmpl, "Welcome", name)
+	a.seeOther(w, "/welcome")
 }
 
+func (a *app) welcome(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	user := s.User()
+	if user == "" {
+		a.render(w, http.StatusOK, homeAnonTmpl, "Home", nil)
+		return
+	}
+	a.render(w, http.StatusOK, welcomeTmpl, "Welcome", user)
+}
+
+// logout is GET /logout, kept for scripts: it logs out and shows the
+// goodbye page at once.
 func (a *app) logout(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 	s.Destroy()
+	a.render(w, http.StatusOK, goodbyeTmpl, "Goodbye", nil)
+}
+
+func (a *app) logoutPost(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	s.Destroy()
+	a.seeOther(w, "/goodbye")
+}
+
+// goodbye shows the end of a logout; with ?deleted=N, of a logout
+// everywhere that deleted N sessions.
+func (a *app) goodbye(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	if raw := r.URL.Query().Get("deleted"); raw != "" {
+		if n, err := strconv.Atoi(raw); err == nil && n >= 0 {
+			a.render(w, http.StatusOK, logoutAllTmpl, "Logged out everywhere", n)
+			return
+		}
+	}
 	a.render(w, http.StatusOK, goodbyeTmpl, "Goodbye", nil)
 }
 
@@ -218,7 +248,7 @@ func (a *app) logoutAll(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		return
 	}
 	s.Destroy()
-	a.render(w, http.StatusOK, logoutAllTmpl, "Logged out everywhere", n)
+	a.seeOther(w, "/goodbye?deleted="+strconv.Itoa(n))
 }
 
 func (a *app) counter(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
@@ -306,6 +336,21 @@ func (a *app) set(w http.ResponseWriter, r *http.Request, s *session.Session[ses
 		a.fail(w, http.StatusBadRequest, fmt.Sprintf("The session already holds %d keys, the most this demo keeps.", maxKeys))
 		return
 	}
+	a.seeOther(w, "/stored?key="+url.QueryEscape(key))
+}
+
+// stored shows a key that /set stored.
+func (a *app) stored(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	key := r.URL.Query().Get("key")
+	v, ok := s.Data().Get(key)
+	if key == "" || !ok {
+		a.fail(w, http.StatusNotFound, "The session holds no such key.")
+		return
+	}
+	value, isString := v.(string)
+	if !isString {
+		value = fmt.Sprint(v)
+	}
 	a.render(w, http.StatusOK, setTmpl, "Stored", struct{ Key, Value string }{key, value})
 }
 
@@ -369,34 +414,23 @@ func (a *app) sessions(w http.ResponseWriter, r *http.Request, s *session.Sessio
 		})
 	}
 	slices.SortFunc(rows, func(x, y sessionRow) int { return y.accessed.Compare(x.accessed) })
-	var tok string
-	if s.User() != "" {
-		var ok bool
-		if tok, ok = a.formToken(w, s); !ok {
-			return
-		}
-	}
 	a.render(w, http.StatusOK, sessionsTmpl, "Sessions", struct {
-		Rows      []sessionRow
-		Total     int
-		Hidden    int
-		User      string
-		FormToken string
-		Counts    []countRow
-	}{rows, total, total - len(rows), s.User(), tok, a.metrics.counts()})
+		Rows   []sessionRow
+		Total  int
+		Hidden int
+		User   string
+		CSRF   string
+		Counts []countRow
+	}{rows, total, total - len(rows), s.User(), s.CSRFToken(), a.metrics.counts()})
 }
 
 func (a *app) showFlash(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 	msgs := s.Flashes()
-	tok, ok := a.formToken(w, s)
-	if !ok {
-		return
-	}
 	a.render(w, http.StatusOK, flashTmpl, "Flash", struct {
-		Messages  []string
-		FormToken string
-		MaxLen    int
-	}{msgs, tok, maxFlashLen})
+		Messages []string
+		CSRF     string
+		MaxLen   int
+	}{msgs, s.CSRFToken(), maxFlashLen})
 }
 
 func (a *app) setFlash(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
@@ -414,6 +448,16 @@ func (a *app) setFlash(w http.ResponseWriter, r *http.Request, s *session.Sessio
 		return
 	}
 	s.AddFlash(msg)
+	a.seeOther(w, "/flash_set?message="+url.QueryEscape(msg))
+}
+
+// flashSet confirms a flash message set by POST /flash.
+func (a *app) flashSet(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+	msg := r.URL.Query().Get("message")
+	if m := checkText("message", msg, maxFlashLen); m != "" {
+		a.fail(w, http.StatusBadRequest, m)
+		return
+	}
 	a.render(w, http.StatusOK, flashSetTmpl, "Flash set", msg)
 }
 

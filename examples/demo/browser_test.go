@@ -143,6 +143,23 @@ func TestBrowser(t *testing.T) {
 	}
 	t.Logf("screenshot of the logged-in page after the restart: %s", shot)
 
+	// Tabs: a form rendered in this tab still submits after many page
+	// views in another tab (the per-session CSRF token does not change).
+	step("open the flash form", chromedp.Navigate(base+"/flash"), chromedp.WaitVisible("#message", chromedp.ByQuery))
+	tab, cancelTab := chromedp.NewContext(ctx)
+	for i := 0; i < 12; i++ {
+		page := []string{"/", "/sessions", "/login", "/check"}[i%4]
+		if err := chromedp.Run(tab, chromedp.Navigate(base+page)); err != nil {
+			cancelTab()
+			failed("page views in a second tab", err)
+		}
+	}
+	cancelTab()
+	step("type a flash message", chromedp.SendKeys("#message", "from the first tab", chromedp.ByQuery))
+	click("submit the old form", "#flash")
+	step("flash set", waitText("Flash set: from the first tab"))
+	step("home for the log-out form", chromedp.Navigate(base+"/"), waitText("Hello, alice!"))
+
 	click("log out", "#logout")
 	step("goodbye", waitText("Goodbye!"))
 	step("home, logged out", chromedp.Navigate(base+"/"), waitText("Not logged in."))

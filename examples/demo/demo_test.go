@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,13 +28,19 @@ func TestScriptedSession(t *testing.T) {
 			t.Errorf("Content-Type %q", ct)
 		}
 
-		r = c.get("/login").expect(t, http.StatusOK, `<form method="post" action="/login">`, `name="name"`, `type="hidden" name="form_token"`)
-		before := c.cookie()
-		if before == "" {
-			t.Fatal("the login form (with its form token) set no session cookie")
+		// The anonymous login form carries no token and sets no cookie:
+		// the cross-origin protection guards it.
+		c.get("/login").expect(t, http.StatusOK, `<form method="post" action="/login">`, `name="name"`).lacks(t, `name="csrf_token"`, `name="form_token"`)
+		if c.cookie() != "" {
+			t.Fatal("the anonymous login form set a session cookie")
 		}
-		c.post("/login", url.Values{"name": {"alice"}, "form_token": {r.formToken(t)}}).expect(t, http.StatusOK, "Welcome! alice")
-		if after := c.cookie(); after == "" || after == before {
+		c.get("/create_token").expect(t, http.StatusOK) // a session, to see the login renew it
+		pre := c.cookie()
+		r = c.post("/login", url.Values{"name": {"alice"}}).expect(t, http.StatusOK, "Welcome! alice")
+		if r.seeOther != "/welcome" {
+			t.Errorf("login: 303 to %q, want /welcome", r.seeOther)
+		}
+		if after := c.cookie(); after == "" || after == pre {
 			t.Errorf("login did not renew the token")
 		}
 
@@ -78,8 +83,8 @@ func TestScriptedSession(t *testing.T) {
 
 		// POST /logout, with the form token of the home page.
 		c.post("/login", url.Values{"name": {"bob"}}).expect(t, http.StatusOK, "Welcome! bob")
-		tok := c.get("/").expect(t, http.StatusOK, "Hello, bob!").formToken(t)
-		c.post("/logout", url.Values{"form_token": {tok}}).expect(t, http.StatusOK, "Goodbye!")
+		tok := c.get("/").expect(t, http.StatusOK, "Hello, bob!").csrfToken(t)
+		c.post("/logout", url.Values{"csrf_token": {tok}}).expect(t, http.StatusOK, "Goodbye!")
 		c.get("/").expect(t, http.StatusOK, "Not logged in.")
 	})
 }
@@ -109,11 +114,7 @@ func TestOldTokenDead(t *testing.T) {
 func TestPages(t *testing.T) {
 	forEach(t, func(t *testing.T, d *demo) {
 		c := d.client(t)
-		tok := c.get("/create_token").expect(t, http.StatusOK).body
-		m := regexp.MustCompile(`Token created: ([A-Za-z0-9_-]+)</p>`).FindStringSubmatch(tok)
-		if m == nil {
-			t.Fatalf("no \"Token created: …\" in:\n%s", tok)
-		}
+		c.get("/create_token").expect(t, http.StatusOK).formToken(t)
 		lines := c.get("/check_token").expect(t, http.StatusOK).lines(t)
 		if lines["has_form_tokens"] != "true" || lines["form_tokens_count"] != "1" || len(lines) != 2 {
 			t.Errorf("/check_token = %q", lines)
@@ -140,9 +141,9 @@ func TestPages(t *testing.T) {
 func TestFormTokenRoundTrip(t *testing.T) {
 	forEach(t, func(t *testing.T, d *demo) {
 		c := d.client(t)
-		tok := c.get("/login").formToken(t)
+		tok := c.get("/create_token").formToken(t)
 		if n := c.get("/check_token").lines(t)["form_tokens_count"]; n != "1" {
-			t.Errorf("form_tokens_count %s after the login form, want 1", n)
+			t.Errorf("form_tokens_count %s after /create_token, want 1", n)
 		}
 		c.post("/set", url.Values{"key": {"k"}, "value": {"v"}, "form_token": {tok}}).expect(t, http.StatusOK)
 		lines := c.get("/check_token").lines(t)
@@ -157,13 +158,12 @@ func TestFormTokenRoundTrip(t *testing.T) {
 		}
 
 		// A token is bound to its session: another visitor cannot use it.
-		tok = c.get("/create_token").body
-		tok = regexp.MustCompile(`Token created: ([A-Za-z0-9_-]+)`).FindStringSubmatch(tok)[1]
+		tok = c.get("/create_token").formToken(t)
 		other := d.client(t)
 		other.post("/login", url.Values{"name": {"mallory"}, "form_token": {tok}}).expect(t, http.StatusForbidden)
 
 		// At most session.MaxFormTokens are kept; the oldest goes first.
-		first := c.get("/login").formToken(t)
+		first := c.get("/create_token").formToken(t)
 		for range session.MaxFormTokens {
 			c.get("/create_token")
 		}
@@ -241,8 +241,8 @@ func TestLogoutAll(t *testing.T) {
 		phone.post("/login", url.Values{"name": {"dora"}}).expect(t, http.StatusOK)
 		laptop.post("/login", url.Values{"name": {"dora"}}).expect(t, http.StatusOK)
 		other.post("/login", url.Values{"name": {"eric"}}).expect(t, http.StatusOK)
-		tok := laptop.get("/sessions").expect(t, http.StatusOK, `action="/logout_all"`).formToken(t)
-		laptop.post("/logout_all", url.Values{"form_token": {tok}}).expect(t, http.StatusOK, "Deleted: 2")
+		tok := laptop.get("/sessions").expect(t, http.StatusOK, `action="/logout_all"`).csrfToken(t)
+		laptop.post("/logout_all", url.Values{"csrf_token": {tok}}).expect(t, http.StatusOK, "Deleted: 2")
 		if laptop.cookie() != "" {
 			t.Error("logout_all left the cookie")
 		}
@@ -275,10 +275,19 @@ func TestDeleteOld(t *testing.T) {
 func TestFlash(t *testing.T) {
 	forEach(t, func(t *testing.T, d *demo) {
 		c := d.client(t)
-		tok := c.get("/flash").expect(t, http.StatusOK, "No flash messages.", `action="/flash"`).formToken(t)
-		c.post("/flash", url.Values{"message": {"saved <ok>"}, "form_token": {tok}}).expect(t, http.StatusOK, "Flash set: saved &lt;ok&gt;")
+		c.get("/flash").expect(t, http.StatusOK, "No flash messages.", `action="/flash"`).lacks(t, `name="csrf_token"`)
+		c.post("/flash", url.Values{"message": {"saved <ok>"}}).expect(t, http.StatusOK, "Flash set: saved &lt;ok&gt;")
+		// The page that shows the last flash empties the session: its form
+		// gets no token, and the session is deleted.
+		c.get("/flash").expect(t, http.StatusOK, "Flash: saved &lt;ok&gt;").lacks(t, `name="csrf_token"`)
+		// A session with info: the form carries the token.
+		c.post("/flash", url.Values{"message": {"saved <ok>"}}).expect(t, http.StatusOK)
+		r := c.get("/login").expect(t, http.StatusOK)
+		c.post("/flash", url.Values{"message": {"kept"}, "csrf_token": {r.csrfToken(t)}}).expect(t, http.StatusOK, "Flash set: kept")
+		c.get("/flash").expect(t, http.StatusOK, "Flash: saved &lt;ok&gt;", "Flash: kept")
+		c.post("/flash", url.Values{"message": {"saved <ok>"}}).expect(t, http.StatusOK)
 		c.post("/flash", url.Values{"message": {"second"}}).expect(t, http.StatusOK)
-		r := c.get("/flash").expect(t, http.StatusOK, "Flash: saved &lt;ok&gt;", "Flash: second").lacks(t, "No flash messages.")
+		r = c.get("/flash").expect(t, http.StatusOK, "Flash: saved &lt;ok&gt;", "Flash: second").lacks(t, "No flash messages.")
 		if strings.Index(r.body, "saved") > strings.Index(r.body, "second") {
 			t.Error("flash messages out of order")
 		}
@@ -367,7 +376,7 @@ func TestBadInput(t *testing.T) {
 func TestMultipartForm(t *testing.T) {
 	forEach(t, func(t *testing.T, d *demo) {
 		c := d.client(t)
-		c.get("/login")
+		c.get("/create_token")
 		body := "--B\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nivy\r\n" +
 			"--B\r\nContent-Disposition: form-data; name=\"form_token\"\r\n\r\nforged\r\n--B--\r\n"
 		req, _ := http.NewRequest(http.MethodPost, c.base+"/login", strings.NewReader(body))
@@ -380,7 +389,7 @@ func TestMultipartForm(t *testing.T) {
 		if resp.StatusCode != http.StatusForbidden {
 			t.Errorf("multipart post with a forged token: %d, want 403", resp.StatusCode)
 		}
-		req, _ = http.NewRequest(http.MethodPost, c.base+"/login", strings.NewReader(strings.Replace(body, "forged", c.get("/login").formToken(t), 1)))
+		req, _ = http.NewRequest(http.MethodPost, c.base+"/login", strings.NewReader(strings.Replace(body, "forged", c.get("/create_token").formToken(t), 1)))
 		req.Header.Set("Content-Type", "multipart/form-data; boundary=B")
 		resp, err = c.http.Do(req)
 		if err != nil {
@@ -389,9 +398,10 @@ func TestMultipartForm(t *testing.T) {
 		var buf bytes.Buffer
 		_, _ = buf.ReadFrom(resp.Body)
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.Contains(buf.String(), "Welcome! ivy") {
-			t.Errorf("multipart login: %d\n%s", resp.StatusCode, buf.String())
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/welcome" {
+			t.Errorf("multipart login: %d to %q, want 303 to /welcome\n%s", resp.StatusCode, resp.Header.Get("Location"), buf.String())
 		}
+		c.get("/welcome").expect(t, http.StatusOK, "Welcome! ivy")
 	})
 }
 

@@ -117,10 +117,38 @@ type response struct {
 	status int
 	header http.Header
 	body   string
+	// seeOther is the Location of the 303 a POST answered, which do
+	// followed with a GET, as a browser does; "" when there was none.
+	seeOther string
 }
 
-// do sends a request and reads the whole answer.
+// do sends a request and reads the whole answer. A POST that answers 303
+// See Other is followed with a GET of its Location, whose answer do
+// returns, as a browser would; a POST that answers 200 is an error, since
+// the demo follows post/redirect/get.
 func (c *client) do(method, path string, form url.Values, header http.Header) response {
+	c.t.Helper()
+	r := c.once(method, path, form, header)
+	if method != http.MethodPost {
+		return r
+	}
+	switch r.status {
+	case http.StatusOK:
+		c.t.Errorf("POST %s answered 200, want 303 (post/redirect/get):\n%s", path, r.body)
+	case http.StatusSeeOther:
+		loc := r.header.Get("Location")
+		if !strings.HasPrefix(loc, "/") {
+			c.t.Fatalf("POST %s: 303 to %q, want a local path", path, loc)
+		}
+		next := c.once(http.MethodGet, loc, nil, nil)
+		next.seeOther = loc
+		return next
+	}
+	return r
+}
+
+// once sends one request and reads the whole answer.
+func (c *client) once(method, path string, form url.Values, header http.Header) response {
 	c.t.Helper()
 	var body io.Reader
 	if form != nil {
@@ -147,7 +175,7 @@ func (c *client) do(method, path string, form url.Values, header http.Header) re
 	if err != nil {
 		c.t.Fatalf("%s %s: reading the body: %v", method, path, err)
 	}
-	return response{resp.StatusCode, resp.Header, string(b)}
+	return response{status: resp.StatusCode, header: resp.Header, body: string(b)}
 }
 
 func (c *client) get(path string) response {
@@ -199,14 +227,26 @@ func (r response) lacks(t *testing.T, texts ...string) response {
 	return r
 }
 
-var formTokenRE = regexp.MustCompile(`name="form_token" value="([^"]+)"`)
+var csrfTokenRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
-// formToken returns the form token of the first form in the body.
+// csrfToken returns the CSRF token of the first form in the body.
+func (r response) csrfToken(t *testing.T) string {
+	t.Helper()
+	m := csrfTokenRE.FindStringSubmatch(r.body)
+	if m == nil {
+		t.Fatalf("no CSRF token in:\n%s", r.body)
+	}
+	return m[1]
+}
+
+var createdRE = regexp.MustCompile(`Token created: ([A-Za-z0-9_-]+)</p>`)
+
+// formToken returns the single-use form token a /create_token page shows.
 func (r response) formToken(t *testing.T) string {
 	t.Helper()
-	m := formTokenRE.FindStringSubmatch(r.body)
+	m := createdRE.FindStringSubmatch(r.body)
 	if m == nil {
-		t.Fatalf("no form token in:\n%s", r.body)
+		t.Fatalf("no \"Token created: …\" in:\n%s", r.body)
 	}
 	return m[1]
 }

@@ -74,22 +74,24 @@ var (
 	homeAnonTmpl = pageTemplate(`<h1>Home</h1>
 <p class="big">Not logged in.</p>
 <p><a href="/login">Log in</a> to start a session.</p>
-<p class="hint">Nothing is stored and no cookie is set until a page puts something in the session.</p>`)
+<p class="hint">Nothing is stored and no cookie is set until a page puts something in the session.</p>
+<p class="hint" id="demo-pages">/delete_old, /sessions and /check are demo pages: they show and delete every visitor's sessions, and must never be deployed unauthenticated.</p>`)
 
 	homeUserTmpl = pageTemplate(`<h1>Home</h1>
 <p class="big" id="hello">Hello, {{.User}}!</p>
 <p class="big" id="counter">Counter: {{.Counter}}</p>
 <p><a href="/counter" id="increment">Increment the counter</a></p>
 <form method="post" action="/logout">
-<input type="hidden" name="form_token" value="{{.FormToken}}">
+{{with .CSRF}}<input type="hidden" name="csrf_token" value="{{.}}">{{end}}
 <button type="submit" id="logout">Log out</button>
 </form>
-<p class="hint">The session survives a restart of the demo when its store is durable (file, bolt, PostgreSQL, MySQL).</p>`)
+<p class="hint">The session survives a restart of the demo when its store is durable (file, bolt, PostgreSQL, MySQL).</p>
+<p class="hint" id="demo-pages">/delete_old, /sessions and /check are demo pages: they show and delete every visitor's sessions, and must never be deployed unauthenticated.</p>`)
 
 	loginTmpl = pageTemplate(`<h1>Log in</h1>
 {{if .User}}<p>Currently logged in as {{.User}}.</p>{{end}}
 <form method="post" action="/login">
-<input type="hidden" name="form_token" value="{{.FormToken}}">
+{{with .CSRF}}<input type="hidden" name="csrf_token" value="{{.}}">{{end}}
 <label for="name">Name</label>
 <input type="text" name="name" id="name" maxlength="{{.MaxLen}}" required autofocus>
 <button type="submit" id="login">Log in</button>
@@ -114,7 +116,7 @@ var (
 
 	tokenTmpl = pageTemplate(`<h1>Form token</h1>
 <p>Token created: {{.}}</p>
-<p class="hint">Send it back once as the form field form_token; see <a href="/check_token">/check_token</a>.</p>`)
+<p class="hint">A single-use token, for one-shot actions: send it back once as the form field form_token; see <a href="/check_token">/check_token</a>. The demo's forms use the session's CSRF token instead, which stays valid in every tab.</p>`)
 
 	deletedTmpl = pageTemplate(`<h1>Old sessions deleted</h1>
 <p class="big">Deleted: {{.}}</p>
@@ -134,7 +136,7 @@ var (
 </table></div>{{end}}
 {{if .Hidden}}<p class="hint">and {{.Hidden}} more not shown.</p>{{end}}
 {{if .User}}<form method="post" action="/logout_all">
-<input type="hidden" name="form_token" value="{{.FormToken}}">
+{{with .CSRF}}<input type="hidden" name="csrf_token" value="{{.}}">{{end}}
 <button type="submit" id="logout_all">Log out everywhere</button>
 <span class="hint">deletes every session of {{.User}}</span>
 </form>{{end}}
@@ -144,7 +146,7 @@ var (
 {{range .Messages}}<p class="flash">Flash: {{.}}</p>
 {{else}}<p>No flash messages.</p>
 {{end}}<form method="post" action="/flash">
-<input type="hidden" name="form_token" value="{{.FormToken}}">
+{{with .CSRF}}<input type="hidden" name="csrf_token" value="{{.}}">{{end}}
 <label for="message">Message</label>
 <input type="text" name="message" id="message" maxlength="{{.MaxLen}}" required>
 <button type="submit" id="flash">Set</button>

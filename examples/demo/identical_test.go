@@ -16,6 +16,7 @@ var normalizers = []struct {
 	with string
 }{
 	{regexp.MustCompile(`name="form_token" value="[^"]*"`), `name="form_token" value="TOKEN"`},
+	{regexp.MustCompile(`name="csrf_token" value="[^"]*"`), `name="csrf_token" value="TOKEN"`},
 	{regexp.MustCompile(`Token created: [A-Za-z0-9_-]+`), `Token created: TOKEN`},
 	{regexp.MustCompile(`session_id: [0-9a-f]*`), `session_id: KEY`},
 	{regexp.MustCompile(`<code>[0-9a-f]+…</code>`), `<code>KEY…</code>`},
@@ -34,7 +35,7 @@ func transcript(t *testing.T, d *demo) string {
 		for _, n := range normalizers {
 			body = n.re.ReplaceAllString(body, n.with)
 		}
-		fmt.Fprintf(&b, "== %s\nstatus %d\n", label, r.status)
+		fmt.Fprintf(&b, "== %s\nsee other: %s\nstatus %d\n", label, r.seeOther, r.status)
 		for _, h := range []string{"Content-Type", "Cache-Control", "Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Location", "Allow"} {
 			fmt.Fprintf(&b, "%s: %s\n", h, r.header.Get(h))
 		}
@@ -61,6 +62,12 @@ func transcript(t *testing.T, d *demo) string {
 	get("/flash")
 	get("/flash")
 	get("/sessions")
+	browser := http.Header{"Sec-Fetch-Site": {"same-origin"}}
+	record("POST /set browser, no token", c.do(http.MethodPost, "/set", url.Values{"key": {"b"}, "value": {"1"}}, browser))
+	tok := c.get("/sessions").csrfToken(t)
+	record("POST /set htmx", c.do(http.MethodPost, "/set", url.Values{"key": {"h"}, "value": {"2"}},
+		http.Header{"Sec-Fetch-Site": {"same-origin"}, "HX-Request": {"true"}, "X-CSRF-Token": {tok}}))
+	record("POST /set forged token", c.do(http.MethodPost, "/set", url.Values{"key": {"f"}, "value": {"3"}, "csrf_token": {"forged"}}, nil))
 	get("/delete_old?minutes=x")
 	get("/delete_old?minutes=60")
 	record("POST /login cross-site", c.do(http.MethodPost, "/login", url.Values{"name": {"x"}}, http.Header{"Origin": {"http://evil.example"}}))

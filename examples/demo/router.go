@@ -46,6 +46,7 @@ func knownFramework(name string) bool {
 
 // newHandler returns the demo's handler on the named framework.
 func newHandler(name string, a *app) (http.Handler, error) {
+	a.protect()
 	for _, f := range allFrameworks {
 		if f.name == name {
 			return f.build(a), nil
@@ -58,6 +59,7 @@ func newHandler(name string, a *app) (http.Handler, error) {
 func chiRouter(a *app) http.Handler {
 	r := chi.NewRouter()
 	r.Use(a.recoverer)
+	r.Use(a.cop.Handler) // before the session: a refused request loads nothing
 	r.Use(chisession.Middleware(a.mgr))
 	for _, rt := range a.routes() {
 		p := rt.page

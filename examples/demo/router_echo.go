@@ -47,7 +47,7 @@ func echoRouter(a *app) http.Handler {
 			return next(c)
 		}
 	})
-	e.Use(echosession.Middleware(a.mgr))
+	e.Use(echosession.CrossOrigin(a.cop), echosession.Middleware(a.mgr))
 	for _, rt := range a.routes() {
 		p := rt.page
 		e.Add(rt.method, rt.path, func(c echo.Context) error {

@@ -24,7 +24,7 @@ func ginRouter(a *app) http.Handler {
 		a.internal(c.Writer, "a page panicked", fmt.Errorf("panic: %v", v))
 		c.Abort()
 	}))
-	r.Use(ginsession.Middleware(a.mgr))
+	r.Use(ginsession.CrossOrigin(a.cop), ginsession.Middleware(a.mgr))
 	for _, rt := range a.routes() {
 		p := rt.page
 		r.Handle(rt.method, rt.path, func(c *gin.Context) {

@@ -1,0 +1,61 @@
+package ginsession_test
+
+import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/session2/session2/adapters/gin/ginsession"
+	"github.com/session2/session2/conformance"
+	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/stores/memstore"
+)
+
+func TestCSRF(t *testing.T) {
+	conformance.TestCSRF(t, func(t *testing.T, m *session.Manager[session.Map], cop *session.CrossOriginProtection, csrf *session.CSRF, routes conformance.Routes) http.Handler {
+		r := gin.New()
+		r.Use(quietRecovery(), ginsession.CrossOrigin(cop), ginsession.Middleware(m), ginsession.CSRF(csrf))
+		serve(r, routes)
+		return r
+	})
+}
+
+// TestCSRFHandlers: the refusals go through the application's handlers,
+// and the chain stops.
+func TestCSRFHandlers(t *testing.T) {
+	mgr, err := session.New[session.Map](memstore.New())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cop := session.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusTeapot) }))
+	var got error
+	csrf := session.NewCSRF(session.WithCSRFErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+		got = err
+		w.WriteHeader(http.StatusUnavailableForLegalReasons)
+	}))
+	var errs int
+	r := gin.New()
+	r.Use(func(c *gin.Context) { c.Next(); errs = len(c.Errors) },
+		ginsession.CrossOrigin(cop), ginsession.Middleware(mgr), ginsession.CSRF(csrf))
+	reached := false
+	r.POST("/", func(c *gin.Context) { reached = true })
+
+	req := httptest.NewRequest("POST", "/", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	w := httptest.NewRecorder()
+	r.ServeHTTP(w, req)
+	if w.Code != http.StatusTeapot || reached {
+		t.Errorf("cross-site: %d, reached %v; want 418 from the deny handler", w.Code, reached)
+	}
+	req = httptest.NewRequest("POST", "/", strings.NewReader("csrf_token=forged"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	w = httptest.NewRecorder()
+	r.ServeHTTP(w, req)
+	if w.Code != http.StatusUnavailableForLegalReasons || reached || !errors.Is(got, session.ErrCSRF) || errs != 1 {
+		t.Errorf("forged token: %d, reached %v, err %v, %d gin errors; want 451 from the error handler, ErrCSRF in c.Errors", w.Code, reached, got, errs)
+	}
+}
