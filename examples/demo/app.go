@@ -242,12 +242,14 @@ func (a *app) logoutAll(w http.ResponseWriter, r *http.Request, s *session.Sessi
 		a.fail(w, http.StatusForbidden, "Not logged in: log in first to log out everywhere.")
 		return
 	}
-	n, err := a.store.Prune(r.Context(), session.Filter{User: user})
+	// LogoutUser deletes every session of the user through the store's
+	// user index, this request's among them, which it destroys as Destroy
+	// would (its flashes stay for this response).
+	n, err := a.mgr.LogoutUser(r.Context(), user)
 	if err != nil {
 		a.unavailable(w, "could not delete the sessions", err)
 		return
 	}
-	s.Destroy()
 	a.seeOther(w, "/goodbye?deleted="+strconv.Itoa(n))
 }
 
