@@ -12,6 +12,7 @@ require (
 	github.com/lib/pq v1.10.9
 	github.com/session2/session2/core v0.1.0
 	github.com/session2/session2/stores/boltstore v0.1.0
+	github.com/session2/session2/stores/filestore v0.1.0
 	github.com/session2/session2/stores/memstore v0.1.0
 	github.com/session2/session2/stores/mysqlstore v0.1.0
 	github.com/session2/session2/stores/postgresstore v0.1.0
