@@ -8,6 +8,7 @@ import (
 	"iter"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/session2/session2/core/session"
@@ -223,12 +224,37 @@ func (p *pruner) visit(key string) (bool, error) {
 }
 
 // sync makes the removals durable.
-func (p *pruner) sync() error {
-	var errs []error
-	for sh := range p.synced {
-		if err := fsyncDir(p.s.recDir + "/" + sh); err != nil {
-			errs = append(errs, err)
-		}
+func (p *pruner) sync() error { return p.s.syncShards(p.synced) }
+
+// syncShards fsyncs the record subdirectories named in shards, several at
+// a time: on a journaling file system concurrent directory syncs share
+// journal commits, so syncing the 256 subdirectories after a large prune
+// costs about as much as syncing a few.
+func (s *Store) syncShards(shards map[string]bool) error {
+	const workers = 16
+	names := make(chan string)
+	errs := make(chan error, len(shards))
+	var wg sync.WaitGroup
+	for range min(workers, len(shards)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sh := range names {
+				if err := fsyncDir(s.recDir + "/" + sh); err != nil {
+					errs <- err
+				}
+			}
+		}()
 	}
-	return errors.Join(errs...)
+	for sh := range shards {
+		names <- sh
+	}
+	close(names)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }

@@ -69,9 +69,7 @@ func (s *Store) Scrub(ctx context.Context) (SweepStats, error) {
 		}
 		return true, nil
 	}))
-	for sh := range synced {
-		errs.note(fsyncDir(s.recDir + "/" + sh))
-	}
+	errs.note(s.syncShards(synced))
 	errs.note(eachName(ctx, s.userDir, func(uh string) (bool, error) {
 		if session.IsKey(uh) { // a user directory's name has a key's shape
 			errs.note(s.sweepUser(ctx, uh, &st))
@@ -115,9 +113,7 @@ func (s *Store) sweep(ctx context.Context) (SweepStats, error) {
 		}))
 		os.Remove(dir) // fails unless empty, which is fine
 	}
-	for sh := range synced {
-		errs.note(fsyncDir(s.recDir + "/" + sh))
-	}
+	errs.note(s.syncShards(synced))
 	errs.note(eachName(ctx, s.tmpDir, func(name string) (bool, error) {
 		errs.note(s.sweepTemp(name, &st))
 		return true, nil
