@@ -40,8 +40,8 @@ import (
 var (
 	scaleSizes  = flag.String("scale.sizes", "", "comma-separated store sizes for TestScale (default 1000,10000; 1000 with -short)")
 	scaleStores = flag.String("scale.stores", "memory,bolt,file,postgres,mysql", "stores TestScale fills")
-	scaleOps    = flag.Int("scale.ops", 1000, "operations timed per point (Load, Save, Touch)")
-	scaleOut    = flag.String("scale.out", "", "file TestScale appends its rows to (CSV), for TestScalePlot")
+	scaleOps    = flag.Int("scale.ops", 200, "operations timed per point (Load, Save, Touch)")
+	scaleOut    = flag.String("scale.out", "", "file TestScale appends its rows to (CSV), for TestPlot")
 	scaleLabel  = flag.String("scale.label", "", "label written in the rows' first column (for example before or after)")
 	scaleDir    = flag.String("scale.dir", "", "directory for the file and bolt stores (default a test temp dir)")
 )
