@@ -90,13 +90,17 @@ func TestThroughput(t *testing.T) {
 					if build[lib] == nil {
 						t.Fatalf("-tput.libs: unknown library %q", lib)
 					}
-					h := build[lib](t)
-					r := drive(t, h, c, *tputDuration)
-					r.store, r.lib = store, lib
-					t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs", store, lib, c, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3)
-					if out != nil {
-						fmt.Fprintln(out, r.csv())
-					}
+					// A subtest per point, so that its store and
+					// connections are gone before the next.
+					t.Run(fmt.Sprintf("clients=%d/lib=%s", c, lib), func(t *testing.T) {
+						h := build[lib](t)
+						r := drive(t, h, c, *tputDuration)
+						r.store, r.lib = store, lib
+						t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs", store, lib, c, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3)
+						if out != nil {
+							fmt.Fprintln(out, r.csv())
+						}
+					})
 				}
 			}
 		})
@@ -130,8 +134,10 @@ func tputBuilders(t *testing.T, store string) map[string]func(t *testing.T) http
 			if err != nil {
 				t.Fatal(err)
 			}
-			db.SetMaxOpenConns(64)
-			db.SetMaxIdleConns(64)
+			// The same pool for both, small enough for a shared
+			// server's max_connections.
+			db.SetMaxOpenConns(16)
+			db.SetMaxIdleConns(16)
 			t.Cleanup(func() { db.Close() })
 			return db
 		}
