@@ -153,7 +153,7 @@ func (s *Store) Prune(ctx context.Context, f session.Filter) (int, error) {
 	case f.User != "":
 		dir := s.indexDir(f.User)
 		err = eachName(ctx, dir, p.visit)
-		defer os.Remove(dir) // only succeeds when empty; the sweeper retries
+		defer os.Remove(dir) // only succeeds when empty; Scrub retries
 	case !f.ExpiresBefore.IsZero():
 		var buckets []int64
 		buckets, err = s.expiryBuckets(ctx, f.ExpiresBefore)
@@ -194,7 +194,7 @@ func (p *pruner) visit(key string) (bool, error) {
 	h, user, err := s.peekHead(key)
 	if err != nil {
 		if err == session.ErrNotFound || errors.Is(err, ErrCorrupt) {
-			// Gone, or left for the sweeper.
+			// Gone, or left for Scrub.
 			return true, nil
 		}
 		return false, err
