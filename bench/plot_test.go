@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"image/color"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -101,6 +102,15 @@ func TestPlot(t *testing.T) {
 	}
 }
 
+// headroom raises a log axis's top so that a legend of rows entries in
+// the top left corner leaves the lines clear.
+func headroom(p *plot.Plot, rows int) {
+	lo, hi := math.Log10(p.Y.Min), math.Log10(p.Y.Max)
+	frac := math.Min(0.037*float64(rows)+0.03, 0.6) // of the plot's height
+	span := math.Max(hi-lo, 1)
+	p.Y.Max = math.Pow(10, hi+span*frac/(1-frac))
+}
+
 func logAxes(p *plot.Plot) {
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -169,6 +179,7 @@ func drawScale(rows []scaleRow, op, title, ylabel string, y func(scaleRow) float
 		p.Add(l, s)
 		p.Legend.Add(name, l, s)
 	}
+	headroom(p, len(keys))
 	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
 }
 
@@ -210,6 +221,7 @@ func drawTput(rows []tputRow, title, ylabel string, y func(tputRow) float64, pat
 		p.Add(l, s)
 		p.Legend.Add(k.lib+" on "+k.store, l, s)
 	}
+	headroom(p, len(keys))
 	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
 }
 
