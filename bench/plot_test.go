@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"image/color"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,6 +17,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // The charts of bench/README.md, drawn from the CSV files TestScale and
@@ -102,13 +102,24 @@ func TestPlot(t *testing.T) {
 	}
 }
 
-// headroom raises a log axis's top so that a legend of rows entries in
-// the top left corner leaves the lines clear.
-func headroom(p *plot.Plot, rows int) {
-	lo, hi := math.Log10(p.Y.Min), math.Log10(p.Y.Max)
-	frac := math.Min(0.037*float64(rows)+0.03, 0.6) // of the plot's height
-	span := math.Max(hi-lo, 1)
-	p.Y.Max = math.Pow(10, hi+span*frac/(1-frac))
+// save writes p as a PNG with its legend to the right of the plot, where
+// it hides no line.
+func save(p *plot.Plot, leg plot.Legend, path string) error {
+	const w, h, legendW = 8 * vg.Inch, 4.5 * vg.Inch, 1.7 * vg.Inch
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
+	leg.Top, leg.Left = true, true
+	leg.Draw(draw.Crop(dc, w-legendW+vg.Points(6), 0, 0, -vg.Points(20)))
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func logAxes(p *plot.Plot) {
@@ -116,8 +127,6 @@ func logAxes(p *plot.Plot) {
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	p.Y.Scale = plot.LogScale{}
 	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
-	p.Legend.Top = true
-	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
 }
 
@@ -129,6 +138,7 @@ func drawScale(rows []scaleRow, op, title, ylabel string, y func(scaleRow) float
 	p.X.Label.Text = "records in the store"
 	p.Y.Label.Text = ylabel + " (log scale)"
 	logAxes(p)
+	leg := plot.NewLegend()
 	type series struct{ store, label string }
 	pts := map[series]plotter.XYs{}
 	for _, r := range rows {
@@ -177,10 +187,9 @@ func drawScale(rows []scaleRow, op, title, ylabel string, y func(scaleRow) float
 			s.Shape = draw.CrossGlyph{}
 		}
 		p.Add(l, s)
-		p.Legend.Add(name, l, s)
+		leg.Add(name, l, s)
 	}
-	headroom(p, len(keys))
-	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+	return save(p, leg, path)
 }
 
 // drawTput draws y against the number of clients, a line per library and
@@ -191,6 +200,7 @@ func drawTput(rows []tputRow, title, ylabel string, y func(tputRow) float64, pat
 	p.X.Label.Text = "concurrent clients"
 	p.Y.Label.Text = ylabel + " (log scale)"
 	logAxes(p)
+	leg := plot.NewLegend()
 	type series struct{ store, lib string }
 	pts := map[series]plotter.XYs{}
 	for _, r := range rows {
@@ -219,10 +229,9 @@ func drawTput(rows []tputRow, title, ylabel string, y func(tputRow) float64, pat
 			s.Shape = draw.CrossGlyph{}
 		}
 		p.Add(l, s)
-		p.Legend.Add(k.lib+" on "+k.store, l, s)
+		leg.Add(k.lib+" on "+k.store, l, s)
 	}
-	headroom(p, len(keys))
-	return p.Save(7*vg.Inch, 4.5*vg.Inch, path)
+	return save(p, leg, path)
 }
 
 func readTputCSV(path string) ([]tputRow, error) {
