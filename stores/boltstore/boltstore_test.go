@@ -666,3 +666,29 @@ func TestOpenFreelistSettings(t *testing.T) {
 		t.Errorf("Open's handle has NoFreelistSync %v, FreelistType %q", db.NoFreelistSync, db.FreelistType)
 	}
 }
+
+// A prune that finds nothing to delete (a sweep pass with nothing
+// expired) commits no write transaction: nothing is written or synced.
+func TestIdlePruneWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, boltstore.WithSweepInterval(0))
+	now := time.Now().UTC()
+	rec := session.Record{User: "u", Data: []byte("x"), Created: now, Accessed: now, Expires: now.Add(time.Hour)}
+	if err := s.Save(ctx, newKey(t), rec); err != nil {
+		t.Fatal(err)
+	}
+	writes := func() int64 {
+		st := s.DB().Stats()
+		return st.TxStats.GetWrite()
+	}
+	before := writes()
+	for _, f := range []session.Filter{{ExpiresBefore: now}, {User: "nobody"}} {
+		n, err := s.Prune(ctx, f)
+		if err != nil || n != 0 {
+			t.Fatalf("Prune(%+v) = %d, %v; want 0", f, n, err)
+		}
+	}
+	if after := writes(); after != before {
+		t.Errorf("idle prunes wrote %d pages", after-before)
+	}
+}
