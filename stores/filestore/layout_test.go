@@ -4,9 +4,12 @@ package filestore_test
 
 import (
 	"context"
+	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -234,4 +237,98 @@ func TestMigrateFormat1(t *testing.T) {
 	if err := s.Setup(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestExpiryIndexUnderConcurrency: Saves, Touches and Deletes of a few keys
+// from several goroutines, with sweeps running and the clock moving, leave
+// every record (expired or not) with its expiry index entry, and no lock
+// or temporary file behind.
+func TestExpiryIndexUnderConcurrency(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	var now atomic.Int64
+	now.Store(t0.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	s, _ := open(t, t.TempDir(), filestore.WithClock(clock))
+	keys := make([]string, 12)
+	for i := range keys {
+		keys[i] = newKey(t)
+	}
+	stop := make(chan struct{})
+	sweeps := make(chan error, 1)
+	go func() {
+		defer close(sweeps)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.Sweep(ctx); err != nil {
+				sweeps <- err
+				return
+			}
+			now.Add(int64(20 * time.Second))
+		}
+	}()
+	var wg sync.WaitGroup
+	for w := 0; w < 6; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 3))
+			for i := 0; i < 150; i++ {
+				key := keys[rng.IntN(len(keys))]
+				exp := clock().Add(time.Duration(rng.IntN(600)-120) * time.Second)
+				switch rng.IntN(4) {
+				case 0:
+					_ = s.Delete(ctx, key)
+				case 1:
+					_ = s.Touch(ctx, key, clock(), exp)
+				default:
+					rec, err := s.Load(ctx, key)
+					if err != nil {
+						rec = session.Record{User: "u" + strconv.Itoa(rng.IntN(3)), Data: []byte("d"), Created: clock()}
+					}
+					rec.Accessed, rec.Expires = clock(), exp
+					if err := s.Save(ctx, key, rec); err != nil && !errors.Is(err, session.ErrConflict) {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	if err := <-sweeps; err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for e, err := range s.List(ctx, session.Filter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if !exists(expiryEntry(s, e.Key, e.Record.Expires)) {
+			t.Errorf("record %.8s expiring %v has no expiry index entry", e.Key, e.Record.Expires)
+		}
+	}
+	for _, d := range []string{"l", "t"} {
+		if got := names(t, filepath.Join(s.Dir(), d)); len(got) != 0 {
+			t.Errorf("%s/ holds %v", d, got)
+		}
+	}
+	// Once everything has expired, a sweep leaves nothing.
+	now.Store(clock().Add(time.Hour).UnixNano())
+	if _, err := s.Sweep(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for e, err := range s.List(ctx, session.Filter{}) {
+		t.Errorf("after the last sweep, List yields %.8s (%v)", e.Key, err)
+	}
+	if got := names(t, filepath.Join(s.Dir(), "e")); len(got) != 0 {
+		t.Errorf("e/ holds %v after everything was swept", got)
+	}
+	t.Logf("%d records when the writers stopped", n)
 }
