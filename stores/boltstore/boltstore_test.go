@@ -649,3 +649,46 @@ func TestOpenStoreURL(t *testing.T) {
 		}
 	}
 }
+
+// Open uses the freelist settings that keep commits flat after mass
+// deletes, and BoltOptions says which.
+func TestOpenFreelistSettings(t *testing.T) {
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "s.db"), boltstore.WithSweepInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	o := boltstore.BoltOptions()
+	if !o.NoFreelistSync || o.FreelistType != bbolt.FreelistMapType {
+		t.Errorf("BoltOptions() = %+v, want NoFreelistSync and the map freelist", o)
+	}
+	if db := s.DB(); !db.NoFreelistSync || db.FreelistType != bbolt.FreelistMapType {
+		t.Errorf("Open's handle has NoFreelistSync %v, FreelistType %q", db.NoFreelistSync, db.FreelistType)
+	}
+}
+
+// A prune that finds nothing to delete (a sweep pass with nothing
+// expired) commits no write transaction: nothing is written or synced.
+func TestIdlePruneWritesNothing(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, boltstore.WithSweepInterval(0))
+	now := time.Now().UTC()
+	rec := session.Record{User: "u", Data: []byte("x"), Created: now, Accessed: now, Expires: now.Add(time.Hour)}
+	if err := s.Save(ctx, newKey(t), rec); err != nil {
+		t.Fatal(err)
+	}
+	writes := func() int64 {
+		st := s.DB().Stats()
+		return st.TxStats.GetWrite()
+	}
+	before := writes()
+	for _, f := range []session.Filter{{ExpiresBefore: now}, {User: "nobody"}} {
+		n, err := s.Prune(ctx, f)
+		if err != nil || n != 0 {
+			t.Fatalf("Prune(%+v) = %d, %v; want 0", f, n, err)
+		}
+	}
+	if after := writes(); after != before {
+		t.Errorf("idle prunes wrote %d pages", after-before)
+	}
+}
