@@ -13,32 +13,33 @@ import (
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // countingStore counts every call of the request path.
 type countingStore struct {
-	*exampleStore
+	*sessiontest.Store
 	calls atomic.Int64
 }
 
 func (s *countingStore) Load(ctx context.Context, key string) (session.Record, error) {
 	s.calls.Add(1)
-	return s.exampleStore.Load(ctx, key)
+	return s.Store.Load(ctx, key)
 }
 
 func (s *countingStore) Save(ctx context.Context, key string, rec session.Record) error {
 	s.calls.Add(1)
-	return s.exampleStore.Save(ctx, key, rec)
+	return s.Store.Save(ctx, key, rec)
 }
 
 func (s *countingStore) Delete(ctx context.Context, key string) error {
 	s.calls.Add(1)
-	return s.exampleStore.Delete(ctx, key)
+	return s.Store.Delete(ctx, key)
 }
 
 func (s *countingStore) Touch(ctx context.Context, key string, accessed, expires time.Time) error {
 	s.calls.Add(1)
-	return s.exampleStore.Touch(ctx, key, accessed, expires)
+	return s.Store.Touch(ctx, key, accessed, expires)
 }
 
 // csrfSite is a site behind both layers: /form renders the token, /login
@@ -54,7 +55,7 @@ type csrfSite struct {
 
 func newCSRFSite(t *testing.T, opts ...session.CSRFOption) *csrfSite {
 	t.Helper()
-	store := &countingStore{exampleStore: newExampleStore()}
+	store := &countingStore{Store: sessiontest.NewStore()}
 	mgr, err := session.New[session.Map](store)
 	if err != nil {
 		t.Fatal(err)
@@ -365,7 +366,7 @@ func TestCSRFWithoutSession(t *testing.T) {
 // BenchmarkCSRF measures a read-only request with a session (baseline),
 // the same request rendering a token, and a POST whose token is checked.
 func BenchmarkCSRF(b *testing.B) {
-	mgr, err := session.New[session.Map](newExampleStore())
+	mgr, err := session.New[session.Map](sessiontest.NewStore())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,12 +10,13 @@ import (
 	"strings"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // The two layers of CSRF protection around the session middleware, and a
 // form that carries the per-session token.
 func ExampleCSRF() {
-	mgr, err := session.New[session.Map](newExampleStore())
+	mgr, err := session.New[session.Map](sessiontest.NewStore())
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // browser sends requests to h with one cookie jar holding the session
@@ -40,7 +41,7 @@ func (b *browser) do(method, target string) {
 }
 
 func Example() {
-	store := newExampleStore() // memstore.New() in an application
+	store := sessiontest.NewStore() // memstore.New() in an application
 	mgr, err := session.New[session.Map](store, session.WithIdleTimeout(30*time.Minute))
 	if err != nil {
 		log.Fatal(err)
@@ -83,7 +84,7 @@ type Profile struct {
 }
 
 func ExampleSession_SetUser() {
-	mgr, _ := session.New[Profile](newExampleStore())
+	mgr, _ := session.New[Profile](sessiontest.NewStore())
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		// Check the password first, then:
@@ -121,7 +122,7 @@ func ExampleSession_SetUser() {
 }
 
 func ExampleSession_NewFormToken() {
-	mgr, _ := session.New[session.Map](newExampleStore())
+	mgr, _ := session.New[session.Map](sessiontest.NewStore())
 	var issued string
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /transfer", func(w http.ResponseWriter, r *http.Request) {
@@ -161,7 +162,7 @@ func ExampleSession_NewFormToken() {
 }
 
 func ExampleSession_Update() {
-	mgr, _ := session.New[session.Map](newExampleStore())
+	mgr, _ := session.New[session.Map](sessiontest.NewStore())
 	h := mgr.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var n int
 		// Replayed on the newer data should a concurrent request have saved
@@ -181,8 +182,23 @@ func ExampleSession_Update() {
 	// GET /: 200 hits 2
 }
 
+// hangingStore is a store whose Load, once hang is set, waits until its
+// context ends, as a database that accepts a query and never answers.
+type hangingStore struct {
+	*sessiontest.Store
+	hang bool
+}
+
+func (s *hangingStore) Load(ctx context.Context, key string) (session.Record, error) {
+	if s.hang {
+		<-ctx.Done()
+		return session.Record{}, ctx.Err()
+	}
+	return s.Store.Load(ctx, key)
+}
+
 func ExampleWithLoadTimeout() {
-	store := newExampleStore()
+	store := &hangingStore{Store: sessiontest.NewStore()}
 	mgr, _ := session.New[session.Map](store,
 		session.WithLoadTimeout(20*time.Millisecond),
 		session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
