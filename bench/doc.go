@@ -11,5 +11,10 @@
 //
 //	go test -run TestLostUpdate -v
 //
+// TestScale fills each store with up to a million sessions and times every
+// operation, TestThroughput drives session2 and scs over HTTP with a
+// growing number of clients, and TestPlot draws both into charts; by
+// default the first two run only small sizes, for CI.
+//
 // See README.md for the figures measured.
 package bench

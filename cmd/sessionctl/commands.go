@@ -382,16 +382,16 @@ func (a *app) gcCmd(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// sweepFiles tidies a file store's directory as its sweeper would: corrupt
-// and foreign files where records belong, temp files of crashed writers,
-// lock files of gone keys, stale user index entries. Other stores have
-// nothing of the kind.
+// sweepFiles tidies a file store's directory with its full pass (Scrub):
+// corrupt and foreign files where records belong, temp files of crashed
+// writers, lock files of crashed processes, stale index entries. Other
+// stores have nothing of the kind.
 func (a *app) sweepFiles(ctx context.Context, s session.Store) error {
 	fs, ok := s.(*filestore.Store)
 	if !ok {
 		return nil
 	}
-	st, err := fs.Sweep(ctx)
+	st, err := fs.Scrub(ctx)
 	if err != nil {
 		return fmt.Errorf("tidying the file store: %w", err)
 	}

@@ -448,7 +448,7 @@ func TestGCSweepsFileStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	fs.Close()
-	bad := filepath.Join(dir, "r", strings.Repeat("cd", 32))
+	bad := filepath.Join(dir, "r", "cd", strings.Repeat("cd", 32))
 	if err := os.WriteFile(bad, []byte("not a record"), 0o600); err != nil {
 		t.Fatal(err)
 	}

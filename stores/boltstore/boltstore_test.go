@@ -649,3 +649,20 @@ func TestOpenStoreURL(t *testing.T) {
 		}
 	}
 }
+
+// Open uses the freelist settings that keep commits flat after mass
+// deletes, and BoltOptions says which.
+func TestOpenFreelistSettings(t *testing.T) {
+	s, err := boltstore.Open(filepath.Join(t.TempDir(), "s.db"), boltstore.WithSweepInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	o := boltstore.BoltOptions()
+	if !o.NoFreelistSync || o.FreelistType != bbolt.FreelistMapType {
+		t.Errorf("BoltOptions() = %+v, want NoFreelistSync and the map freelist", o)
+	}
+	if db := s.DB(); !db.NoFreelistSync || db.FreelistType != bbolt.FreelistMapType {
+		t.Errorf("Open's handle has NoFreelistSync %v, FreelistType %q", db.NoFreelistSync, db.FreelistType)
+	}
+}

@@ -186,6 +186,22 @@ func (s *Store) Prune(ctx context.Context, f session.Filter) (int, error) {
 }
 
 func (s *Store) prune(ctx context.Context, f session.Filter, op string) (int, error) {
+	// A read transaction first: when the source holds no candidate (a
+	// sweep pass with nothing expired), no write transaction is opened,
+	// and nothing is committed or synced.
+	var any bool
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b, err := s.buckets(tx)
+		if err != nil {
+			return err
+		}
+		last, _ := s.walk(b, f, nil, 1, func([]byte, []byte, view, entryState) {})
+		any = last != nil
+		return nil
+	})
+	if err != nil || !any {
+		return 0, wrap(op, err)
+	}
 	total := 0
 	var after []byte
 	for {

@@ -123,12 +123,12 @@ func TestBadRecordFiles(t *testing.T) {
 				t.Errorf("Prune(all) = %d, %v; want 0, nil", n, err)
 			}
 
-			st, err := s.Sweep(ctx)
+			st, err := s.Scrub(ctx)
 			if err != nil {
-				t.Errorf("Sweep: %v", err)
+				t.Errorf("Scrub: %v", err)
 			}
 			if st.Corrupt != 1 || exists(path) {
-				t.Errorf("Sweep removed %d corrupt files (file still there: %v), want 1 and gone", st.Corrupt, exists(path))
+				t.Errorf("Scrub removed %d corrupt files (file still there: %v), want 1 and gone", st.Corrupt, exists(path))
 			}
 			rep.take()
 
@@ -163,13 +163,14 @@ func TestTempFiles(t *testing.T) {
 	ctx := context.Background()
 	s, rep := open(t, t.TempDir())
 	rdir := filepath.Join(s.Dir(), "r")
+	tdir := filepath.Join(s.Dir(), "t")
 
 	stale := newKey(t) // a crashed writer's leftover, no record
-	writeFile(t, filepath.Join(rdir, ".tmp-"+stale), validFile(t, stale, "half"))
+	writeFile(t, filepath.Join(tdir, stale), validFile(t, stale, "half"))
 	held := newKey(t) // a writer in another process is at work
 	mustSave(t, s, held, liveRec("", "old"))
-	writeFile(t, filepath.Join(rdir, ".tmp-"+held), []byte("being written"))
-	writeFile(t, filepath.Join(rdir, ".tmp-junk"), []byte("not ours"))
+	writeFile(t, filepath.Join(tdir, held), []byte("being written"))
+	writeFile(t, filepath.Join(tdir, "junk"), []byte("not ours"))
 	writeFile(t, filepath.Join(rdir, "notes.txt"), []byte("an admin's file"))
 
 	unlock := holdLock(t, s, held)
@@ -195,8 +196,8 @@ func TestTempFiles(t *testing.T) {
 	if st.Temp != 2 {
 		t.Errorf("Sweep removed %d temp files, want 2 (the stale and the junk one)", st.Temp)
 	}
-	for name, want := range map[string]bool{".tmp-" + stale: false, ".tmp-junk": false, ".tmp-" + held: true, "notes.txt": true} {
-		if got := exists(filepath.Join(rdir, name)); got != want {
+	for name, want := range map[string]bool{"t/" + stale: false, "t/junk": false, "t/" + held: true, "r/notes.txt": true} {
+		if got := exists(filepath.Join(s.Dir(), name)); got != want {
 			t.Errorf("after Sweep, %s exists = %v, want %v", name, got, want)
 		}
 	}
@@ -204,7 +205,7 @@ func TestTempFiles(t *testing.T) {
 	if _, err := s.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if exists(filepath.Join(rdir, ".tmp-"+held)) {
+	if exists(filepath.Join(tdir, held)) {
 		t.Error("the temp file was not removed once its lock was free")
 	}
 	if got := mustLoad(t, s, held); string(got.Data) != "old" {
@@ -225,7 +226,7 @@ func TestFailedWriteKeepsOldRecord(t *testing.T) {
 
 	// The temporary file's name is taken by a directory that cannot be
 	// removed: the write fails before the rename (this works as root too).
-	blocker := filepath.Join(s.Dir(), "r", ".tmp-"+key)
+	blocker := tmpPath(s, key)
 	if err := os.MkdirAll(filepath.Join(blocker, "x"), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +256,7 @@ func TestReadOnlyDirectory(t *testing.T) {
 	s, _ := open(t, t.TempDir())
 	key := newKey(t)
 	mustSave(t, s, key, liveRec("", "old"))
-	rdir := filepath.Join(s.Dir(), "r")
+	rdir := filepath.Dir(recPath(s, key))
 	if err := os.Chmod(rdir, 0o500); err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +330,7 @@ func TestFIFORecord(t *testing.T) {
 	}
 	defer s.Close()
 	key := strings.Repeat("ab", 32)
-	if err := syscall.Mkfifo(filepath.Join(dir, "r", key), 0o600); err != nil {
+	if err := syscall.Mkfifo(filepath.Join(dir, "r", key[:2], key), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)

@@ -2,11 +2,14 @@
 // directory: session2's DirectorySessionStore, safe for many goroutines and
 // for many processes on one host sharing the directory.
 //
-// Records are written to a temporary file in the same directory, synced,
-// and renamed over the old file, and the directory is synced: a reader sees
+// Records are spread over 256 subdirectories by the first two hex digits
+// of their key. A record is written to a temporary file, synced, and
+// renamed over the old file, and its directory is synced: a reader sees
 // the old record or the new one, never a torn one, and needs no lock.
-// Compare-and-set takes a per-key lock (flock on a separate lock file, with
-// a timeout) around the version check and the rename. Touch rewrites only a
+// Compare-and-set takes a per-key lock (flock on a lock file that exists
+// only while the lock is held, with a timeout) around the version check and
+// the rename. An index of expiry minutes lets the sweeper read only what
+// has expired, and a user index serves "log out everywhere". Touch rewrites only a
 // small checksummed slot of the file's header. Every record file carries
 // the key it belongs to and checksums, and a file that fails any check (or
 // is a symbolic link, or not owned by the process's user) is reported and
@@ -43,9 +46,11 @@ const (
 // directory on a local file system. Create one with [New].
 type Store struct {
 	dir     string // absolute
-	recDir  string // dir/r: record files and their temporary files
-	lockDir string // dir/l: one lock file per key
+	recDir  string // dir/r: record files, dir/r/<first two hex digits of the key>/<key>
+	tmpDir  string // dir/t: the temporary files of records being written
+	lockDir string // dir/l: the lock files of the keys locked right now
 	userDir string // dir/u: the user index, dir/u/<sha256(user)>/<key>
+	expDir  string // dir/e: the expiry index, dir/e/<Unix minute of Expires>/<key>
 	opt     options
 	locks   locker
 
@@ -67,7 +72,7 @@ type options struct {
 type Option func(*options)
 
 // WithSweepInterval sets how often a background goroutine removes expired
-// records and stale temporary, lock and index files (see [Store.Sweep]).
+// records and stale temporary and lock files (see [Store.Sweep]).
 // The default is one minute; 0 disables the sweeper (run [Store.Sweep]
 // yourself, for example from cron through sessionctl). Negative intervals
 // are an error.
@@ -186,8 +191,10 @@ func New(dir string, opts ...Option) (*Store, error) {
 	s := &Store{
 		dir:     abs,
 		recDir:  filepath.Join(abs, "r"),
+		tmpDir:  filepath.Join(abs, "t"),
 		lockDir: filepath.Join(abs, "l"),
 		userDir: filepath.Join(abs, "u"),
+		expDir:  filepath.Join(abs, "e"),
 		opt:     o,
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
@@ -248,14 +255,25 @@ func (s *Store) checkKey(ctx context.Context, op string, key string) error {
 	return s.check(ctx, op)
 }
 
-func (s *Store) recPath(key string) string { return s.recDir + "/" + key }
-func (s *Store) tmpPath(key string) string { return s.recDir + "/" + tmpPrefix + key }
+// shardDir is the directory of key's record file: records are spread over
+// 256 subdirectories by the first two hex digits of their key, so that no
+// directory holds more than a few thousand entries at a million sessions.
+func (s *Store) shardDir(key string) string { return s.recDir + "/" + key[:2] }
+func (s *Store) recPath(key string) string  { return s.recDir + "/" + key[:2] + "/" + key }
 
-// tmpPrefix starts the name of the temporary file of a key's next record.
-// Only the holder of the key's lock writes it, so one name per key is
-// enough; one left by a crashed writer is replaced by the next Save and
-// removed by the sweeper.
-const tmpPrefix = ".tmp-"
+// tmpPath is the temporary file of key's next record. Only the holder of
+// the key's lock writes it, so one name per key is enough; one left by a
+// crashed writer is replaced by the next Save and removed by the sweeper.
+func (s *Store) tmpPath(key string) string { return s.tmpDir + "/" + key }
+
+// shards are the names of the record subdirectories, "00" to "ff".
+var shards = func() []string {
+	out := make([]string, 256)
+	for i := range out {
+		out[i] = fmt.Sprintf("%02x", i)
+	}
+	return out
+}()
 
 // userHash names a user's index directory: the hex SHA-256 of the name, so
 // any user name is a safe file name and names differing only in case stay

@@ -85,7 +85,8 @@ func mustLoad(t testing.TB, s session.Store, key string) session.Record {
 	return rec
 }
 
-func recPath(s *filestore.Store, key string) string  { return filepath.Join(s.Dir(), "r", key) }
+func recPath(s *filestore.Store, key string) string  { return filepath.Join(s.Dir(), "r", key[:2], key) }
+func tmpPath(s *filestore.Store, key string) string  { return filepath.Join(s.Dir(), "t", key) }
 func lockPath(s *filestore.Store, key string) string { return filepath.Join(s.Dir(), "l", key) }
 func indexPath(s *filestore.Store, user, key string) string {
 	h := sha256.Sum256([]byte(user))

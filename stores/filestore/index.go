@@ -13,7 +13,7 @@ import (
 // previous user's entry only afterwards, so a crash can leave a stale entry
 // but never a record missing from its user's directory. Readers of the
 // index check each record's user; stale entries are removed by Prune and
-// by the sweeper, both under the key's lock.
+// by Scrub, both under the key's lock.
 
 // addIndex makes sure the index entry for user and key exists and is
 // durable. An entry already there costs one failed open.
@@ -38,7 +38,7 @@ func (s *Store) addIndex(user, key string) error {
 		if errors.Is(err, fs.ErrExist) {
 			return nil
 		}
-		// The user's directory is missing: new user, or the sweeper just
+		// The user's directory is missing: new user, or Scrub just
 		// removed it as empty. Create it and try again.
 		if !isNotExist(err) || attempt >= 3 {
 			return err

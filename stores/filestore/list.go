@@ -7,6 +7,9 @@ import (
 	"io"
 	"iter"
 	"os"
+	"slices"
+	"sync"
+	"time"
 
 	"github.com/session2/session2/core/session"
 )
@@ -56,8 +59,41 @@ func headRecord(h header, user string) session.Record {
 	return session.Record{User: user, Created: h.created, Accessed: h.accessed, Expires: h.expires, Version: h.version}
 }
 
+// eachRecord calls fn with the name of every entry of every record
+// subdirectory, a directory at a time, until fn returns false or an
+// error, or ctx is done.
+func (s *Store) eachRecord(ctx context.Context, fn func(name string) (bool, error)) error {
+	stopped := false
+	for _, sh := range shards {
+		err := eachName(ctx, s.recDir+"/"+sh, func(name string) (bool, error) {
+			more, err := fn(name)
+			stopped = !more
+			return more, err
+		})
+		if err != nil || stopped {
+			return err
+		}
+	}
+	return nil
+}
+
+// expiryBuckets returns the expiry buckets that may hold a record
+// expiring at or before cutoff, earliest first.
+func (s *Store) expiryBuckets(ctx context.Context, cutoff time.Time) ([]int64, error) {
+	last := bucketOf(cutoff)
+	var out []int64
+	err := eachName(ctx, s.expDir, func(name string) (bool, error) {
+		if b, ok := parseBucket(name); ok && b <= last {
+			out = append(out, b)
+		}
+		return true, nil
+	})
+	slices.Sort(out)
+	return out, err
+}
+
 // List yields the records matching f, expired or not, reading the
-// directory 256 names at a time. With f.User set it reads only that
+// directories 256 names at a time. With f.User set it reads only that
 // user's index directory. Record files that fail their checks are
 // reported to the error handler and skipped. List takes no locks: each
 // record is read whole and checked, and records saved or deleted during
@@ -68,11 +104,7 @@ func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 			yield(session.Entry{}, err)
 			return
 		}
-		dir := s.recDir
-		if f.User != "" {
-			dir = s.indexDir(f.User)
-		}
-		err := eachName(ctx, dir, func(key string) (bool, error) {
+		visit := func(key string) (bool, error) {
 			if !session.IsKey(key) {
 				return true, nil
 			}
@@ -90,7 +122,13 @@ func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 				return true, nil
 			}
 			return yield(session.Entry{Key: key, Record: rec}, nil), nil
-		})
+		}
+		var err error
+		if f.User != "" {
+			err = eachName(ctx, s.indexDir(f.User), visit)
+		} else {
+			err = s.eachRecord(ctx, visit)
+		}
 		if err != nil {
 			yield(session.Entry{}, fmt.Errorf("filestore: list: %w", err))
 		}
@@ -98,68 +136,125 @@ func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 }
 
 // Prune deletes the records matching f and returns how many it deleted.
-// With only f.User set it reads only that user's index directory, costing
-// time proportional to that user's sessions; any other filter reads the
-// header of every record file. Each match is re-checked under its key's
-// lock before removal, and the removals are synced to disk before Prune
-// returns.
+// With f.User set it reads only that user's index directory, costing time
+// proportional to that user's sessions. Otherwise, with f.ExpiresBefore
+// set, it reads only the expiry index's buckets up to that time, costing
+// time proportional to the records expiring by then (and the one minute's
+// bucket the cutoff falls in). Any other filter reads the header of every
+// record file. Each match is re-checked under its key's lock before
+// removal, and the removals are synced to disk before Prune returns.
 func (s *Store) Prune(ctx context.Context, f session.Filter) (int, error) {
 	if err := s.check(ctx, "prune"); err != nil {
 		return 0, err
 	}
-	dir := s.recDir
-	if f.User != "" {
-		dir = s.indexDir(f.User)
-	}
-	n := 0
-	err := eachName(ctx, dir, func(key string) (bool, error) {
-		if !session.IsKey(key) {
-			return true, nil
-		}
-		h, user, err := s.peekHead(key)
-		if err != nil {
-			if err == session.ErrNotFound || errors.Is(err, ErrCorrupt) {
-				// Gone, or left for the sweeper.
-				return true, nil
+	p := pruner{s: s, ctx: ctx, f: f, synced: map[string]bool{}}
+	var err error
+	switch {
+	case f.User != "":
+		dir := s.indexDir(f.User)
+		err = eachName(ctx, dir, p.visit)
+		defer os.Remove(dir) // only succeeds when empty; Scrub retries
+	case !f.ExpiresBefore.IsZero():
+		var buckets []int64
+		buckets, err = s.expiryBuckets(ctx, f.ExpiresBefore)
+		for _, b := range buckets {
+			if err != nil {
+				break
 			}
-			return false, err
+			dir := s.expDir + "/" + bucketName(b)
+			err = eachName(ctx, dir, p.visit)
+			os.Remove(dir) // only succeeds when empty
 		}
-		if !f.Match(headRecord(h, user)) {
-			return true, nil
-		}
-		l, err := s.lockKey(ctx, key, true)
-		if err != nil {
-			return false, err
-		}
-		h, user, err = s.readHead(key)
-		if err != nil || !f.Match(headRecord(h, user)) {
-			l.unlock(err == session.ErrNotFound)
-			if err != nil && err != session.ErrNotFound && !errors.Is(err, ErrCorrupt) {
-				return false, err
-			}
-			return true, nil
-		}
-		if err := removeName(s.recPath(key)); err != nil {
-			l.unlock(false)
-			return false, err
-		}
-		n++
-		if user != "" {
-			s.removeIndex(user, key)
-		}
-		l.unlock(true)
-		return true, nil
-	})
-	if n > 0 {
-		if serr := fsyncDir(s.recDir); err == nil {
-			err = serr
-		}
+	default:
+		err = s.eachRecord(ctx, p.visit)
 	}
-	if f.User != "" {
-		os.Remove(dir) // only succeeds when empty; the sweeper retries
+	if serr := p.sync(); err == nil {
+		err = serr
 	}
 	if err != nil {
-		return n, fmt.Errorf("filestore: prune: %w", err)
+		return p.n, fmt.Errorf("filestore: prune: %w", err)
 	}
-	return n, nil
+	return p.n, nil
+}
+
+// pruner removes the records matching a filter, one key at a time.
+type pruner struct {
+	s      *Store
+	ctx    context.Context
+	f      session.Filter
+	n      int
+	synced map[string]bool // record subdirectories to sync
+}
+
+func (p *pruner) visit(key string) (bool, error) {
+	s := p.s
+	if !session.IsKey(key) {
+		return true, nil
+	}
+	h, user, err := s.peekHead(key)
+	if err != nil {
+		if err == session.ErrNotFound || errors.Is(err, ErrCorrupt) {
+			// Gone, or left for Scrub.
+			return true, nil
+		}
+		return false, err
+	}
+	if !p.f.Match(headRecord(h, user)) {
+		return true, nil
+	}
+	l, err := s.lockKey(p.ctx, key, true)
+	if err != nil {
+		return false, err
+	}
+	defer l.unlock()
+	h, user, err = s.readHead(key)
+	if err != nil || !p.f.Match(headRecord(h, user)) {
+		if err != nil && err != session.ErrNotFound && !errors.Is(err, ErrCorrupt) {
+			return false, err
+		}
+		return true, nil
+	}
+	if err := removeName(s.recPath(key)); err != nil {
+		return false, err
+	}
+	p.n++
+	p.synced[key[:2]] = true
+	s.unindex(key, h, user, true)
+	return true, nil
+}
+
+// sync makes the removals durable.
+func (p *pruner) sync() error { return p.s.syncShards(p.synced) }
+
+// syncShards fsyncs the record subdirectories named in shards, several at
+// a time: on a journaling file system concurrent directory syncs share
+// journal commits, so syncing the 256 subdirectories after a large prune
+// costs about as much as syncing a few.
+func (s *Store) syncShards(shards map[string]bool) error {
+	const workers = 16
+	names := make(chan string)
+	errs := make(chan error, len(shards))
+	var wg sync.WaitGroup
+	for range min(workers, len(shards)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sh := range names {
+				if err := fsyncDir(s.recDir + "/" + sh); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	for sh := range shards {
+		names <- sh
+	}
+	close(names)
+	wg.Wait()
+	close(errs)
+	var all []error
+	for err := range errs {
+		all = append(all, err)
+	}
+	return errors.Join(all...)
 }

@@ -150,13 +150,14 @@ func (l *recordLock) flock(ctx context.Context, wait bool, deadline time.Time) e
 	}
 }
 
-// unlock releases the lock. With removeFile set, the lock file is removed
-// first (while still held), which callers do when the record is gone.
-func (l *recordLock) unlock(removeFile bool) {
-	if removeFile {
-		if err := removeName(l.path); err != nil {
-			l.s.report(fmt.Errorf("filestore: remove lock file %s: %w", l.key, err))
-		}
+// unlock releases the lock, removing the lock file first (while still
+// holding it): no lock file outlives its lock, so the lock directory holds
+// only the keys locked at this moment. A process that opened the file
+// before the removal sees, once it gets the flock, that the path no longer
+// names its file, and starts again (see lockKey).
+func (l *recordLock) unlock() {
+	if err := removeName(l.path); err != nil {
+		l.s.report(fmt.Errorf("filestore: remove lock file %s: %w", l.key, err))
 	}
 	if err := closeFd(l.fd); err != nil {
 		l.s.report(fmt.Errorf("filestore: unlock %s: %w", l.key, err))

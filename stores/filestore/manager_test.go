@@ -70,7 +70,7 @@ func TestManagerOverStore(t *testing.T) {
 		t.Fatalf("first visit after reopening the store: %d %q, want 200 \"3\"", code, body)
 	}
 
-	recs, err := filepath.Glob(filepath.Join(dir, "r", "[0-9a-f]*"))
+	recs, err := filepath.Glob(filepath.Join(dir, "r", "*", "[0-9a-f]*"))
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("record files: %v (%v), want one", recs, err)
 	}

@@ -200,27 +200,38 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 	case errors.Is(err, ErrCorrupt):
 		s.report(fmt.Errorf("filestore: save %s: replacing: %w", key, err))
 	default:
-		l.unlock(false)
+		l.unlock()
 		return fmt.Errorf("filestore: save %s: %w", key, err)
 	}
 	if (rec.Version == 0 && present) || (rec.Version > 0 && (!present || h.version != rec.Version)) {
-		l.unlock(!present && err == session.ErrNotFound)
+		l.unlock()
 		return fmt.Errorf("filestore: save %s: %w", key, session.ErrConflict)
 	}
 	if rec.User != "" {
 		if err := s.addIndex(rec.User, key); err != nil {
-			l.unlock(!present)
+			l.unlock()
 			return fmt.Errorf("filestore: save %s: user index: %w", key, err)
 		}
 	}
+	newBucket := bucketOf(rec.Expires)
+	moved := !present || bucketOf(h.expires) != newBucket
+	if moved {
+		if err := s.addExpiry(newBucket, key); err != nil {
+			l.unlock()
+			return fmt.Errorf("filestore: save %s: expiry index: %w", key, err)
+		}
+	}
 	if err := s.writeRecord(key, buf); err != nil {
-		l.unlock(!present)
+		l.unlock()
 		return fmt.Errorf("filestore: save %s: %w", key, err)
 	}
 	if present && oldUser != "" && oldUser != rec.User {
 		s.removeIndex(oldUser, key)
 	}
-	l.unlock(false)
+	if present && moved {
+		s.removeExpiry(bucketOf(h.expires), key)
+	}
+	l.unlock()
 	return nil
 }
 
@@ -249,10 +260,10 @@ func (s *Store) writeRecord(key string, buf []byte) error {
 		removeName(tmp) // best effort; the sweeper retries
 		return err
 	}
-	return fsyncDir(s.recDir)
+	return fsyncDir(s.shardDir(key))
 }
 
-// Delete removes key's record, its user index entry and its lock file.
+// Delete removes key's record and its index entries.
 // Deleting a missing key is not an error. The removal is synced to disk
 // before Delete returns, so a logout survives a crash.
 func (s *Store) Delete(ctx context.Context, key string) error {
@@ -263,7 +274,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("filestore: delete %s: %w", key, err)
 	}
-	defer l.unlock(true)
+	defer l.unlock()
 	if _, err := s.removeLocked(key); err != nil {
 		return fmt.Errorf("filestore: delete %s: %w", key, err)
 	}
@@ -273,20 +284,31 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // removeLocked removes key's record and index entry, holding its lock, and
 // syncs the directory. It reports whether a record file was there.
 func (s *Store) removeLocked(key string) (bool, error) {
-	_, user, err := s.readHead(key)
+	h, user, err := s.readHead(key)
 	if err == session.ErrNotFound {
 		return false, nil
 	}
 	if err := removeName(s.recPath(key)); err != nil {
 		return false, err
 	}
-	if err := fsyncDir(s.recDir); err != nil {
+	if err := fsyncDir(s.shardDir(key)); err != nil {
 		return true, err
+	}
+	s.unindex(key, h, user, err == nil)
+	return true, nil
+}
+
+// unindex removes the index entries of a record just removed, whose header
+// h and user were read (ok) or could not be (a corrupt file, whose entries
+// the sweep removes when it reaches them).
+func (s *Store) unindex(key string, h header, user string, ok bool) {
+	if !ok {
+		return
 	}
 	if user != "" {
 		s.removeIndex(user, key)
 	}
-	return true, nil
+	s.removeExpiry(bucketOf(h.expires), key)
 }
 
 // Touch sets the record's Accessed and Expires by rewriting the spare one
@@ -305,14 +327,14 @@ func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Ti
 	}
 	fd, fi, err := s.openRecord(key, oRW)
 	if err != nil {
-		l.unlock(err == session.ErrNotFound)
+		l.unlock()
 		return s.touchErr(key, err)
 	}
-	err = touchFd(fd, key, fi.size, accessed, expires, s.opt.now())
+	err = s.touchFd(fd, key, fi.size, accessed, expires)
 	if cerr := closeFd(fd); err == nil {
 		err = cerr
 	}
-	l.unlock(false)
+	l.unlock()
 	if err != nil {
 		return s.touchErr(key, err)
 	}
@@ -330,18 +352,32 @@ func (s *Store) touchErr(key string, err error) error {
 	return err
 }
 
-func touchFd(fd int, key string, size int64, accessed, expires, now time.Time) error {
+// touchFd writes the new times into the spare slot of the record open as
+// fd, moving its expiry index entry first when the expiry changes minute.
+func (s *Store) touchFd(fd int, key string, size int64, accessed, expires time.Time) error {
 	h, _, err := readHeadFd(fd, key, size)
 	if err != nil {
 		return err
 	}
-	if !h.expires.After(now) {
+	if !h.expires.After(s.opt.now()) {
 		return session.ErrNotFound
+	}
+	oldBucket, newBucket := bucketOf(h.expires), bucketOf(expires)
+	if oldBucket != newBucket {
+		if err := s.addExpiry(newBucket, key); err != nil {
+			return fmt.Errorf("expiry index: %w", err)
+		}
 	}
 	other := 1 - h.slot
 	var slot [slotLen]byte
 	putSlot(slot[:], h.fixedCRC, h.seq+1, accessed, expires)
-	return pwriteFull(fd, slot[:], int64(fixedLen+other*slotLen))
+	if err := pwriteFull(fd, slot[:], int64(fixedLen+other*slotLen)); err != nil {
+		return err
+	}
+	if oldBucket != newBucket {
+		s.removeExpiry(oldBucket, key)
+	}
+	return nil
 }
 
 // removeName removes a file, ignoring one already gone.

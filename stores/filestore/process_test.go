@@ -281,7 +281,7 @@ func TestCrashSafety(t *testing.T) {
 		if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
 			t.Fatalf("kill %d: child ended with %v, not by SIGKILL\n%s", i, err, stderr.String())
 		}
-		if exists(filepath.Join(dir, "r", ".tmp-"+key)) {
+		if exists(filepath.Join(dir, "t", key)) {
 			tempsSeen++
 		}
 
@@ -302,7 +302,7 @@ func TestCrashSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if exists(filepath.Join(dir, "r", ".tmp-"+key)) {
+	if exists(filepath.Join(dir, "t", key)) {
 		t.Error("the sweep left the dead writer's temp file")
 	}
 	if r := rep.take(); len(r) != 0 {

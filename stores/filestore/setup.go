@@ -12,16 +12,26 @@ import (
 )
 
 // The directory's format marker, written by Setup before anything else.
+// Format 1 kept every record file in r/ and a lock file per record in l/;
+// format 2 shards r/ and adds t/ and e/ (see the package README). Setup
+// migrates a format 1 directory to format 2.
 const (
-	markerName    = "FORMAT"
-	markerTmp     = ".FORMAT.tmp"
-	markerPrefix  = "session2 filestore\nformat "
-	markerContent = markerPrefix + "1\n"
+	markerName   = "FORMAT"
+	markerTmp    = ".FORMAT.tmp"
+	markerPrefix = "session2 filestore\nformat "
+	dirFormat    = 2
 )
+
+func markerContent(format int) string { return markerPrefix + strconv.Itoa(format) + "\n" }
 
 // Setup creates the store's directory (mode 0700) and its subdirectories,
 // and writes the format marker. It is idempotent and never removes or
-// rewrites records. It refuses a directory that is not owned by the
+// rewrites records. A directory of the previous format (every record file
+// in one directory, a lock file per record) is migrated: each record is
+// moved into its subdirectory and entered in the expiry index, the lock
+// files are removed, and the marker is rewritten last, so a migration cut
+// short is resumed by the next Setup. Stop the processes running an older
+// version of this package before starting one that migrates. It refuses a directory that is not owned by the
 // process's user, that others can write to, that holds a newer format, or
 // that is not empty and not a store directory (so "file:$HOME" cannot
 // scatter files through a home directory).
@@ -46,19 +56,55 @@ func (s *Store) setup() error {
 	if err := checkDir(fi); err != nil {
 		return err
 	}
-	if err := s.checkMarker(false); err != nil {
+	format, err := s.checkMarker(false)
+	if err != nil {
 		return err
 	}
-	for _, sub := range []string{s.recDir, s.lockDir, s.userDir} {
-		if err := os.Mkdir(sub, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := s.makeDirs(); err != nil {
+		return err
+	}
+	if format == 1 {
+		return s.migrate()
+	}
+	return nil
+}
+
+// makeDirs creates the subdirectories that are missing and checks them.
+func (s *Store) makeDirs() error {
+	made := false
+	mk := func(dir string) error {
+		err := os.Mkdir(dir, 0o700)
+		switch {
+		case err == nil:
+			made = true
+		case !errors.Is(err, fs.ErrExist):
 			return err
 		}
-		fi, err := os.Lstat(sub)
+		fi, err := os.Lstat(dir)
 		if err != nil {
 			return err
 		}
 		if err := checkDir(fi); err != nil {
-			return fmt.Errorf("%s: %w", filepath.Base(sub), err)
+			return fmt.Errorf("%s: %w", strings.TrimPrefix(dir, s.dir+"/"), err)
+		}
+		return nil
+	}
+	for _, sub := range []string{s.recDir, s.tmpDir, s.lockDir, s.userDir, s.expDir} {
+		if err := mk(sub); err != nil {
+			return err
+		}
+	}
+	shardsMade := false
+	for _, sh := range shards {
+		made = false
+		if err := mk(s.recDir + "/" + sh); err != nil {
+			return err
+		}
+		shardsMade = shardsMade || made
+	}
+	if shardsMade {
+		if err := fsyncDir(s.recDir); err != nil {
+			return err
 		}
 	}
 	return fsyncDir(s.dir)
@@ -80,26 +126,21 @@ func checkDir(fi fs.FileInfo) error {
 }
 
 // checkMarker reads the format marker, or writes it into an empty
-// directory.
-func (s *Store) checkMarker(retried bool) error {
-	b, err := os.ReadFile(filepath.Join(s.dir, markerName))
+// directory. It returns the directory's format.
+func (s *Store) checkMarker(retried bool) (int, error) {
+	n, err := s.readMarker()
 	if err == nil {
-		v, ok := strings.CutPrefix(string(b), markerPrefix)
-		n, perr := strconv.Atoi(strings.TrimSpace(v))
-		if !ok || perr != nil {
-			return fmt.Errorf("%s is not a filestore format marker", markerName)
+		if n != 1 && n != dirFormat {
+			return n, fmt.Errorf("directory has filestore format %d; this version reads format %d (and migrates format 1)", n, dirFormat)
 		}
-		if n != formatVersion {
-			return fmt.Errorf("directory has filestore format %d; this version reads format %d", n, formatVersion)
-		}
-		return nil
+		return n, nil
 	}
 	if !isNotExist(err) {
-		return err
+		return 0, err
 	}
 	ents, err := os.ReadDir(s.dir)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	for _, e := range ents {
 		switch {
@@ -107,9 +148,28 @@ func (s *Store) checkMarker(retried bool) error {
 			// Another process set the directory up meanwhile.
 			return s.checkMarker(true)
 		case !strings.HasPrefix(e.Name(), markerTmp):
-			return fmt.Errorf("not empty and not a filestore directory (no %s file; found %q)", markerName, e.Name())
+			return 0, fmt.Errorf("not empty and not a filestore directory (no %s file; found %q)", markerName, e.Name())
 		}
 	}
+	return dirFormat, s.writeMarker(dirFormat)
+}
+
+// readMarker returns the format the marker names.
+func (s *Store) readMarker() (int, error) {
+	b, err := os.ReadFile(filepath.Join(s.dir, markerName))
+	if err != nil {
+		return 0, err
+	}
+	v, ok := strings.CutPrefix(string(b), markerPrefix)
+	n, perr := strconv.Atoi(strings.TrimSpace(v))
+	if !ok || perr != nil {
+		return 0, fmt.Errorf("%s is not a filestore format marker", markerName)
+	}
+	return n, nil
+}
+
+// writeMarker replaces the marker atomically and durably.
+func (s *Store) writeMarker(format int) error {
 	tmp := filepath.Join(s.dir, markerTmp+strconv.Itoa(os.Getpid()))
 	if err := removeName(tmp); err != nil {
 		return err
@@ -118,7 +178,7 @@ func (s *Store) checkMarker(retried bool) error {
 	if err != nil {
 		return err
 	}
-	err = pwriteFull(fd, []byte(markerContent), 0)
+	err = pwriteFull(fd, []byte(markerContent(format)), 0)
 	if err == nil {
 		err = fsyncFd(fd)
 	}

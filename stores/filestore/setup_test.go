@@ -65,9 +65,9 @@ func TestSetup(t *testing.T) {
 		}, "writable by group or others"},
 		{"newer format", func(t *testing.T) string {
 			d := t.TempDir()
-			writeFile(t, filepath.Join(d, "FORMAT"), []byte("session2 filestore\nformat 2\n"))
+			writeFile(t, filepath.Join(d, "FORMAT"), []byte("session2 filestore\nformat 3\n"))
 			return d
-		}, "format 2"},
+		}, "format 3"},
 		{"a file", func(t *testing.T) string {
 			p := filepath.Join(t.TempDir(), "file")
 			writeFile(t, p, []byte("x"))
@@ -80,7 +80,7 @@ func TestSetup(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Close()
-			if err := os.Remove(filepath.Join(d, "r")); err != nil {
+			if err := os.RemoveAll(filepath.Join(d, "r")); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.Symlink(t.TempDir(), filepath.Join(d, "r")); err != nil {

@@ -181,15 +181,15 @@ func TestUserIndex(t *testing.T) {
 	if got := rep.take(); len(got) != 0 {
 		t.Errorf("List(dave) read records outside dave's index: reports %v", got)
 	}
-	st, err := s.Sweep(ctx)
+	st, err := s.Scrub(ctx)
 	if err != nil && !errors.Is(err, filestore.ErrCorrupt) {
 		t.Fatal(err)
 	}
 	if st.Index != 2 {
-		t.Errorf("Sweep removed %d stale index entries, want 2", st.Index)
+		t.Errorf("Scrub removed %d stale index entries, want 2", st.Index)
 	}
 	if exists(indexPath(s, "dave", gone)) || exists(indexPath(s, "dave", moved)) || !exists(indexPath(s, "dave", mine)) {
-		t.Error("Sweep removed the wrong index entries")
+		t.Error("Scrub removed the wrong index entries")
 	}
 	pruned, err := s.Prune(ctx, session.Filter{User: "dave"})
 	if err != nil || pruned != 1 {
@@ -217,8 +217,11 @@ func TestSweep(t *testing.T) {
 	soon, later := newKey(t), newKey(t)
 	mustSave(t, s, soon, session.Record{User: "erin", Data: []byte("a"), Created: t0, Accessed: t0, Expires: t0.Add(time.Hour)})
 	mustSave(t, s, later, session.Record{User: "erin", Data: []byte("b"), Created: t0, Accessed: t0, Expires: t0.Add(3 * time.Hour)})
-	if err := s.Touch(ctx, soon, t0, t0.Add(time.Hour)); err != nil { // leaves a lock file
+	if err := s.Touch(ctx, soon, t0, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
+	}
+	if exists(lockPath(s, soon)) {
+		t.Error("Touch left a lock file")
 	}
 	orphan := newKey(t)
 	writeFile(t, lockPath(s, orphan), nil)

@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/session2/session2/core/session"
 )
 
-// SweepStats counts what one [Store.Sweep] removed.
+// SweepStats counts what one [Store.Sweep] or [Store.Scrub] removed.
 type SweepStats struct {
 	// Expired records (Expires not after the store's clock).
 	Expired int
@@ -21,21 +20,27 @@ type SweepStats struct {
 	// Temp files left by writers that crashed, or not of the store's own
 	// naming.
 	Temp int
-	// Lock files of keys with no record.
+	// Lock files left by processes that crashed.
 	Locks int
-	// Index entries whose record is gone or belongs to another user.
+	// Index entries whose record is gone, belongs to another user or
+	// expires in another minute.
 	Index int
 }
 
-// Sweep removes expired records, corrupt or refused record files (each
-// reported to the error handler), temporary files no writer holds, lock
-// files of absent records, and stale user index entries and empty user
-// directories. The sweeper started by [New] calls it every sweep interval;
-// call it yourself when the sweeper is off.
+// Sweep removes expired records, reading only the expiry index's buckets
+// whose minute has ended: its cost grows with the records that expired,
+// not with the store, and a pass with nothing expired reads one directory
+// of bucket names. On the way it removes stale expiry entries (moving a
+// record's entry to the right minute first if it lacks one) and corrupt
+// record files it meets (each reported to the error handler), and it
+// removes the temporary files no writer holds and the lock files left by
+// crashed processes (both directories hold only work in progress). The
+// sweeper started by [New] calls it every sweep interval; call it yourself
+// when the sweeper is off. It never waits for a lock: a key busy at that
+// moment is left for the next sweep. A record expires up to a minute
+// before its bucket ends, and Load never returns it meanwhile.
 //
-// Sweep reads the header of every record file and every index entry: its
-// cost is proportional to the store's size. It never waits for a lock: a
-// key busy at that moment is left for the next sweep.
+// What Sweep does not read, [Store.Scrub] does.
 func (s *Store) Sweep(ctx context.Context) (SweepStats, error) {
 	if err := s.check(ctx, "sweep"); err != nil {
 		return SweepStats{}, err
@@ -43,65 +48,100 @@ func (s *Store) Sweep(ctx context.Context) (SweepStats, error) {
 	return s.sweep(ctx)
 }
 
-func (s *Store) sweep(ctx context.Context) (SweepStats, error) {
-	var st SweepStats
+// Scrub is the full pass, whose cost is proportional to the store's size:
+// what [Store.Sweep] does, then every record file is read (expired and
+// corrupt ones are removed, and a missing expiry index entry, which a crash
+// can lose, is restored), and every user index entry is checked (stale ones
+// and empty user directories are removed). Run it now and then, from cron
+// through sessionctl, or after a crash; the sweeper does not.
+func (s *Store) Scrub(ctx context.Context) (SweepStats, error) {
+	if err := s.check(ctx, "scrub"); err != nil {
+		return SweepStats{}, err
+	}
+	st, err := s.sweep(ctx)
+	var errs errList
+	errs.note(err)
 	now := s.opt.now()
-	var errs []error
-	note := func(err error) {
-		if err != nil && len(errs) < 8 {
-			errs = append(errs, err)
-		}
-	}
-	removed := 0
-	err := eachName(ctx, s.recDir, func(name string) (bool, error) {
-		switch {
-		case session.IsKey(name):
-			r, err := s.sweepRecord(ctx, name, now, &st)
-			removed += r
-			note(err)
-		case strings.HasPrefix(name, tmpPrefix):
-			note(s.sweepTemp(name, &st))
-		}
-		return true, nil
-	})
-	note(err)
-	if removed > 0 {
-		note(fsyncDir(s.recDir))
-	}
-	note(eachName(ctx, s.lockDir, func(key string) (bool, error) {
+	synced := map[string]bool{}
+	errs.note(s.eachRecord(ctx, func(key string) (bool, error) {
 		if session.IsKey(key) {
-			note(s.sweepLock(key, &st))
+			errs.note(s.scrubRecord(ctx, key, now, &st, synced))
 		}
 		return true, nil
 	}))
-	note(eachName(ctx, s.userDir, func(uh string) (bool, error) {
+	errs.note(s.syncShards(synced))
+	errs.note(eachName(ctx, s.userDir, func(uh string) (bool, error) {
 		if session.IsKey(uh) { // a user directory's name has a key's shape
-			note(s.sweepUser(ctx, uh, &st))
+			errs.note(s.sweepUser(ctx, uh, &st))
 		}
 		return true, nil
 	}))
-	if len(errs) > 0 {
-		return st, fmt.Errorf("filestore: sweep: %w", errors.Join(errs...))
-	}
-	return st, nil
+	return st, errs.err("scrub")
 }
 
-// sweepRecord removes key's record if it is expired or corrupt, under a
-// lock taken without waiting. It returns how many files it removed.
-func (s *Store) sweepRecord(ctx context.Context, key string, now time.Time, st *SweepStats) (int, error) {
-	h, _, err := s.readHead(key)
-	bad := errors.Is(err, ErrCorrupt)
-	switch {
-	case err == nil && !h.expires.After(now), bad:
-	case err == nil, err == session.ErrNotFound:
-		return 0, nil
-	default:
-		return 0, err
+// errList keeps the first few errors of a pass that goes on after them.
+type errList []error
+
+func (e *errList) note(err error) {
+	if err != nil && len(*e) < 8 {
+		*e = append(*e, err)
+	}
+}
+
+func (e errList) err(op string) error {
+	if len(e) == 0 {
+		return nil
+	}
+	return fmt.Errorf("filestore: %s: %w", op, errors.Join(e...))
+}
+
+func (s *Store) sweep(ctx context.Context) (SweepStats, error) {
+	var st SweepStats
+	var errs errList
+	now := s.opt.now()
+	synced := map[string]bool{}
+	buckets, err := s.expiryBuckets(ctx, now)
+	errs.note(err)
+	for _, b := range buckets {
+		if !bucketEnded(b, now) {
+			continue
+		}
+		dir := s.expDir + "/" + bucketName(b)
+		errs.note(eachName(ctx, dir, func(key string) (bool, error) {
+			errs.note(s.sweepEntry(ctx, b, key, now, &st, synced))
+			return true, nil
+		}))
+		os.Remove(dir) // fails unless empty, which is fine
+	}
+	errs.note(s.syncShards(synced))
+	errs.note(eachName(ctx, s.tmpDir, func(name string) (bool, error) {
+		errs.note(s.sweepTemp(name, &st))
+		return true, nil
+	}))
+	errs.note(eachName(ctx, s.lockDir, func(key string) (bool, error) {
+		errs.note(s.sweepLock(key, &st))
+		return true, nil
+	}))
+	return st, errs.err("sweep")
+}
+
+// sweepEntry handles the entry of key in the ended bucket b: it removes
+// the record if it has expired (or is corrupt), and the entry unless the
+// record, still alive, belongs in this bucket.
+func (s *Store) sweepEntry(ctx context.Context, b int64, key string, now time.Time, st *SweepStats, synced map[string]bool) error {
+	entry := s.expiryPath(b, key)
+	if !session.IsKey(key) {
+		if err := removeName(entry); err != nil {
+			return err
+		}
+		st.Index++
+		return nil
 	}
 	l, err := s.lockKey(ctx, key, false)
 	if err != nil {
-		return 0, nil // busy: next time
+		return nil // busy: next time
 	}
+	defer l.unlock()
 	h, user, err := s.readHead(key)
 	switch {
 	case err == nil && !h.expires.After(now):
@@ -109,65 +149,107 @@ func (s *Store) sweepRecord(ctx context.Context, key string, now time.Time, st *
 	case errors.Is(err, ErrCorrupt):
 		st.Corrupt++
 		s.report(fmt.Errorf("filestore: sweep: removing %s: %w", key, err))
+	case err == nil:
+		// Alive, so its entry belongs to a later minute: make sure it
+		// is there before dropping this stale one.
+		if err := s.addExpiry(bucketOf(h.expires), key); err != nil {
+			return err
+		}
+		fallthrough
+	case err == session.ErrNotFound:
+		if err := removeName(entry); err != nil {
+			return err
+		}
+		st.Index++
+		return nil
 	default:
-		l.unlock(err == session.ErrNotFound)
-		return 0, nil
+		return err
 	}
 	if err := removeName(s.recPath(key)); err != nil {
-		l.unlock(false)
-		return 0, err
+		return err
 	}
-	if user != "" {
-		s.removeIndex(user, key)
+	synced[key[:2]] = true
+	s.unindex(key, h, user, err == nil)
+	return removeName(entry)
+}
+
+// scrubRecord reads key's record file: an expired or corrupt one is
+// removed, a live one gets its expiry entry back if it lacks it.
+func (s *Store) scrubRecord(ctx context.Context, key string, now time.Time, st *SweepStats, synced map[string]bool) error {
+	h, _, err := s.readHead(key)
+	bad := errors.Is(err, ErrCorrupt)
+	switch {
+	case err == nil && h.expires.After(now):
+		if _, err := os.Lstat(s.expiryPath(bucketOf(h.expires), key)); err == nil || !isNotExist(err) {
+			return err
+		}
+	case err == nil, bad:
+	case err == session.ErrNotFound:
+		return nil
+	default:
+		return err
 	}
-	l.unlock(true)
-	return 1, nil
+	l, err := s.lockKey(ctx, key, false)
+	if err != nil {
+		return nil // busy: next time
+	}
+	defer l.unlock()
+	h, user, err := s.readHead(key)
+	switch {
+	case err == nil && h.expires.After(now):
+		return s.addExpiry(bucketOf(h.expires), key)
+	case err == nil:
+		st.Expired++
+	case errors.Is(err, ErrCorrupt):
+		st.Corrupt++
+		s.report(fmt.Errorf("filestore: scrub: removing %s: %w", key, err))
+	default:
+		return nil
+	}
+	if err := removeName(s.recPath(key)); err != nil {
+		return err
+	}
+	synced[key[:2]] = true
+	s.unindex(key, h, user, err == nil)
+	return nil
 }
 
 // sweepTemp removes a temporary file whose key's lock is free (its writer
 // is gone), or one whose name is not of the store's making.
 func (s *Store) sweepTemp(name string, st *SweepStats) error {
-	key := name[len(tmpPrefix):]
-	if !session.IsKey(key) {
-		if err := removeName(s.recDir + "/" + name); err != nil {
+	if !session.IsKey(name) {
+		if err := removeName(s.tmpDir + "/" + name); err != nil {
 			return err
 		}
 		st.Temp++
 		return nil
 	}
-	l, err := s.lockKey(context.Background(), key, false)
+	l, err := s.lockKey(context.Background(), name, false)
 	if err != nil {
 		return nil // a writer holds it
 	}
-	err = removeName(s.tmpPath(key))
+	defer l.unlock()
+	err = removeName(s.tmpPath(name))
 	if err == nil {
 		st.Temp++
 	}
-	l.unlock(!s.recordExists(key))
 	return err
 }
 
-// sweepLock removes the lock file of a key with no record.
+// sweepLock removes a lock file nobody holds: one left by a process that
+// crashed while holding it (a lock file is otherwise removed by its
+// unlock).
 func (s *Store) sweepLock(key string, st *SweepStats) error {
-	if s.recordExists(key) {
+	if !session.IsKey(key) {
 		return nil
 	}
 	l, err := s.lockKey(context.Background(), key, false)
 	if err != nil {
 		return nil // in use
 	}
-	gone := !s.recordExists(key)
-	if gone {
-		st.Locks++
-	}
-	l.unlock(gone)
+	st.Locks++
+	l.unlock()
 	return nil
-}
-
-// recordExists reports whether a record file (valid or not) is there.
-func (s *Store) recordExists(key string) bool {
-	_, err := os.Lstat(s.recPath(key))
-	return err == nil || !isNotExist(err)
 }
 
 // sweepUser removes the stale entries of one user index directory, and
@@ -186,7 +268,7 @@ func (s *Store) sweepUser(ctx context.Context, uh string, st *SweepStats) error 
 		if err != nil {
 			return true, nil // busy: next time
 		}
-		defer l.unlock(!s.recordExists(key))
+		defer l.unlock()
 		if !stale(key) {
 			return true, nil
 		}

@@ -48,6 +48,59 @@ func checkIndex(t *testing.T, s *Store) {
 	if indexed != want {
 		t.Errorf("index holds %d keys, want %d", indexed, want)
 	}
+	checkHeap(t, s)
+}
+
+// checkHeap verifies that the expiry heap holds every record once, each
+// at the index it knows, in heap order.
+func checkHeap(t *testing.T, s *Store) {
+	t.Helper()
+	if len(s.exp) != len(s.records) {
+		t.Errorf("expiry heap holds %d entries, the store %d records", len(s.exp), len(s.records))
+	}
+	for i, e := range s.exp {
+		if e.idx != i {
+			t.Errorf("heap entry %d thinks it is at %d", i, e.idx)
+		}
+		if s.records[e.key] != e {
+			t.Errorf("heap entry %d (%s) is not the stored record", i, e.key)
+		}
+		if i > 0 && e.Expires.Before(s.exp[(i-1)/2].Expires) {
+			t.Errorf("heap entry %d expires before its parent", i)
+		}
+	}
+}
+
+// Prune by expiry and access time together deletes exactly the records
+// that match both, whatever their number.
+func TestPruneExpiredAndIdle(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := New(WithClock(func() time.Time { return now }), WithSweepInterval(0))
+	defer s.Close()
+	want := 0
+	for i := 0; i < 5*chunkSize; i++ {
+		r := session.Record{User: fmt.Sprint("u", i%7), Accessed: now, Expires: now.Add(time.Duration(i%3-1) * time.Hour)}
+		if i%2 == 0 {
+			r.Accessed = now.Add(-2 * time.Hour)
+		}
+		if i%2 == 0 && i%3 != 2 {
+			want++
+		}
+		if err := s.Save(ctx, testKey(i), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := s.Prune(ctx, session.Filter{ExpiresBefore: now, AccessedBefore: now.Add(-time.Hour)})
+	if err != nil || n != want {
+		t.Fatalf("Prune = %d, %v; want %d", n, err, want)
+	}
+	for key, r := range s.records {
+		if !r.Expires.After(now) && r.Accessed.Before(now.Add(-time.Hour)) {
+			t.Errorf("%s matches and was not pruned", key)
+		}
+	}
+	checkIndex(t, s)
 }
 
 // A random mix of every operation keeps the user index exact.

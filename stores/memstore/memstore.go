@@ -33,14 +33,13 @@ type Store struct {
 
 	mu      sync.RWMutex
 	closed  bool
-	records map[string]*session.Record
+	records map[string]*entry
 	// users maps a user to the set of its keys. Anonymous records (empty
 	// User) are not indexed: Filter{User: ""} matches every record.
 	users map[string]map[string]struct{}
-	// earliest is a lower bound of the Expires of every stored record. When
-	// the store is full and the clock is before it, no record can have
-	// expired, so a create need not look for expired records to evict.
-	earliest time.Time
+	// exp orders every record by expiry, so that the sweeper, an expiry
+	// Prune and the eviction of a full store visit only expired records.
+	exp expiryHeap
 
 	closeOnce sync.Once
 	stop      chan struct{}
@@ -83,7 +82,7 @@ func New(opts ...Option) *Store {
 	s := &Store{
 		clock:         time.Now,
 		sweepInterval: time.Minute,
-		records:       make(map[string]*session.Record),
+		records:       make(map[string]*entry),
 		users:         make(map[string]map[string]struct{}),
 		stop:          make(chan struct{}),
 		done:          make(chan struct{}),
@@ -126,9 +125,9 @@ func expired(exp, now time.Time) bool {
 	return !exp.After(now)
 }
 
-// clone returns a copy of r whose Data shares nothing with r's.
-func clone(r *session.Record) session.Record {
-	c := *r
+// clone returns a copy of r's record whose Data shares nothing with r's.
+func clone(r *entry) session.Record {
+	c := r.Record
 	c.Data = bytes.Clone(r.Data)
 	return c
 }
@@ -192,29 +191,30 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 		} else {
 			data = bytes.Clone(rec.Data)
 		}
-		*old = rec
+		moved := !old.Expires.Equal(rec.Expires)
+		old.Record = rec
 		old.Data = data
 		old.Version = rec.Version + 1
-		s.lowerEarliestLocked(rec.Expires)
+		if moved {
+			s.exp.fix(old.idx)
+		}
 		return nil
 	}
 	if exists {
 		return fmt.Errorf("memstore: save: %w", session.ErrConflict)
 	}
 	if s.maxSessions > 0 && len(s.records) >= s.maxSessions {
-		if !now.Before(s.earliest) {
-			s.evictExpiredLocked(now)
-		}
+		s.evictExpiredLocked(now)
 		if len(s.records) >= s.maxSessions {
 			return fmt.Errorf("memstore: save: %d records: %w", len(s.records), session.ErrStoreFull)
 		}
 	}
-	stored := rec
+	stored := &entry{Record: rec, key: key}
 	stored.Data = bytes.Clone(rec.Data)
 	stored.Version = 1
-	s.records[key] = &stored
+	s.records[key] = stored
 	s.indexLocked(stored.User, key)
-	s.lowerEarliestLocked(stored.Expires)
+	s.exp.push(stored)
 	return nil
 }
 
@@ -251,8 +251,10 @@ func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Ti
 		return fmt.Errorf("memstore: touch: %w", session.ErrNotFound)
 	}
 	r.Accessed = accessed
-	r.Expires = expires
-	s.lowerEarliestLocked(expires)
+	if !r.Expires.Equal(expires) {
+		r.Expires = expires
+		s.exp.fix(r.idx)
+	}
 	return nil
 }
 
@@ -312,8 +314,8 @@ func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 			locked = true
 			return true
 		}
-		add := func(key string, r *session.Record) {
-			if f.Match(*r) {
+		add := func(key string, r *entry) {
+			if f.Match(r.Record) {
 				chunk = append(chunk, session.Entry{Key: key, Record: clone(r)})
 			}
 		}
@@ -379,10 +381,13 @@ func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.En
 }
 
 // Prune deletes the records that match f and returns how many it deleted.
-// With f.User set it visits only that user's records. Otherwise it visits
-// every record, releasing the lock every few hundred records so that
-// requests are not held up; a cancelled context then stops it early with
-// the count so far and the context's error.
+// With f.User set it visits only that user's records. With
+// f.ExpiresBefore set it visits only the records expiring by then, found
+// through the expiry heap, so pruning what expired costs time proportional
+// to the expired records, not to the store. Any other filter visits every
+// record. Except for a user's records, it releases the lock every few
+// hundred records so that requests are not held up; a cancelled context
+// then stops it early with the count so far and the context's error.
 func (s *Store) Prune(ctx context.Context, f session.Filter) (int, error) {
 	if err := check(ctx, "prune", "", false); err != nil {
 		return 0, err
@@ -395,31 +400,83 @@ func (s *Store) Prune(ctx context.Context, f session.Filter) (int, error) {
 	n := 0
 	if f.User != "" {
 		for key := range s.users[f.User] {
-			if r, ok := s.records[key]; ok && f.Match(*r) {
+			if r, ok := s.records[key]; ok && f.Match(r.Record) {
 				s.deleteLocked(key)
 				n++
 			}
 		}
 		return n, nil
 	}
+	// pause releases the lock for a moment, reporting a reason to stop.
+	pause := func() error {
+		s.mu.Unlock()
+		s.mu.Lock()
+		if s.closed {
+			return errClosed("prune")
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("memstore: prune: %w", err)
+		}
+		return nil
+	}
+	if !f.ExpiresBefore.IsZero() {
+		if f.AccessedBefore.IsZero() {
+			// Every record expiring by the cutoff matches: take them
+			// off the top of the heap.
+			for {
+				m := s.popExpiredLocked(f.ExpiresBefore, chunkSize)
+				n += m
+				if m < chunkSize {
+					return n, nil
+				}
+				if err := pause(); err != nil {
+					return n, err
+				}
+			}
+		}
+		keys := make([]string, 0, chunkSize)
+		for {
+			keys = s.exp.collect(f.ExpiresBefore, f, keys[:0], chunkSize)
+			for _, key := range keys {
+				s.deleteLocked(key)
+			}
+			n += len(keys)
+			if len(keys) < chunkSize {
+				return n, nil
+			}
+			if err := pause(); err != nil {
+				return n, err
+			}
+		}
+	}
 	visited := 0
 	for key, r := range s.records {
-		if f.Match(*r) {
+		if f.Match(r.Record) {
 			s.deleteLocked(key)
 			n++
 		}
 		if visited++; visited%chunkSize == 0 {
-			s.mu.Unlock()
-			s.mu.Lock()
-			if s.closed {
-				return n, errClosed("prune")
-			}
-			if err := ctx.Err(); err != nil {
-				return n, fmt.Errorf("memstore: prune: %w", err)
+			if err := pause(); err != nil {
+				return n, err
 			}
 		}
 	}
 	return n, nil
+}
+
+// popExpiredLocked deletes up to max records expiring at or before cutoff,
+// earliest first, and returns how many it deleted.
+func (s *Store) popExpiredLocked(cutoff time.Time, max int) int {
+	n := 0
+	for n < max {
+		e := s.exp.first()
+		if e == nil || e.Expires.After(cutoff) {
+			break
+		}
+		s.deleteLocked(e.key)
+		n++
+	}
+	return n
 }
 
 // Capabilities reports that the store is safe for concurrent goroutines,
@@ -437,6 +494,7 @@ func (s *Store) Close() error {
 		s.closed = true
 		s.records = nil
 		s.users = nil
+		s.exp = nil
 		s.mu.Unlock()
 		close(s.stop)
 		<-s.done
@@ -467,47 +525,29 @@ func (s *Store) sweeper() {
 }
 
 // sweep removes the expired records, releasing the lock every few hundred
-// records, and returns how many it removed.
+// records, and returns how many it removed. It visits only the expired
+// records: a pass with nothing expired costs the same whatever the
+// store's size.
 func (s *Store) sweep() int {
 	now := s.clock()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, visited := 0, 0
-	for key, r := range s.records {
-		if expired(r.Expires, now) {
-			s.deleteLocked(key)
-			n++
+	n := 0
+	for !s.closed {
+		m := s.popExpiredLocked(now, chunkSize)
+		n += m
+		if m < chunkSize {
+			break
 		}
-		if visited++; visited%chunkSize == 0 {
-			s.mu.Unlock()
-			s.mu.Lock()
-			if s.closed {
-				return n
-			}
-		}
+		s.mu.Unlock()
+		s.mu.Lock()
 	}
 	return n
 }
 
-// evictExpiredLocked removes every expired record and sets earliest to the
-// exact minimum Expires of those left.
+// evictExpiredLocked removes every record expired at now.
 func (s *Store) evictExpiredLocked(now time.Time) {
-	var min time.Time
-	for key, r := range s.records {
-		if expired(r.Expires, now) {
-			s.deleteLocked(key)
-			continue
-		}
-		if min.IsZero() || r.Expires.Before(min) {
-			min = r.Expires
-		}
-	}
-	s.earliest = min
-}
-
-func (s *Store) lowerEarliestLocked(exp time.Time) {
-	if exp.Before(s.earliest) {
-		s.earliest = exp
+	for s.popExpiredLocked(now, chunkSize) == chunkSize {
 	}
 }
 
@@ -517,6 +557,7 @@ func (s *Store) deleteLocked(key string) {
 		return
 	}
 	delete(s.records, key)
+	s.exp.remove(r)
 	s.unindexLocked(r.User, key)
 }
 

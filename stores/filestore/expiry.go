@@ -1,0 +1,87 @@
+package filestore
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"time"
+)
+
+// The expiry index: for a record of key K expiring at time E, an empty file
+// e/<B>/K, where B is the Unix minute of E (seconds divided by 60, rounded
+// down). Every record in bucket B has expired once the clock reaches the
+// start of minute B+1, so a sweep reads only the buckets that have ended,
+// in time proportional to the records that expired, and a sweep pass with
+// nothing expired reads one directory of bucket names.
+//
+// Like the user index it is kept a superset of the truth: an entry for the
+// new expiry is created before the record file changes, the old entry
+// removed after. A stale entry (its record gone, or expiring in another
+// minute) costs the sweep one header read when its bucket ends, and is then
+// removed (after making sure the record's own entry exists). Entries are not
+// synced on their own (the record's directory sync that follows commits them
+// on a journaling file system); [Store.Scrub] restores any that a crash lost.
+
+// expiryWidth is the span of one expiry bucket.
+const expiryWidth = 60
+
+// bucketOf is the expiry bucket of a record expiring at t.
+func bucketOf(t time.Time) int64 {
+	sec := t.Unix()
+	b := sec / expiryWidth
+	if sec%expiryWidth < 0 {
+		b--
+	}
+	return b
+}
+
+// bucketName and parseBucket convert between a bucket and its directory
+// name.
+func bucketName(b int64) string { return strconv.FormatInt(b, 10) }
+
+func parseBucket(name string) (int64, bool) {
+	b, err := strconv.ParseInt(name, 10, 64)
+	return b, err == nil && bucketName(b) == name
+}
+
+// bucketStart is the first instant of bucket b.
+func bucketStart(b int64) time.Time { return time.Unix(b*expiryWidth, 0) }
+
+// bucketEnded reports whether every record of bucket b has expired at now.
+func bucketEnded(b int64, now time.Time) bool { return !bucketStart(b + 1).After(now) }
+
+func (s *Store) expiryPath(b int64, key string) string {
+	return s.expDir + "/" + bucketName(b) + "/" + key
+}
+
+// addExpiry makes sure the expiry entry of key in bucket b exists.
+func (s *Store) addExpiry(b int64, key string) error {
+	dir := s.expDir + "/" + bucketName(b)
+	path := dir + "/" + key
+	for attempt := 0; ; attempt++ {
+		fd, err := openFile(path, oWrite|oCreate|oExcl, 0o600)
+		if err == nil {
+			return closeFd(fd)
+		}
+		if errors.Is(err, fs.ErrExist) {
+			return nil
+		}
+		// A new bucket, or one the sweeper just removed as empty.
+		if !isNotExist(err) || attempt >= 3 {
+			return err
+		}
+		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+			return err
+		}
+	}
+}
+
+// removeExpiry removes an expiry entry, reporting failure to the error
+// handler only: a stale entry is harmless and removed by the sweep.
+func (s *Store) removeExpiry(b int64, key string) {
+	if err := removeName(s.expiryPath(b, key)); err != nil {
+		s.report(fmt.Errorf("filestore: remove expiry index entry of %s: %w", key, err))
+	}
+}

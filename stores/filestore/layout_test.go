@@ -1,0 +1,237 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
+
+package filestore_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/stores/filestore"
+)
+
+// expiryEntry is the path of key's entry in the expiry index.
+func expiryEntry(s *filestore.Store, key string, expires time.Time) string {
+	return filepath.Join(s.Dir(), "e", strconv.FormatInt(expires.Unix()/60, 10), key)
+}
+
+func names(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// TestLayout: records sit in subdirectories named by their key's first two
+// hex digits, every record has one expiry index entry in the minute of its
+// expiry (moved by Save and Touch, removed by Delete), and no operation
+// leaves a lock file or a temporary file behind.
+func TestLayout(t *testing.T) {
+	ctx := context.Background()
+	s, _ := open(t, t.TempDir())
+	key := newKey(t)
+	rec := liveRec("u", "x")
+	mustSave(t, s, key, rec)
+	if !exists(filepath.Join(s.Dir(), "r", key[:2], key)) {
+		t.Fatal("the record is not in its subdirectory")
+	}
+	if !exists(expiryEntry(s, key, rec.Expires)) {
+		t.Error("Save made no expiry index entry")
+	}
+
+	rec2 := withVersion(rec, 1)
+	rec2.Expires = rec.Expires.Add(time.Hour)
+	mustSave(t, s, key, rec2)
+	if exists(expiryEntry(s, key, rec.Expires)) || !exists(expiryEntry(s, key, rec2.Expires)) {
+		t.Error("Save moving the expiry by an hour did not move the index entry")
+	}
+	e3 := rec2.Expires.Add(5 * time.Minute)
+	if err := s.Touch(ctx, key, time.Now(), e3); err != nil {
+		t.Fatal(err)
+	}
+	if exists(expiryEntry(s, key, rec2.Expires)) || !exists(expiryEntry(s, key, e3)) {
+		t.Error("Touch did not move the index entry")
+	}
+	for _, d := range []string{"l", "t"} {
+		if n := names(t, filepath.Join(s.Dir(), d)); len(n) != 0 {
+			t.Errorf("%s/ holds %v after Save and Touch, want nothing", d, n)
+		}
+	}
+	if err := s.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if exists(expiryEntry(s, key, e3)) {
+		t.Error("Delete left the expiry index entry")
+	}
+	if n := names(t, filepath.Join(s.Dir(), "l")); len(n) != 0 {
+		t.Errorf("l/ holds %v after Delete", n)
+	}
+}
+
+// TestSweepByExpiryIndex: Sweep reads only the expiry index's ended
+// buckets. A record file missing from the index (as after a crash) is
+// invisible to it, and Scrub finds it; an entry left in an old bucket for
+// a record that lives on is moved to the record's own minute.
+func TestSweepByExpiryIndex(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	var now atomic.Int64
+	now.Store(t0.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	s, rep := open(t, t.TempDir(), filestore.WithClock(clock))
+	rec := func(exp time.Duration) session.Record {
+		return session.Record{User: "u", Data: []byte("d"), Created: t0, Accessed: t0, Expires: t0.Add(exp)}
+	}
+
+	expired, unindexed, alive := newKey(t), newKey(t), newKey(t)
+	mustSave(t, s, expired, rec(time.Hour))
+	mustSave(t, s, unindexed, rec(time.Hour))
+	mustSave(t, s, alive, rec(5*time.Hour))
+	if err := os.Remove(expiryEntry(s, unindexed, t0.Add(time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	// A stale entry in an early bucket for the live record.
+	writeFile(t, expiryEntry(s, alive, t0.Add(time.Hour)), nil)
+	// A corrupt record outside the index: Sweep must not read it.
+	garbage := newKey(t)
+	writeFile(t, recPath(s, garbage), []byte("garbage"))
+	rep.take()
+
+	now.Store(t0.Add(2 * time.Hour).UnixNano())
+	st, err := s.Sweep(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (filestore.SweepStats{Expired: 1, Index: 1}); st != want {
+		t.Errorf("Sweep = %+v, want %+v", st, want)
+	}
+	if got := rep.take(); len(got) != 0 {
+		t.Errorf("Sweep read records outside the index: reports %v", got)
+	}
+	if exists(recPath(s, expired)) || !exists(recPath(s, unindexed)) || !exists(recPath(s, alive)) {
+		t.Error("Sweep removed the wrong records")
+	}
+	if exists(expiryEntry(s, alive, t0.Add(time.Hour))) || !exists(expiryEntry(s, alive, t0.Add(5*time.Hour))) {
+		t.Error("Sweep did not drop the stale entry, or lost the record's own")
+	}
+	if n := names(t, filepath.Join(s.Dir(), "e")); len(n) != 1 {
+		t.Errorf("e/ holds %v, want the live record's bucket alone", n)
+	}
+
+	st, err = s.Scrub(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (filestore.SweepStats{Expired: 1, Corrupt: 1}); st != want {
+		t.Errorf("Scrub = %+v, want %+v", st, want)
+	}
+	if exists(recPath(s, unindexed)) || exists(recPath(s, garbage)) {
+		t.Error("Scrub left the unindexed expired record or the corrupt file")
+	}
+
+	// Scrub restores a live record's lost entry.
+	if err := os.Remove(expiryEntry(s, alive, t0.Add(5*time.Hour))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Scrub(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !exists(expiryEntry(s, alive, t0.Add(5*time.Hour))) {
+		t.Error("Scrub did not restore the expiry entry")
+	}
+
+	// Prune by expiry goes through the index, the cutoff's own minute
+	// included.
+	now.Store(t0.Add(5*time.Hour + 30*time.Second).UnixNano())
+	n, err := s.Prune(ctx, session.Filter{ExpiresBefore: clock()})
+	if err != nil || n != 1 {
+		t.Errorf("Prune(expired) = %d, %v; want 1", n, err)
+	}
+}
+
+// TestMigrateFormat1: Setup turns a directory of the first format (every
+// record in r/, a lock file per record, temporary files in r/) into the
+// current one, keeping every record and its user index, and building the
+// expiry index.
+func TestMigrateFormat1(t *testing.T) {
+	ctx := context.Background()
+	// Records written by this version, then laid out the old way.
+	src, _ := open(t, t.TempDir())
+	keys := make([]string, 40)
+	for i := range keys {
+		keys[i] = newKey(t)
+		r := liveRec("user"+strconv.Itoa(i%3), "data "+strconv.Itoa(i))
+		if i%4 == 0 {
+			r.Expires = time.Now().Add(-time.Hour)
+		}
+		mustSave(t, src, keys[i], r)
+	}
+	old := t.TempDir()
+	writeFile(t, filepath.Join(old, "FORMAT"), []byte("session2 filestore\nformat 1\n"))
+	for _, d := range []string{"r", "l", "u"} {
+		if err := os.Mkdir(filepath.Join(old, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, k := range keys {
+		b, err := os.ReadFile(recPath(src, k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(old, "r", k), b)
+		writeFile(t, filepath.Join(old, "l", k), nil)
+	}
+	writeFile(t, filepath.Join(old, "r", ".tmp-"+keys[1]), []byte("half"))
+	if err := os.CopyFS(filepath.Join(old, "u"), os.DirFS(filepath.Join(src.Dir(), "u"))); err != nil {
+		t.Fatal(err)
+	}
+
+	s, rep := open(t, old)
+	if b, _ := os.ReadFile(filepath.Join(old, "FORMAT")); string(b) != "session2 filestore\nformat 2\n" {
+		t.Errorf("FORMAT after migration: %q", b)
+	}
+	for _, d := range []string{"l", "t"} {
+		if n := names(t, filepath.Join(old, d)); len(n) != 0 {
+			t.Errorf("%s/ after migration holds %v", d, n)
+		}
+	}
+	for _, n := range names(t, filepath.Join(old, "r")) {
+		if len(n) != 2 {
+			t.Errorf("r/ after migration holds %q", n)
+		}
+	}
+	for i, k := range keys {
+		if i%4 == 0 {
+			continue
+		}
+		if got := mustLoad(t, s, k); string(got.Data) != "data "+strconv.Itoa(i) {
+			t.Errorf("record %d after migration: %q", i, got.Data)
+		}
+	}
+	n, err := s.Prune(ctx, session.Filter{ExpiresBefore: time.Now()})
+	if err != nil || n != 10 {
+		t.Errorf("Prune(expired) after migration = %d, %v; want 10", n, err)
+	}
+	n, err = s.Prune(ctx, session.Filter{User: "user1"})
+	if err != nil || n != 10 {
+		t.Errorf("Prune(user1) after migration = %d, %v; want 10", n, err)
+	}
+	if got := rep.take(); len(got) != 0 {
+		t.Errorf("reports: %v", got)
+	}
+	// A second Setup finds nothing to do.
+	if err := s.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,195 @@
+package postgresstore_test
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/lib/pq"
+	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/stores/postgresstore"
+)
+
+// TestSweepPlan checks that an expiry Prune (what the sweeper runs) is
+// answered through the expires index, never by a sequential scan of the
+// sessions table, on a table of 50,000 rows: right after the statistics
+// were taken with 40% of the rows expired, and again once those rows are
+// gone and the statistics still say otherwise (the idle sweep pass of
+// issue 14, which read the whole table under a Seq Scan and a Limit that
+// never filled). It runs EXPLAIN on the statements the store itself
+// executed, with their arguments.
+func TestSweepPlan(t *testing.T) {
+	u := serverURL(t)
+	ctx := context.Background()
+	rec := &recorder{}
+	db := sql.OpenDB(rec.connector(u.String()))
+	t.Cleanup(func() { db.Close() })
+	table := fmt.Sprintf("s2plan_%x", time.Now().UnixNano())
+	s, err := postgresstore.New(db, postgresstore.WithTable(table), postgresstore.WithSweepInterval(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		db.Exec("DROP TABLE IF EXISTS " + table)
+		db.Exec("DROP TABLE IF EXISTS " + table + "_schema")
+	})
+	if err := s.Setup(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const rows = 50000
+	if _, err := db.Exec(`INSERT INTO `+table+` (session_key, user_name, data, created, accessed, expires, version)
+SELECT md5(i::text || 'a') || md5(i::text || 'b'), 'user' || (i % 100), '\x00'::bytea, now(), now(),
+       CASE WHEN i % 10 < 4 THEN now() - interval '1 hour' ELSE now() + interval '1 day' END, 1
+FROM generate_series(1, $1) AS i`, rows); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("ANALYZE " + table); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		name string
+		f    session.Filter
+		want int
+	}{
+		{"expired", session.Filter{ExpiresBefore: time.Now()}, rows * 4 / 10},
+		{"nothing expired", session.Filter{ExpiresBefore: time.Now()}, 0},
+		{"expired and idle", session.Filter{ExpiresBefore: time.Now(), AccessedBefore: time.Now().Add(-time.Hour)}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			rec.reset()
+			n, err := s.Prune(ctx, c.f)
+			if err != nil || n != c.want {
+				t.Fatalf("Prune = %d, %v; want %d", n, err, c.want)
+			}
+			q, args := rec.last("DELETE")
+			if q == "" {
+				t.Fatal("Prune ran no DELETE")
+			}
+			var plan string
+			if err := db.QueryRow("EXPLAIN (FORMAT JSON) "+q, args...).Scan(&plan); err != nil {
+				t.Fatalf("EXPLAIN %s: %v", q, err)
+			}
+			if scans := seqScans(t, plan, table); len(scans) > 0 {
+				t.Errorf("the plan of\n%s\nscans %s sequentially:\n%s", q, table, plan)
+			}
+			if !strings.Contains(plan, table+"_expires") {
+				t.Errorf("the plan of\n%s\ndoes not use the expires index:\n%s", q, plan)
+			}
+		})
+	}
+}
+
+// seqScans returns the Seq Scan nodes of a JSON plan that read table.
+func seqScans(t *testing.T, plan, table string) []string {
+	t.Helper()
+	var root []struct{ Plan planNode }
+	if err := json.Unmarshal([]byte(plan), &root); err != nil {
+		t.Fatalf("plan: %v", err)
+	}
+	var found []string
+	var walk func(n planNode)
+	walk = func(n planNode) {
+		if n.NodeType == "Seq Scan" && n.Relation == table {
+			found = append(found, n.NodeType)
+		}
+		for _, c := range n.Plans {
+			walk(c)
+		}
+	}
+	for _, r := range root {
+		walk(r.Plan)
+	}
+	return found
+}
+
+type planNode struct {
+	NodeType string     `json:"Node Type"`
+	Relation string     `json:"Relation Name"`
+	Plans    []planNode `json:"Plans"`
+}
+
+// recorder keeps the statements run through its connector, with their
+// arguments.
+type recorder struct {
+	mu    sync.Mutex
+	stmts []recorded
+}
+
+type recorded struct {
+	query string
+	args  []any
+}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	r.stmts = nil
+	r.mu.Unlock()
+}
+
+// last returns the last statement starting with prefix.
+func (r *recorder) last(prefix string) (string, []any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := len(r.stmts) - 1; i >= 0; i-- {
+		if strings.HasPrefix(r.stmts[i].query, prefix) {
+			return r.stmts[i].query, r.stmts[i].args
+		}
+	}
+	return "", nil
+}
+
+func (r *recorder) add(query string, args []driver.NamedValue) {
+	vals := make([]any, len(args))
+	for i, a := range args {
+		vals[i] = a.Value
+	}
+	r.mu.Lock()
+	r.stmts = append(r.stmts, recorded{query, vals})
+	r.mu.Unlock()
+}
+
+func (r *recorder) connector(dsn string) driver.Connector { return recConnector{r, dsn} }
+
+type recConnector struct {
+	r   *recorder
+	dsn string
+}
+
+func (c recConnector) Connect(context.Context) (driver.Conn, error) {
+	conn, err := (&pq.Driver{}).Open(c.dsn)
+	if err != nil {
+		return nil, err
+	}
+	return recConn{conn, c.r}, nil
+}
+
+func (c recConnector) Driver() driver.Driver { return &pq.Driver{} }
+
+// recConn records what goes through ExecContext and passes everything on.
+type recConn struct {
+	driver.Conn
+	r *recorder
+}
+
+func (c recConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	c.r.add(query, args)
+	if e, ok := c.Conn.(driver.ExecerContext); ok {
+		return e.ExecContext(ctx, query, args)
+	}
+	return nil, driver.ErrSkip
+}
+
+func (c recConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if q, ok := c.Conn.(driver.QueryerContext); ok {
+		return q.QueryContext(ctx, query, args)
+	}
+	return nil, driver.ErrSkip
+}
