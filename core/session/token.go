@@ -58,7 +58,16 @@ func b64index(c byte) int {
 // keyOf returns the store key for a token: the lowercase hexadecimal
 // SHA-256 of the token. Stores never see the token itself.
 func keyOf(token string) string {
-	sum := sha256.Sum256([]byte(token))
+	// Hashed from an array on the stack: converting a string longer than
+	// 32 bytes to a slice would allocate, on every request.
+	var in [tokenLen]byte
+	var sum [sha256.Size]byte
+	if len(token) <= len(in) {
+		n := copy(in[:], token)
+		sum = sha256.Sum256(in[:n])
+	} else {
+		sum = sha256.Sum256([]byte(token))
+	}
 	var buf [KeyLen]byte
 	hex.Encode(buf[:], sum[:])
 	return string(buf[:])

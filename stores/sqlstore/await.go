@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/session2/session2/core/session"
 )
@@ -32,10 +33,10 @@ func await[T any](ctx context.Context, f func() (T, error)) (T, error) {
 		err error
 	}
 	ch := make(chan result, 1)
-	go func() {
+	callers.run(func() {
 		v, err := f()
 		ch <- result{v, err}
-	}()
+	})
 	select {
 	case r := <-ch:
 		return r.v, r.err
@@ -47,6 +48,51 @@ func await[T any](ctx context.Context, f func() (T, error)) (T, error) {
 		}
 		var zero T
 		return zero, ctx.Err()
+	}
+}
+
+// callers runs the calls of await.
+var callers = &callerPool{work: make(chan func())}
+
+// callerIdle is how long an idle caller goroutine waits for another call
+// before it exits.
+const callerIdle = 5 * time.Second
+
+// callerPool runs functions on goroutines that outlive one call. A new
+// goroutine per call would pay, on every call, for its start and for
+// growing its stack from the minimum to the depth of a driver's query,
+// which under 32 concurrent requests cost about 7% of the CPU (copystack).
+// A function is handed to an idle goroutine when one waits, else to a new
+// one, so calls never queue behind each other; a goroutine idle for
+// callerIdle exits, so the pool follows the peak of concurrent calls and
+// holds no goroutine once the calls stop.
+type callerPool struct {
+	work chan func() // unbuffered: taken only by a goroutine waiting for it
+}
+
+// run calls f on a goroutine of the pool.
+func (p *callerPool) run(f func()) {
+	select {
+	case p.work <- f:
+	default:
+		go p.serve(f)
+	}
+}
+
+// serve calls f, then the functions handed to it, until none comes for
+// callerIdle.
+func (p *callerPool) serve(f func()) {
+	f()
+	idle := time.NewTimer(callerIdle)
+	defer idle.Stop()
+	for {
+		select {
+		case f := <-p.work:
+			f()
+			idle.Reset(callerIdle)
+		case <-idle.C:
+			return
+		}
 	}
 }
 
