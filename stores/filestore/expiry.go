@@ -56,6 +56,11 @@ func (s *Store) expiryPath(b int64, key string) string {
 	return s.expDir + "/" + bucketName(b) + "/" + key
 }
 
+// maxBucketAttempts bounds addExpiry's retries of a bucket that a
+// concurrent sweep keeps removing; each retry needs that removal to land
+// between its Mkdir and its open again.
+const maxBucketAttempts = 64
+
 // addExpiry makes sure the expiry entry of key in bucket b exists.
 func (s *Store) addExpiry(b int64, key string) error {
 	dir := s.expDir + "/" + bucketName(b)
@@ -68,8 +73,10 @@ func (s *Store) addExpiry(b int64, key string) error {
 		if errors.Is(err, fs.ErrExist) {
 			return nil
 		}
-		// A new bucket, or one the sweeper just removed as empty.
-		if !isNotExist(err) || attempt >= 3 {
+		// A new bucket, or one a sweep or prune just removed as empty
+		// (which can happen again between our Mkdir and our open, while
+		// sweeps run back to back over an ended bucket a save writes to).
+		if !isNotExist(err) || attempt >= maxBucketAttempts {
 			return err
 		}
 		if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
