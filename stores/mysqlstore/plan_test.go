@@ -3,7 +3,6 @@ package mysqlstore_test
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/mysqlstore"
+	"github.com/session2/session2/stores/sqlstore/sqlstoretest"
 )
 
 // TestSweepPlan checks that an expiry Prune (what the sweeper runs) is
@@ -23,8 +23,8 @@ import (
 func TestSweepPlan(t *testing.T) {
 	cfg := serverConfig(t)
 	ctx := context.Background()
-	rec := &recorder{}
-	db := sql.OpenDB(recConnector{rec, cfg.FormatDSN()})
+	rec := &sqlstoretest.Counter{} // remembers the statements the store runs
+	db := sql.OpenDB(rec.Connector(&mysql.MySQLDriver{}, cfg.FormatDSN()))
 	t.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(8)
 	table := fmt.Sprintf("s2t_plan_%d", time.Now().UnixNano()%1e9)
@@ -87,12 +87,12 @@ func TestSweepPlan(t *testing.T) {
 		{"expired and idle", session.Filter{ExpiresBefore: time.Now(), AccessedBefore: time.Now().Add(-time.Hour)}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			rec.reset()
+			rec.Forget()
 			n, err := s.Prune(ctx, c.f)
 			if err != nil || n != c.want {
 				t.Fatalf("Prune = %d, %v; want %d", n, err, c.want)
 			}
-			q, args := rec.last("DELETE")
+			q, args := rec.Last("DELETE")
 			if q == "" {
 				t.Fatal("Prune ran no DELETE")
 			}
@@ -152,82 +152,4 @@ func explainRows(t *testing.T, db *sql.DB, q string, args []any) []map[string]st
 		t.Fatalf("EXPLAIN %s returned no rows", q)
 	}
 	return out
-}
-
-// recorder keeps the statements run through its connector, with their
-// arguments.
-type recorder struct {
-	mu    sync.Mutex
-	stmts []recorded
-}
-
-type recorded struct {
-	query string
-	args  []any
-}
-
-func (r *recorder) reset() {
-	r.mu.Lock()
-	r.stmts = nil
-	r.mu.Unlock()
-}
-
-// last returns the last statement starting with prefix.
-func (r *recorder) last(prefix string) (string, []any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i := len(r.stmts) - 1; i >= 0; i-- {
-		if strings.HasPrefix(r.stmts[i].query, prefix) {
-			return r.stmts[i].query, r.stmts[i].args
-		}
-	}
-	return "", nil
-}
-
-func (r *recorder) add(query string, args []driver.NamedValue) {
-	vals := make([]any, len(args))
-	for i, a := range args {
-		vals[i] = a.Value
-	}
-	r.mu.Lock()
-	r.stmts = append(r.stmts, recorded{query, vals})
-	r.mu.Unlock()
-}
-
-type recConnector struct {
-	r   *recorder
-	dsn string
-}
-
-func (c recConnector) Connect(context.Context) (driver.Conn, error) {
-	conn, err := (&mysql.MySQLDriver{}).Open(c.dsn)
-	if err != nil {
-		return nil, err
-	}
-	return recConn{conn, c.r}, nil
-}
-
-func (c recConnector) Driver() driver.Driver { return &mysql.MySQLDriver{} }
-
-// recConn records what goes through ExecContext and passes everything on;
-// the driver prepares a statement with arguments (ErrSkip), which is
-// recorded here first.
-type recConn struct {
-	driver.Conn
-	r *recorder
-}
-
-func (c recConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	c.r.add(query, args)
-	if e, ok := c.Conn.(driver.ExecerContext); ok {
-		return e.ExecContext(ctx, query, args)
-	}
-	return nil, driver.ErrSkip
-}
-
-func (c recConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if q, ok := c.Conn.(driver.QueryerContext); ok {
-		return q.QueryContext(ctx, query, args)
-	}
-	return nil, driver.ErrSkip
 }

@@ -3,17 +3,16 @@ package postgresstore_test
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lib/pq"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/postgresstore"
+	"github.com/session2/session2/stores/sqlstore/sqlstoretest"
 )
 
 // TestSweepPlan checks that an expiry Prune (what the sweeper runs) is
@@ -27,8 +26,8 @@ import (
 func TestSweepPlan(t *testing.T) {
 	u := serverURL(t)
 	ctx := context.Background()
-	rec := &recorder{}
-	db := sql.OpenDB(rec.connector(u.String()))
+	rec := &sqlstoretest.Counter{} // remembers the statements the store runs
+	db := sql.OpenDB(rec.Connector(&pq.Driver{}, u.String()))
 	t.Cleanup(func() { db.Close() })
 	table := fmt.Sprintf("s2plan_%x", time.Now().UnixNano())
 	s, err := postgresstore.New(db, postgresstore.WithTable(table), postgresstore.WithSweepInterval(0))
@@ -64,12 +63,12 @@ FROM generate_series(1, $1) AS i`, rows); err != nil {
 		{"expired and idle", session.Filter{ExpiresBefore: time.Now(), AccessedBefore: time.Now().Add(-time.Hour)}, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			rec.reset()
+			rec.Forget()
 			n, err := s.Prune(ctx, c.f)
 			if err != nil || n != c.want {
 				t.Fatalf("Prune = %d, %v; want %d", n, err, c.want)
 			}
-			q, args := rec.last("DELETE")
+			q, args := rec.Last("DELETE")
 			if q == "" {
 				t.Fatal("Prune ran no DELETE")
 			}
@@ -114,82 +113,4 @@ type planNode struct {
 	NodeType string     `json:"Node Type"`
 	Relation string     `json:"Relation Name"`
 	Plans    []planNode `json:"Plans"`
-}
-
-// recorder keeps the statements run through its connector, with their
-// arguments.
-type recorder struct {
-	mu    sync.Mutex
-	stmts []recorded
-}
-
-type recorded struct {
-	query string
-	args  []any
-}
-
-func (r *recorder) reset() {
-	r.mu.Lock()
-	r.stmts = nil
-	r.mu.Unlock()
-}
-
-// last returns the last statement starting with prefix.
-func (r *recorder) last(prefix string) (string, []any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for i := len(r.stmts) - 1; i >= 0; i-- {
-		if strings.HasPrefix(r.stmts[i].query, prefix) {
-			return r.stmts[i].query, r.stmts[i].args
-		}
-	}
-	return "", nil
-}
-
-func (r *recorder) add(query string, args []driver.NamedValue) {
-	vals := make([]any, len(args))
-	for i, a := range args {
-		vals[i] = a.Value
-	}
-	r.mu.Lock()
-	r.stmts = append(r.stmts, recorded{query, vals})
-	r.mu.Unlock()
-}
-
-func (r *recorder) connector(dsn string) driver.Connector { return recConnector{r, dsn} }
-
-type recConnector struct {
-	r   *recorder
-	dsn string
-}
-
-func (c recConnector) Connect(context.Context) (driver.Conn, error) {
-	conn, err := (&pq.Driver{}).Open(c.dsn)
-	if err != nil {
-		return nil, err
-	}
-	return recConn{conn, c.r}, nil
-}
-
-func (c recConnector) Driver() driver.Driver { return &pq.Driver{} }
-
-// recConn records what goes through ExecContext and passes everything on.
-type recConn struct {
-	driver.Conn
-	r *recorder
-}
-
-func (c recConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	c.r.add(query, args)
-	if e, ok := c.Conn.(driver.ExecerContext); ok {
-		return e.ExecContext(ctx, query, args)
-	}
-	return nil, driver.ErrSkip
-}
-
-func (c recConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if q, ok := c.Conn.(driver.QueryerContext); ok {
-		return q.QueryContext(ctx, query, args)
-	}
-	return nil, driver.ErrSkip
 }

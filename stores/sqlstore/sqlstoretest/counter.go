@@ -3,16 +3,68 @@ package sqlstoretest
 import (
 	"context"
 	"database/sql/driver"
+	"strings"
+	"sync"
 	"sync/atomic"
 )
 
+// recentStatements is how many executed statements a Counter remembers
+// for [Counter.Last].
+const recentStatements = 64
+
 // Counter counts what database/sql asks of a driver: statements executed
 // (each Exec or Query, on a connection or a prepared statement) and
-// statements prepared. Wrap a driver with [Counter.Connector] and open the
-// database with sql.OpenDB. A Counter is safe for concurrent use.
+// statements prepared. It also remembers the last few statements executed,
+// with their arguments, for tests that look at what a store ran (an EXPLAIN
+// of its own DELETE, say). Wrap a driver with [Counter.Connector] and open
+// the database with sql.OpenDB. A Counter is safe for concurrent use.
 type Counter struct {
 	statements atomic.Int64
 	prepares   atomic.Int64
+
+	mu     sync.Mutex
+	recent []statement // the last recentStatements executed, oldest first
+}
+
+// statement is one executed statement and its arguments.
+type statement struct {
+	query string
+	args  []any
+}
+
+// Last returns the newest remembered statement whose text starts with
+// prefix, and its arguments; "" when there is none.
+func (c *Counter) Last(prefix string) (query string, args []any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := len(c.recent) - 1; i >= 0; i-- {
+		if strings.HasPrefix(c.recent[i].query, prefix) {
+			return c.recent[i].query, c.recent[i].args
+		}
+	}
+	return "", nil
+}
+
+// Forget drops the remembered statements; the counts stay.
+func (c *Counter) Forget() {
+	c.mu.Lock()
+	c.recent = nil
+	c.mu.Unlock()
+}
+
+// executed counts a statement and remembers it.
+func (c *Counter) executed(query string, args []driver.NamedValue) {
+	c.statements.Add(1)
+	vals := make([]any, len(args))
+	for i, a := range args {
+		vals[i] = a.Value
+	}
+	c.mu.Lock()
+	if len(c.recent) == recentStatements {
+		c.recent = append(c.recent[:0], c.recent[1:]...)
+	}
+	c.recent = append(c.recent, statement{query, vals})
+	c.mu.Unlock()
 }
 
 // Statements returns how many statements were executed so far.
@@ -80,7 +132,7 @@ func (w *conn2) PrepareContext(ctx context.Context, query string) (driver.Stmt, 
 		return nil, err
 	}
 	w.c.prepares.Add(1)
-	return &stmt2{Stmt: st, c: w.c}, nil
+	return &stmt2{Stmt: st, c: w.c, query: query}, nil
 }
 
 func (w *conn2) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -97,7 +149,7 @@ func (w *conn2) ExecContext(ctx context.Context, query string, args []driver.Nam
 	}
 	res, err := e.ExecContext(ctx, query, args)
 	if err != driver.ErrSkip {
-		w.c.statements.Add(1)
+		w.c.executed(query, args)
 	}
 	return res, err
 }
@@ -109,7 +161,7 @@ func (w *conn2) QueryContext(ctx context.Context, query string, args []driver.Na
 	}
 	rows, err := q.QueryContext(ctx, query, args)
 	if err != driver.ErrSkip {
-		w.c.statements.Add(1)
+		w.c.executed(query, args)
 	}
 	return rows, err
 }
@@ -145,11 +197,12 @@ func (w *conn2) CheckNamedValue(nv *driver.NamedValue) error {
 // stmt2 wraps a prepared statement, counting its executions.
 type stmt2 struct {
 	driver.Stmt
-	c *Counter
+	c     *Counter
+	query string
 }
 
 func (s *stmt2) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	s.c.statements.Add(1)
+	s.c.executed(s.query, args)
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
 		return e.ExecContext(ctx, args)
 	}
@@ -157,7 +210,7 @@ func (s *stmt2) ExecContext(ctx context.Context, args []driver.NamedValue) (driv
 }
 
 func (s *stmt2) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	s.c.statements.Add(1)
+	s.c.executed(s.query, args)
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
 		return q.QueryContext(ctx, args)
 	}
