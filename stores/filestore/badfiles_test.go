@@ -297,26 +297,23 @@ func withVersion(r session.Record, v uint64) session.Record {
 	return r
 }
 
-// holdLock takes key's lock file as another process would, returning the
+// holdLock takes key's lock as another process would, returning the
 // function that releases it.
 func holdLock(t *testing.T, s *filestore.Store, key string) func() {
 	t.Helper()
-	f, err := os.OpenFile(lockPath(s, key), os.O_RDWR|os.O_CREATE, 0o600)
+	release, err := filestore.HoldLockElsewhere(s, key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		t.Fatal(err)
-	}
 	done := false
-	release := func() {
+	unlock := func() {
 		if !done {
 			done = true
-			f.Close()
+			release()
 		}
 	}
-	t.Cleanup(release)
-	return release
+	t.Cleanup(unlock)
+	return unlock
 }
 
 // TestFIFORecord: a FIFO planted where a record belongs is refused like any

@@ -13,16 +13,26 @@ import (
 // e/<B>/K, where B is the Unix minute of E (seconds divided by 60, rounded
 // down). Every record in bucket B has expired once the clock reaches the
 // start of minute B+1, so a sweep reads only the buckets that have ended,
-// in time proportional to the records that expired, and a sweep pass with
-// nothing expired reads one directory of bucket names.
+// in time proportional to their entries (the records that expired, and
+// the entries left behind as below), and a sweep pass with nothing in them
+// reads one directory of bucket names.
 //
-// Like the user index it is kept a superset of the truth: an entry for the
-// new expiry is created before the record file changes, the old entry
-// removed after. A stale entry (its record gone, or expiring in another
-// minute) costs the sweep one header read when its bucket ends, and is then
-// removed (after making sure the record's own entry exists). Entries are not
-// synced on their own (the record's directory sync that follows commits them
-// on a journaling file system); [Store.Scrub] restores any that a crash lost.
+// Every live record has an entry in its own minute's bucket or in an
+// earlier one. A Save or Touch that moves a record's expiry to an earlier
+// minute creates the new entry before the record file changes and removes
+// the old one after. One that moves it to a later minute (as sliding
+// expiry does on almost every request) leaves the entry where it is: when
+// that bucket ends, the sweep finds the record alive and moves the entry
+// to the record's own minute. A session in use thus costs the index one
+// move per idle timeout, made by the sweeper, instead of two file
+// operations on each request that crosses a minute.
+//
+// The index is a superset of the truth: an entry whose record is gone,
+// or expires later, costs the sweep one header read when its bucket ends,
+// and is then removed (after making sure the record's own entry exists).
+// Entries are not synced on their own (the record's directory sync that
+// follows commits them on a journaling file system); [Store.Scrub]
+// restores any that a crash lost.
 
 // expiryWidth is the span of one expiry bucket.
 const expiryWidth = 60

@@ -6,9 +6,10 @@
 // of their key. A record is written to a temporary file, synced, and
 // renamed over the old file, and its directory is synced: a reader sees
 // the old record or the new one, never a torn one, and needs no lock.
-// Compare-and-set takes a per-key lock (flock on a lock file that exists
-// only while the lock is held, with a timeout) around the version check and
-// the rename. An index of expiry minutes lets the sweeper read only what
+// Compare-and-set takes a per-key lock, with a timeout, around the
+// version check and the rename: on Linux an open file description lock on
+// one byte of a single lock file, elsewhere flock(2) on a lock file that
+// exists only while the lock is held. An index of expiry minutes lets the sweeper read only what
 // has expired, and a user index serves "log out everywhere". Touch rewrites only a
 // small checksummed slot of the file's header. Every record file carries
 // the key it belongs to and checksums, and a file that fails any check (or
@@ -48,7 +49,7 @@ type Store struct {
 	dir     string // absolute
 	recDir  string // dir/r: record files, dir/r/<first two hex digits of the key>/<key>
 	tmpDir  string // dir/t: the temporary files of records being written
-	lockDir string // dir/l: the lock files of the keys locked right now
+	lockDir string // dir/l: outside Linux, the lock files of the keys locked right now
 	userDir string // dir/u: the user index, dir/u/<sha256(user)>/<key>
 	expDir  string // dir/e: the expiry index, dir/e/<Unix minute of Expires>/<key>
 	opt     options

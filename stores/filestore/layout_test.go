@@ -23,6 +23,20 @@ func expiryEntry(s *filestore.Store, key string, expires time.Time) string {
 	return filepath.Join(s.Dir(), "e", strconv.FormatInt(expires.Unix()/60, 10), key)
 }
 
+// indexed reports whether the expiry index holds key in the bucket of
+// expires or an earlier one.
+func indexed(t *testing.T, s *filestore.Store, key string, expires time.Time) bool {
+	t.Helper()
+	last := expires.Unix() / 60
+	for _, b := range names(t, filepath.Join(s.Dir(), "e")) {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err == nil && n <= last && exists(filepath.Join(s.Dir(), "e", b, key)) {
+			return true
+		}
+	}
+	return false
+}
+
 func names(t *testing.T, dir string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
@@ -38,8 +52,9 @@ func names(t *testing.T, dir string) []string {
 
 // TestLayout: records sit in subdirectories named by their key's first two
 // hex digits, every record has one expiry index entry in the minute of its
-// expiry (moved by Save and Touch, removed by Delete), and no operation
-// leaves a lock file or a temporary file behind.
+// expiry or an earlier one (moved at once by Save and Touch only to an
+// earlier minute, removed by Delete), and no operation leaves a lock file
+// or a temporary file behind.
 func TestLayout(t *testing.T) {
 	ctx := context.Background()
 	s, _ := open(t, t.TempDir())
@@ -53,19 +68,37 @@ func TestLayout(t *testing.T) {
 		t.Error("Save made no expiry index entry")
 	}
 
+	// A later expiry leaves the entry in its earlier bucket (the sweep
+	// moves it when that bucket ends); an earlier one moves it at once.
 	rec2 := withVersion(rec, 1)
 	rec2.Expires = rec.Expires.Add(time.Hour)
 	mustSave(t, s, key, rec2)
-	if exists(expiryEntry(s, key, rec.Expires)) || !exists(expiryEntry(s, key, rec2.Expires)) {
-		t.Error("Save moving the expiry by an hour did not move the index entry")
+	if !exists(expiryEntry(s, key, rec.Expires)) || exists(expiryEntry(s, key, rec2.Expires)) {
+		t.Error("Save moving the expiry an hour later moved the index entry")
 	}
-	e3 := rec2.Expires.Add(5 * time.Minute)
+	if err := s.Touch(ctx, key, time.Now(), rec2.Expires.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if !exists(expiryEntry(s, key, rec.Expires)) || exists(expiryEntry(s, key, rec2.Expires.Add(5*time.Minute))) {
+		t.Error("Touch moving the expiry later moved the index entry")
+	}
+	e3 := rec.Expires.Add(-10 * time.Minute)
 	if err := s.Touch(ctx, key, time.Now(), e3); err != nil {
 		t.Fatal(err)
 	}
-	if exists(expiryEntry(s, key, rec2.Expires)) || !exists(expiryEntry(s, key, e3)) {
-		t.Error("Touch did not move the index entry")
+	// (The entry left in rec.Expires's bucket stays until that bucket
+	// ends: Touch removes the entry of the expiry it replaces, which the
+	// previous Touch never made.)
+	if !exists(expiryEntry(s, key, e3)) {
+		t.Error("Touch moving the expiry earlier made no entry in the new minute")
 	}
+	rec3 := withVersion(rec, 2)
+	rec3.Expires = e3.Add(-10 * time.Minute)
+	mustSave(t, s, key, rec3)
+	if exists(expiryEntry(s, key, e3)) || !exists(expiryEntry(s, key, rec3.Expires)) {
+		t.Error("Save moving the expiry earlier did not move the index entry")
+	}
+	e3 = rec3.Expires
 	for _, d := range []string{"l", "t"} {
 		if n := names(t, filepath.Join(s.Dir(), d)); len(n) != 0 {
 			t.Errorf("%s/ holds %v after Save and Touch, want nothing", d, n)
@@ -241,8 +274,9 @@ func TestMigrateFormat1(t *testing.T) {
 
 // TestExpiryIndexUnderConcurrency: Saves, Touches and Deletes of a few keys
 // from several goroutines, with sweeps running and the clock moving, leave
-// every record (expired or not) with its expiry index entry, and no lock
-// or temporary file behind.
+// every record (expired or not) with an expiry index entry in its minute or
+// an earlier one (so that a sweep finds it), and no lock or temporary file
+// behind.
 func TestExpiryIndexUnderConcurrency(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -310,8 +344,8 @@ func TestExpiryIndexUnderConcurrency(t *testing.T) {
 			t.Fatal(err)
 		}
 		n++
-		if !exists(expiryEntry(s, e.Key, e.Record.Expires)) {
-			t.Errorf("record %.8s expiring %v has no expiry index entry", e.Key, e.Record.Expires)
+		if !indexed(t, s, e.Key, e.Record.Expires) {
+			t.Errorf("record %.8s expiring %v has no expiry index entry in its minute or an earlier one", e.Key, e.Record.Expires)
 		}
 	}
 	for _, d := range []string{"l", "t"} {
@@ -331,4 +365,48 @@ func TestExpiryIndexUnderConcurrency(t *testing.T) {
 		t.Errorf("e/ holds %v after everything was swept", got)
 	}
 	t.Logf("%d records when the writers stopped", n)
+}
+
+// TestSweepMovesLaggingEntry: a Touch to a later minute leaves the
+// record's expiry entry in its old bucket; when that bucket ends, the
+// sweep finds the record alive and moves the entry to the record's own
+// minute, and the record lives on until then.
+func TestSweepMovesLaggingEntry(t *testing.T) {
+	ctx := context.Background()
+	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	var now atomic.Int64
+	now.Store(t0.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	s, _ := open(t, t.TempDir(), filestore.WithClock(clock))
+	key := newKey(t)
+	mustSave(t, s, key, session.Record{Data: []byte("d"), Created: t0, Accessed: t0, Expires: t0.Add(time.Hour)})
+	if err := s.Touch(ctx, key, t0, t0.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if !exists(expiryEntry(s, key, t0.Add(time.Hour))) {
+		t.Fatal("the entry did not stay in its bucket")
+	}
+
+	now.Store(t0.Add(2 * time.Hour).UnixNano())
+	st, err := s.Sweep(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (filestore.SweepStats{Index: 1}); st != want {
+		t.Errorf("Sweep = %+v, want %+v", st, want)
+	}
+	if exists(expiryEntry(s, key, t0.Add(time.Hour))) || !exists(expiryEntry(s, key, t0.Add(5*time.Hour))) {
+		t.Error("the sweep did not move the entry to the record's minute")
+	}
+	if got := mustLoad(t, s, key); string(got.Data) != "d" {
+		t.Errorf("Load after the sweep: %q", got.Data)
+	}
+
+	now.Store(t0.Add(6 * time.Hour).UnixNano())
+	if st, err := s.Sweep(ctx); err != nil || st.Expired != 1 {
+		t.Errorf("Sweep after the record's expiry = %+v, %v; want it removed", st, err)
+	}
+	if exists(recPath(s, key)) {
+		t.Error("the expired record survived the sweep")
+	}
 }

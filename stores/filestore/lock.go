@@ -3,7 +3,6 @@ package filestore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"sync"
 	"time"
@@ -14,69 +13,96 @@ import (
 // or process held it all that time.
 var ErrLockTimeout = errors.New("filestore: timed out waiting for a record lock")
 
-// keyMutex is the in-process half of a record lock: goroutines of one
-// process queue here, so only one of them at a time polls the file lock.
+// A record lock has two halves. Goroutines of one process queue on an
+// in-process mutex per lock slot (a 62-bit hash of the key), so that only
+// one of them at a time asks the operating system. Processes exclude each
+// other through a file lock, whose kind depends on the system:
+//
+//   - On Linux, an open file description lock (fcntl F_OFD_SETLK) on one
+//     byte of the LOCKS file, at the key's slot. The file is created once
+//     and never removed, so taking a lock creates nothing (lock_ofd.go).
+//   - Elsewhere, flock(2) on a lock file per key in l/, which exists only
+//     while its lock is held (lock_files.go).
+//
+// Every process sharing a directory must therefore run on the same kind of
+// system, as it does when they share a host.
+
+// keyMutex is the in-process half of a record lock.
 type keyMutex struct {
 	ch   chan struct{} // holds one token while locked
 	refs int           // goroutines holding or waiting; guarded by locker.mu
 }
 
-// locker hands out one keyMutex per key, dropping it when unused.
+// locker hands out one keyMutex per lock slot, dropping it when unused.
 type locker struct {
 	mu sync.Mutex
-	m  map[string]*keyMutex
+	m  map[uint64]*keyMutex
 }
 
-func (l *locker) get(key string) *keyMutex {
+func (l *locker) get(slot uint64) *keyMutex {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.m == nil {
-		l.m = make(map[string]*keyMutex)
+		l.m = make(map[uint64]*keyMutex)
 	}
-	km := l.m[key]
+	km := l.m[slot]
 	if km == nil {
 		km = &keyMutex{ch: make(chan struct{}, 1)}
-		l.m[key] = km
+		l.m[slot] = km
 	}
 	km.refs++
 	return km
 }
 
-func (l *locker) put(key string, km *keyMutex) {
+func (l *locker) put(slot uint64, km *keyMutex) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	km.refs--
 	if km.refs == 0 {
-		delete(l.m, key)
+		delete(l.m, slot)
 	}
 }
 
-// recordLock is a held lock on one key: the in-process mutex and an flock
-// on the key's lock file.
+// lockSlot is the slot of key's lock: FNV-1a, 64 bits, of the key, with
+// the top two bits cleared so that it is a valid file offset. The same key
+// has the same slot in every process and every version of the store. Two
+// keys sharing a slot (a chance of one in 2^62 per pair) only wait for
+// each other.
+func lockSlot(key string) uint64 {
+	const (
+		offset64 = 14695981039346656037
+		prime64  = 1099511628211
+	)
+	h := uint64(offset64)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= prime64
+	}
+	return h >> 2
+}
+
+// recordLock is a held lock on one key: the in-process mutex and the file
+// lock.
 type recordLock struct {
 	s    *Store
 	key  string
+	slot uint64
 	km   *keyMutex
-	fd   int
-	path string
+	fd   int // the file lock's descriptor: closing it releases the lock
 }
 
 // lockKey takes the lock of key. With wait false it gives up at once when
 // the lock is busy (returning ErrLockTimeout); otherwise it waits up to the
 // lock timeout, or until ctx is done.
-//
-// The lock file protocol: open (creating) the file, flock it, then check
-// that the path still names the file locked. Whoever removes a lock file
-// does so while holding its flock, so a process that locked a removed file
-// sees the mismatch and starts again on the new one.
 func (s *Store) lockKey(ctx context.Context, key string, wait bool) (*recordLock, error) {
 	deadline := time.Now().Add(s.opt.lockTimeout)
-	km := s.locks.get(key)
+	slot := lockSlot(key)
+	km := s.locks.get(slot)
 	select {
 	case km.ch <- struct{}{}:
 	default:
 		if !wait {
-			s.locks.put(key, km)
+			s.locks.put(slot, km)
 			return nil, ErrLockTimeout
 		}
 		t := time.NewTimer(time.Until(deadline))
@@ -85,86 +111,52 @@ func (s *Store) lockKey(ctx context.Context, key string, wait bool) (*recordLock
 			t.Stop()
 		case <-ctx.Done():
 			t.Stop()
-			s.locks.put(key, km)
+			s.locks.put(slot, km)
 			return nil, ctx.Err()
 		case <-t.C:
-			s.locks.put(key, km)
+			s.locks.put(slot, km)
 			return nil, ErrLockTimeout
 		}
 	}
-	l := &recordLock{s: s, key: key, km: km, fd: -1, path: s.lockDir + "/" + key}
-	if err := l.flock(ctx, wait, deadline); err != nil {
+	l := &recordLock{s: s, key: key, slot: slot, km: km, fd: -1}
+	if err := l.acquire(ctx, wait, deadline); err != nil {
 		<-km.ch
-		s.locks.put(key, km)
+		s.locks.put(slot, km)
 		return nil, err
 	}
 	return l, nil
 }
 
-func (l *recordLock) flock(ctx context.Context, wait bool, deadline time.Time) error {
+// unlock releases the file lock, then the in-process mutex.
+func (l *recordLock) unlock() {
+	l.release()
+	<-l.km.ch
+	l.s.locks.put(l.slot, l.km)
+}
+
+// pollFileLock calls try until it takes the file lock, backing off from
+// 20 µs to 1 ms between attempts, until the deadline or ctx ends it (or at
+// once when wait is false). The system calls that would wait for the lock
+// cannot be interrupted, so no lock is waited for inside one.
+func pollFileLock(ctx context.Context, wait bool, deadline time.Time, try func() (bool, error)) error {
 	backoff := 20 * time.Microsecond
-	var fd = -1
 	for {
-		if fd < 0 {
-			var err error
-			fd, err = openFile(l.path, oRW|oCreate, 0o600)
-			if err != nil {
-				return fmt.Errorf("lock file: %w", err)
-			}
-		}
-		ok, err := tryFlock(fd)
-		if err != nil {
-			closeFd(fd) // already failing
-			return fmt.Errorf("lock file: %w", err)
-		}
-		if ok {
-			same, err := sameFile(fd, l.path)
-			if err != nil {
-				closeFd(fd) // already failing
-				return fmt.Errorf("lock file: %w", err)
-			}
-			if same {
-				l.fd = fd
-				return nil
-			}
-			// Removed (and perhaps recreated) while we waited: retry on
-			// the file the path names now.
-			closeFd(fd) // lock released with it
-			fd = -1
-			continue
+		ok, err := try()
+		if err != nil || ok {
+			return err
 		}
 		if !wait || !time.Now().Before(deadline) {
-			closeFd(fd) // not locked
 			return ErrLockTimeout
 		}
-		d := min(backoff, time.Until(deadline))
-		t := time.NewTimer(d)
+		t := time.NewTimer(min(backoff, time.Until(deadline)))
 		select {
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			closeFd(fd) // not locked
 			return ctx.Err()
 		}
 		backoff = min(2*backoff, time.Millisecond)
 	}
-}
-
-// unlock releases the lock, removing the lock file first (while still
-// holding it): no lock file outlives its lock, so the lock directory holds
-// only the keys locked at this moment. A process that opened the file
-// before the removal sees, once it gets the flock, that the path no longer
-// names its file, and starts again (see lockKey).
-func (l *recordLock) unlock() {
-	if err := removeName(l.path); err != nil {
-		l.s.report(fmt.Errorf("filestore: remove lock file %s: %w", l.key, err))
-	}
-	if err := closeFd(l.fd); err != nil {
-		l.s.report(fmt.Errorf("filestore: unlock %s: %w", l.key, err))
-	}
-	l.fd = -1
-	<-l.km.ch
-	l.s.locks.put(l.key, l.km)
 }
 
 // isNotExist reports whether err says a file does not exist.

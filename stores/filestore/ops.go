@@ -214,7 +214,7 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 		}
 	}
 	newBucket := bucketOf(rec.Expires)
-	moved := !present || bucketOf(h.expires) != newBucket
+	moved := !present || newBucket < bucketOf(h.expires) // see expiry.go: a later expiry leaves the entry
 	if moved {
 		if err := s.addExpiry(newBucket, key); err != nil {
 			l.unlock()
@@ -353,7 +353,8 @@ func (s *Store) touchErr(key string, err error) error {
 }
 
 // touchFd writes the new times into the spare slot of the record open as
-// fd, moving its expiry index entry first when the expiry changes minute.
+// fd, moving its expiry index entry first when the expiry moves to an
+// earlier minute.
 func (s *Store) touchFd(fd int, key string, size int64, accessed, expires time.Time) error {
 	h, _, err := readHeadFd(fd, key, size)
 	if err != nil {
@@ -363,7 +364,8 @@ func (s *Store) touchFd(fd int, key string, size int64, accessed, expires time.T
 		return session.ErrNotFound
 	}
 	oldBucket, newBucket := bucketOf(h.expires), bucketOf(expires)
-	if oldBucket != newBucket {
+	moved := newBucket < oldBucket // see expiry.go: a later expiry leaves the entry
+	if moved {
 		if err := s.addExpiry(newBucket, key); err != nil {
 			return fmt.Errorf("expiry index: %w", err)
 		}
@@ -374,7 +376,7 @@ func (s *Store) touchFd(fd int, key string, size int64, accessed, expires time.T
 	if err := pwriteFull(fd, slot[:], int64(fixedLen+other*slotLen)); err != nil {
 		return err
 	}
-	if oldBucket != newBucket {
+	if moved {
 		s.removeExpiry(oldBucket, key)
 	}
 	return nil

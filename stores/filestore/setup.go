@@ -63,6 +63,9 @@ func (s *Store) setup() error {
 	if err := s.makeDirs(); err != nil {
 		return err
 	}
+	if err := s.setupLocks(); err != nil {
+		return err
+	}
 	if format == 1 {
 		return s.migrate()
 	}

@@ -119,7 +119,9 @@ func (s *Store) sweep(ctx context.Context) (SweepStats, error) {
 		return true, nil
 	}))
 	errs.note(eachName(ctx, s.lockDir, func(key string) (bool, error) {
-		errs.note(s.sweepLock(key, &st))
+		if session.IsKey(key) {
+			errs.note(s.sweepLock(key, &st))
+		}
 		return true, nil
 	}))
 	return st, errs.err("sweep")
@@ -234,22 +236,6 @@ func (s *Store) sweepTemp(name string, st *SweepStats) error {
 		st.Temp++
 	}
 	return err
-}
-
-// sweepLock removes a lock file nobody holds: one left by a process that
-// crashed while holding it (a lock file is otherwise removed by its
-// unlock).
-func (s *Store) sweepLock(key string, st *SweepStats) error {
-	if !session.IsKey(key) {
-		return nil
-	}
-	l, err := s.lockKey(context.Background(), key, false)
-	if err != nil {
-		return nil // in use
-	}
-	st.Locks++
-	l.unlock()
-	return nil
 }
 
 // sweepUser removes the stale entries of one user index directory, and
