@@ -147,84 +147,101 @@ func (s *Store) Prune(ctx context.Context, f session.Filter) (int, error) {
 	if err := s.check(ctx, "prune"); err != nil {
 		return 0, err
 	}
-	p := pruner{s: s, ctx: ctx, f: f, synced: map[string]bool{}}
-	var err error
+	var walk func(ctx context.Context, send func(string) bool) error
+	var buckets []int64
 	switch {
 	case f.User != "":
 		dir := s.indexDir(f.User)
-		err = eachName(ctx, dir, p.visit)
+		walk = func(ctx context.Context, send func(string) bool) error { return sendNames(ctx, dir, send) }
 		defer os.Remove(dir) // only succeeds when empty; Scrub retries
 	case !f.ExpiresBefore.IsZero():
-		var buckets []int64
+		var err error
 		buckets, err = s.expiryBuckets(ctx, f.ExpiresBefore)
-		for _, b := range buckets {
-			if err != nil {
-				break
+		if err != nil {
+			return 0, fmt.Errorf("filestore: prune: %w", err)
+		}
+		walk = func(ctx context.Context, send func(string) bool) error {
+			for _, b := range buckets {
+				if err := sendNames(ctx, s.expDir+"/"+bucketName(b), send); err != nil {
+					return err
+				}
 			}
-			dir := s.expDir + "/" + bucketName(b)
-			err = eachName(ctx, dir, p.visit)
-			os.Remove(dir) // only succeeds when empty
+			return nil
 		}
 	default:
-		err = s.eachRecord(ctx, p.visit)
+		walk = func(ctx context.Context, send func(string) bool) error {
+			return s.eachRecord(ctx, func(name string) (bool, error) { return send(name), nil })
+		}
 	}
-	if serr := p.sync(); err == nil {
+	workers := make([]*pruner, removers)
+	for i := range workers {
+		workers[i] = &pruner{s: s, f: f, synced: map[string]bool{}}
+	}
+	err := overlap(ctx, workers, walk, func(ctx context.Context, p *pruner, key string) error { return p.visit(ctx, key) })
+	n, synced := 0, map[string]bool{}
+	for _, p := range workers {
+		n += p.n
+		for sh := range p.synced {
+			synced[sh] = true
+		}
+	}
+	for _, b := range buckets {
+		os.Remove(s.expDir + "/" + bucketName(b)) // only succeeds when empty
+	}
+	if serr := s.syncShards(synced); err == nil {
 		err = serr
 	}
 	if err != nil {
-		return p.n, fmt.Errorf("filestore: prune: %w", err)
+		return n, fmt.Errorf("filestore: prune: %w", err)
 	}
-	return p.n, nil
+	return n, nil
 }
 
-// pruner removes the records matching a filter, one key at a time.
+// pruner is one of Prune's workers: it removes the records matching a
+// filter, one key at a time, and counts them.
 type pruner struct {
 	s      *Store
-	ctx    context.Context
 	f      session.Filter
 	n      int
 	synced map[string]bool // record subdirectories to sync
 }
 
-func (p *pruner) visit(key string) (bool, error) {
+func (p *pruner) visit(ctx context.Context, key string) error {
 	s := p.s
 	if !session.IsKey(key) {
-		return true, nil
+		return nil
 	}
 	h, user, err := s.peekHead(key)
 	if err != nil {
 		if err == session.ErrNotFound || errors.Is(err, ErrCorrupt) {
 			// Gone, or left for Scrub.
-			return true, nil
+			return nil
 		}
-		return false, err
+		return err
 	}
 	if !p.f.Match(headRecord(h, user)) {
-		return true, nil
+		return nil
 	}
-	l, err := s.lockKey(p.ctx, key, true)
+	l, err := s.lockKey(ctx, key, true)
 	if err != nil {
-		return false, err
+		return err
 	}
 	defer l.unlock()
 	h, user, err = s.readHead(key)
 	if err != nil || !p.f.Match(headRecord(h, user)) {
 		if err != nil && err != session.ErrNotFound && !errors.Is(err, ErrCorrupt) {
-			return false, err
+			return err
 		}
-		return true, nil
+		return nil
 	}
 	if err := removeName(s.recPath(key)); err != nil {
-		return false, err
+		return err
 	}
 	p.n++
 	p.synced[key[:2]] = true
 	s.unindex(key, h, user, true)
-	return true, nil
+	return nil
 }
-
-// sync makes the removals durable.
-func (p *pruner) sync() error { return p.s.syncShards(p.synced) }
 
 // syncShards fsyncs the record subdirectories named in shards, several at
 // a time: on a journaling file system concurrent directory syncs share

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/session2/session2/core/session"
@@ -25,6 +26,15 @@ type SweepStats struct {
 	// Index entries whose record is gone, belongs to another user or
 	// expires in another minute.
 	Index int
+}
+
+// add adds the counts of o to st.
+func (st *SweepStats) add(o SweepStats) {
+	st.Expired += o.Expired
+	st.Corrupt += o.Corrupt
+	st.Temp += o.Temp
+	st.Locks += o.Locks
+	st.Index += o.Index
 }
 
 // Sweep removes expired records, reading only the expiry index's buckets
@@ -102,16 +112,49 @@ func (s *Store) sweep(ctx context.Context) (SweepStats, error) {
 	synced := map[string]bool{}
 	buckets, err := s.expiryBuckets(ctx, now)
 	errs.note(err)
-	for _, b := range buckets {
-		if !bucketEnded(b, now) {
-			continue
+	buckets = slices.DeleteFunc(buckets, func(b int64) bool { return !bucketEnded(b, now) })
+	if len(buckets) > 0 {
+		// The entries of the ended buckets, on several goroutines, each
+		// with its own counts, shards to sync and errors.
+		type entry struct {
+			b   int64
+			key string
 		}
-		dir := s.expDir + "/" + bucketName(b)
-		errs.note(eachName(ctx, dir, func(key string) (bool, error) {
-			errs.note(s.sweepEntry(ctx, b, key, now, &st, synced))
-			return true, nil
+		type worker struct {
+			st     SweepStats
+			synced map[string]bool
+			errs   errList
+		}
+		workers := make([]*worker, removers)
+		for i := range workers {
+			workers[i] = &worker{synced: map[string]bool{}}
+		}
+		errs.note(overlap(ctx, workers, func(ctx context.Context, send func(entry) bool) error {
+			for _, b := range buckets {
+				err := eachName(ctx, s.expDir+"/"+bucketName(b), func(key string) (bool, error) {
+					return send(entry{b, key}), nil
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}, func(ctx context.Context, w *worker, e entry) error {
+			w.errs.note(s.sweepEntry(ctx, e.b, e.key, now, &w.st, w.synced))
+			return nil
 		}))
-		os.Remove(dir) // fails unless empty, which is fine
+		for _, w := range workers {
+			st.add(w.st)
+			for sh := range w.synced {
+				synced[sh] = true
+			}
+			for _, err := range w.errs {
+				errs.note(err)
+			}
+		}
+		for _, b := range buckets {
+			os.Remove(s.expDir + "/" + bucketName(b)) // fails unless empty, which is fine
+		}
 	}
 	errs.note(s.syncShards(synced))
 	errs.note(eachName(ctx, s.tmpDir, func(name string) (bool, error) {
