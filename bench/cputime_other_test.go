@@ -6,3 +6,6 @@ import "time"
 
 // cpuTime reports that the process's CPU time is unknown here.
 func cpuTime() (time.Duration, bool) { return 0, false }
+
+// settle does nothing here.
+func settle() {}

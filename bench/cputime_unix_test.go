@@ -16,3 +16,8 @@ func cpuTime() (time.Duration, bool) {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
 }
+
+// settle writes every dirty page of the system's file systems to disk and
+// waits for it, so that what a fill wrote is not written back while the
+// operations after it are timed.
+func settle() { syscall.Sync() }

@@ -42,6 +42,7 @@ var scaleCharts = []struct {
 		return float64(r.p50) / 1e3 / float64(max(r.count, 1))
 	}},
 	{"sweep-idle", "A sweep pass with nothing expired", "ms", func(r scaleRow) float64 { return float64(r.p50) / 1e6 }},
+	{"sweep-idle-purged", "The same pass once the database has purged the prune's deletions", "ms", func(r scaleRow) float64 { return float64(r.p50) / 1e6 }},
 	{"disk", "Disk per record", "bytes", func(r scaleRow) float64 { return r.extra }},
 }
 
@@ -332,7 +333,7 @@ func formatCell(r scaleRow) string {
 		return fmt.Sprintf("%.0f B", r.extra)
 	case strings.HasPrefix(r.op, "prune"):
 		return fmt.Sprintf("%s (%.1f µs/rec)", fmtDur(r.p50), float64(r.p50)/1e3/float64(max(r.count, 1)))
-	case r.op == "sweep-idle":
+	case strings.HasPrefix(r.op, "sweep-idle"):
 		return fmtDur(r.p50)
 	}
 	return fmtDur(r.p50) + " / " + fmtDur(r.p99)
