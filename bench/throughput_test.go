@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -31,11 +30,12 @@ import (
 // growing number of concurrent clients, each with its own session, 90% of
 // requests reading the session and 10% writing it.
 var (
-	tputClients  = flag.String("tput.clients", "", "comma-separated client counts for TestThroughput (default 1,8; 1,4,16,64 would draw a curve)")
-	tputDuration = flag.Duration("tput.duration", 300*time.Millisecond, "how long TestThroughput drives each point")
-	tputStores   = flag.String("tput.stores", "memory,postgres", "stores TestThroughput runs on")
-	tputOut      = flag.String("tput.out", "", "file TestThroughput appends its rows to (CSV), for TestPlot")
-	tputLibs     = flag.String("tput.libs", "session2,scs", "libraries TestThroughput drives (one alone, for a profile)")
+	tputClients    = flag.String("tput.clients", "", "comma-separated client counts for TestThroughput (default 1,8; 1,4,16,64 would draw a curve)")
+	tputDuration   = flag.Duration("tput.duration", 300*time.Millisecond, "how long TestThroughput drives each point")
+	tputStores     = flag.String("tput.stores", "memory,postgres", "stores TestThroughput runs on")
+	tputOut        = flag.String("tput.out", "", "file TestThroughput appends its rows to (CSV), for TestPlot")
+	tputLibs       = flag.String("tput.libs", "session2,scs", "libraries TestThroughput drives (one alone, for a profile)")
+	tputClientKind = flag.String("tput.client", "raw", "TestThroughput's load generator: raw (one keep-alive connection per client, requests and responses read by hand: little CPU taken from the server) or nethttp (net/http's client)")
 )
 
 // tputRow is one measured point.
@@ -205,64 +205,48 @@ func scsTput(st scs.Store) http.Handler {
 }
 
 // drive serves h on a loopback HTTP server and runs clients goroutines,
-// each with its own session, for d: 90% reads, 10% writes.
+// each with its own session, for d: 90% reads, 10% writes. The clients
+// are of the kind -tput.client names.
 func drive(t *testing.T, h http.Handler, clients int, d time.Duration) tputRow {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
-	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}
-	defer tr.CloseIdleConnections()
-	c := &http.Client{Transport: tr}
-	get := func(path, cookie string) (string, error) {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-		if cookie != "" {
-			req.Header.Set("Cookie", cookie)
-		}
-		resp, err := c.Do(req)
-		if err != nil {
-			return "", err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("%s: status %d", path, resp.StatusCode)
-		}
-		for _, ck := range resp.Cookies() {
-			if ck.Name == cookieName {
-				return cookieName + "=" + ck.Value, nil
-			}
-		}
-		return cookie, nil
+	cs, closeAll, err := newTputClients(*tputClientKind, srv.URL, clients)
+	if err != nil {
+		t.Fatal(err)
 	}
-	cookies := make([]string, clients)
-	for i := range cookies {
-		ck, err := get("/prime", "")
-		if err != nil || ck == "" {
-			t.Fatalf("prime: %q, %v", ck, err)
+	defer closeAll()
+	for _, c := range cs {
+		if err := c.get("/prime"); err != nil || c.session() == "" {
+			t.Fatalf("prime: %q, %v", c.session(), err)
 		}
-		cookies[i] = ck
 	}
 	lats := make([][]time.Duration, clients)
 	errs := make([]error, clients)
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(d)
-	for i := range clients {
+	for i, c := range cs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(i), 7))
-			for time.Now().Before(deadline) {
+			lat := make([]time.Duration, 0, 1024)
+			for {
+				t0 := time.Now()
+				if !t0.Before(deadline) {
+					break
+				}
 				path := "/read"
 				if rng.IntN(10) == 0 {
 					path = "/write"
 				}
-				t0 := time.Now()
-				if _, err := get(path, cookies[i]); err != nil {
+				if err := c.get(path); err != nil {
 					errs[i] = err
-					return
+					break
 				}
-				lats[i] = append(lats[i], time.Since(t0))
+				lat = append(lat, time.Since(t0))
 			}
+			lats[i] = lat
 		}()
 	}
 	wg.Wait()
