@@ -6,8 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
@@ -182,7 +182,7 @@ func tputBuilders(t *testing.T, store string) map[string]func(t *testing.T) http
 	return nil
 }
 
-func session2Tput(t *testing.T, s session.Store) http.Handler {
+func session2Tput(t testing.TB, s session.Store) http.Handler {
 	m, err := session.New[session.Map](s, session.WithIdleTimeout(tputIdle), session.WithCookieName(cookieName))
 	if err != nil {
 		t.Fatal(err)
@@ -204,13 +204,35 @@ func scsTput(st scs.Store) http.Handler {
 	))
 }
 
+// serveLoopback serves h with a plain http.Server on a loopback port and
+// returns its URL and a function that stops it. Not httptest.Server: it
+// tracks every connection's state changes under one mutex, twice per
+// request, a cost no production server pays, which at dozens of clients
+// weighs on every contender alike and narrows their differences.
+func serveLoopback(t *testing.T, h http.Handler) (string, func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: time.Minute}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(ln)
+	}()
+	return "http://" + ln.Addr().String(), func() {
+		srv.Close()
+		<-done
+	}
+}
+
 // drive serves h on a loopback HTTP server and runs clients goroutines,
 // each with its own session, for d: 90% reads, 10% writes. The clients
 // are of the kind -tput.client names.
 func drive(t *testing.T, h http.Handler, clients int, d time.Duration) tputRow {
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	cs, closeAll, err := newTputClients(*tputClientKind, srv.URL, clients)
+	url, stop := serveLoopback(t, h)
+	defer stop()
+	cs, closeAll, err := newTputClients(*tputClientKind, url, clients)
 	if err != nil {
 		t.Fatal(err)
 	}
