@@ -109,7 +109,10 @@ func (x *Exchange[T]) load() error {
 		}
 		return err
 	}
-	now := start // the load's start: a clock read less on every request
+	// Expiry is judged at the load's start, which spares a clock read on
+	// every request: a record expiring during the load still counts, as
+	// it would for a request a moment sooner (the store judged it too).
+	now := start
 	if m.cfg.clockSet {
 		now = m.cfg.now()
 	}
