@@ -96,7 +96,7 @@ func TestThroughput(t *testing.T) {
 						h := build[lib](t)
 						r := drive(t, h, c, *tputDuration)
 						r.store, r.lib = store, lib
-						t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs", store, lib, c, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3)
+						t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs  (%s client)", store, lib, c, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3, *tputClientKind)
 						if out != nil {
 							fmt.Fprintln(out, r.csv())
 						}

@@ -57,9 +57,9 @@ func TestThroughputCPU(t *testing.T) {
 					c1, _ := cpuTime()
 					runtime.ReadMemStats(&m1)
 					n := r.rps * tputDuration.Seconds()
-					t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs  cpu %6.1f µs/req  alloc %6.0f B/req  gc %d",
+					t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs  cpu %6.1f µs/req  alloc %6.0f B/req  gc %d  (%s client)",
 						store, lib, clients, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3, float64(c1-c0)/1e3/n,
-						float64(m1.TotalAlloc-m0.TotalAlloc)/n, m1.NumGC-m0.NumGC)
+						float64(m1.TotalAlloc-m0.TotalAlloc)/n, m1.NumGC-m0.NumGC, *tputClientKind)
 				})
 			}
 		})
