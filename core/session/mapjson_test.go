@@ -40,6 +40,13 @@ func TestParseMapJSONMatchesEncodingJSON(t *testing.T) {
 	for _, s := range mapJSONSeeds {
 		checkMapJSON(t, []byte(s))
 	}
+	// Objects on both sides of sharedJSONString: strings cut from one
+	// string, and strings of their own.
+	for _, n := range []int{sharedJSONString - 40, sharedJSONString + 40} {
+		b := []byte(`{"a":"x","esc":"\u00e9","long":"` + strings.Repeat("y", n) + `"}`)
+		checkMapJSON(t, b)
+		checkMapJSON(t, b[:len(b)-3]) // cut short: an error either way
+	}
 }
 
 func FuzzParseMapJSON(f *testing.F) {
