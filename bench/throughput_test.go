@@ -5,10 +5,9 @@ import (
 	"database/sql"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
@@ -31,11 +30,12 @@ import (
 // growing number of concurrent clients, each with its own session, 90% of
 // requests reading the session and 10% writing it.
 var (
-	tputClients  = flag.String("tput.clients", "", "comma-separated client counts for TestThroughput (default 1,8; 1,4,16,64 would draw a curve)")
-	tputDuration = flag.Duration("tput.duration", 300*time.Millisecond, "how long TestThroughput drives each point")
-	tputStores   = flag.String("tput.stores", "memory,postgres", "stores TestThroughput runs on")
-	tputOut      = flag.String("tput.out", "", "file TestThroughput appends its rows to (CSV), for TestPlot")
-	tputLibs     = flag.String("tput.libs", "session2,scs", "libraries TestThroughput drives (one alone, for a profile)")
+	tputClients    = flag.String("tput.clients", "", "comma-separated client counts for TestThroughput (default 1,8; 1,4,16,64 would draw a curve)")
+	tputDuration   = flag.Duration("tput.duration", 300*time.Millisecond, "how long TestThroughput drives each point")
+	tputStores     = flag.String("tput.stores", "memory,postgres", "stores TestThroughput runs on")
+	tputOut        = flag.String("tput.out", "", "file TestThroughput appends its rows to (CSV), for TestPlot")
+	tputLibs       = flag.String("tput.libs", "session2,scs", "libraries TestThroughput drives (one alone, for a profile)")
+	tputClientKind = flag.String("tput.client", "raw", "TestThroughput's load generator: raw (one keep-alive connection per client, requests and responses read by hand: little CPU taken from the server) or nethttp (net/http's client)")
 )
 
 // tputRow is one measured point.
@@ -96,7 +96,7 @@ func TestThroughput(t *testing.T) {
 						h := build[lib](t)
 						r := drive(t, h, c, *tputDuration)
 						r.store, r.lib = store, lib
-						t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs", store, lib, c, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3)
+						t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs  (%s client)", store, lib, c, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3, *tputClientKind)
 						if out != nil {
 							fmt.Fprintln(out, r.csv())
 						}
@@ -182,7 +182,7 @@ func tputBuilders(t *testing.T, store string) map[string]func(t *testing.T) http
 	return nil
 }
 
-func session2Tput(t *testing.T, s session.Store) http.Handler {
+func session2Tput(t testing.TB, s session.Store) http.Handler {
 	m, err := session.New[session.Map](s, session.WithIdleTimeout(tputIdle), session.WithCookieName(cookieName))
 	if err != nil {
 		t.Fatal(err)
@@ -204,65 +204,73 @@ func scsTput(st scs.Store) http.Handler {
 	))
 }
 
-// drive serves h on a loopback HTTP server and runs clients goroutines,
-// each with its own session, for d: 90% reads, 10% writes.
-func drive(t *testing.T, h http.Handler, clients int, d time.Duration) tputRow {
-	srv := httptest.NewServer(h)
-	defer srv.Close()
-	tr := &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}
-	defer tr.CloseIdleConnections()
-	c := &http.Client{Transport: tr}
-	get := func(path, cookie string) (string, error) {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-		if cookie != "" {
-			req.Header.Set("Cookie", cookie)
-		}
-		resp, err := c.Do(req)
-		if err != nil {
-			return "", err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("%s: status %d", path, resp.StatusCode)
-		}
-		for _, ck := range resp.Cookies() {
-			if ck.Name == cookieName {
-				return cookieName + "=" + ck.Value, nil
-			}
-		}
-		return cookie, nil
+// serveLoopback serves h with a plain http.Server on a loopback port and
+// returns its URL and a function that stops it. Not httptest.Server: it
+// tracks every connection's state changes under one mutex, twice per
+// request, a cost no production server pays, which at dozens of clients
+// weighs on every contender alike and narrows their differences.
+func serveLoopback(t *testing.T, h http.Handler) (string, func()) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	cookies := make([]string, clients)
-	for i := range cookies {
-		ck, err := get("/prime", "")
-		if err != nil || ck == "" {
-			t.Fatalf("prime: %q, %v", ck, err)
+	// No timeouts, as httptest's server has none: a deadline set on the
+	// connection for every request would add to every contender's cost.
+	srv := &http.Server{Handler: h}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		srv.Serve(ln)
+	}()
+	return "http://" + ln.Addr().String(), func() {
+		srv.Close()
+		<-done
+	}
+}
+
+// drive serves h on a loopback HTTP server and runs clients goroutines,
+// each with its own session, for d: 90% reads, 10% writes. The clients
+// are of the kind -tput.client names.
+func drive(t *testing.T, h http.Handler, clients int, d time.Duration) tputRow {
+	url, stop := serveLoopback(t, h)
+	defer stop()
+	cs, closeAll, err := newTputClients(*tputClientKind, url, clients)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll()
+	for _, c := range cs {
+		if err := c.get("/prime"); err != nil || c.session() == "" {
+			t.Fatalf("prime: %q, %v", c.session(), err)
 		}
-		cookies[i] = ck
 	}
 	lats := make([][]time.Duration, clients)
 	errs := make([]error, clients)
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(d)
-	for i := range clients {
+	for i, c := range cs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(i), 7))
-			for time.Now().Before(deadline) {
+			lat := make([]time.Duration, 0, 1024)
+			for {
+				t0 := time.Now()
+				if !t0.Before(deadline) {
+					break
+				}
 				path := "/read"
 				if rng.IntN(10) == 0 {
 					path = "/write"
 				}
-				t0 := time.Now()
-				if _, err := get(path, cookies[i]); err != nil {
+				if err := c.get(path); err != nil {
 					errs[i] = err
-					return
+					break
 				}
-				lats[i] = append(lats[i], time.Since(t0))
+				lat = append(lat, time.Since(t0))
 			}
+			lats[i] = lat
 		}()
 	}
 	wg.Wait()

@@ -15,8 +15,9 @@ var tputCPU = flag.Bool("tput.cpu", false, "run TestThroughputCPU")
 // TestThroughputCPU drives the same points as TestThroughput (its
 // -tput.clients, -tput.duration, -tput.stores and -tput.libs) and reports,
 // beside requests per second and p99, the process's CPU time per request:
-// client and server together, the database server's own work excluded. On
-// a machine shared with other work, requests per second and latency follow
+// client and server together, the database server's own work excluded;
+// and the bytes it allocated per request, with the number of garbage
+// collections in the run. On a machine shared with other work, requests per second and latency follow
 // the CPU the process is given; CPU per request does much less. Library
 // "none" is the same application with no session middleware at all: the
 // cost of the HTTP exchange, below which no session library can go; it
@@ -46,15 +47,19 @@ func TestThroughputCPU(t *testing.T) {
 				t.Run("lib="+lib, func(t *testing.T) {
 					h := build[lib](t)
 					runtime.GC()
+					var m0, m1 runtime.MemStats
+					runtime.ReadMemStats(&m0)
 					c0, ok := cpuTime()
 					if !ok {
 						t.Skip("no CPU time on this system")
 					}
 					r := drive(t, h, clients, *tputDuration)
 					c1, _ := cpuTime()
+					runtime.ReadMemStats(&m1)
 					n := r.rps * tputDuration.Seconds()
-					t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs  cpu %6.1f µs/req",
-						store, lib, clients, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3, float64(c1-c0)/1e3/n)
+					t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs  cpu %6.1f µs/req  alloc %6.0f B/req  gc %d  (%s client)",
+						store, lib, clients, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3, float64(c1-c0)/1e3/n,
+						float64(m1.TotalAlloc-m0.TotalAlloc)/n, m1.NumGC-m0.NumGC, *tputClientKind)
 				})
 			}
 		})

@@ -36,6 +36,10 @@ type JSONCodec struct{}
 
 // Encode implements [Codec].
 func (JSONCodec) Encode(v any) ([]byte, error) {
+	if m, ok := v.(*Map); ok {
+		// Encoded straight after the format byte, with no copy.
+		return m.appendJSON(append(make([]byte, 0, 64), formatJSON))
+	}
 	if m, ok := v.(json.Marshaler); ok {
 		// Call it directly: json.Marshal would validate and compact its
 		// output again.

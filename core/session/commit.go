@@ -121,7 +121,11 @@ func (c *commit[T]) changed() ([]byte, bool, error) {
 // which covers the wait for the session's lock too.
 func (c *commit[T]) begin() context.Context {
 	if c.ctx == nil {
-		c.x.wctx.start(c.x.r.Context(), time.Now().Add(c.m.cfg.commitTimeout), true)
+		start := c.now // the commit's start, unless a test's clock gives it
+		if c.m.cfg.clockSet {
+			start = time.Now()
+		}
+		c.x.wctx.start(c.x.r.Context(), start.Add(c.m.cfg.commitTimeout), true)
 		c.ctx = &c.x.wctx
 	}
 	return c.ctx

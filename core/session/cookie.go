@@ -114,13 +114,4 @@ func noStore(h http.Header) {
 
 // varyCookie marks a response as depending on the Cookie header, so that a
 // shared cache never serves one client's page to another.
-func varyCookie(h http.Header) {
-	for _, v := range h.Values("Vary") {
-		for _, f := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(f), "Cookie") {
-				return
-			}
-		}
-	}
-	h.Add("Vary", "Cookie")
-}
+func varyCookie(h http.Header) { addVary(h, "Cookie", nil) }

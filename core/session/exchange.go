@@ -28,6 +28,7 @@ type Exchange[T any] struct {
 	rw   responseWriter[T]
 	lctx boundedContext // the Load's
 	wctx boundedContext // the commit's writes'
+	vary [1]string      // the response's Vary header, when the commit adds it first
 
 	onError func(w http.ResponseWriter, r *http.Request, err error) // SetErrorResponder's
 }
@@ -90,7 +91,8 @@ func (x *Exchange[T]) load() error {
 	}
 	key := keyOf(token)
 	s.base.presented = key
-	x.lctx.start(r.Context(), time.Now().Add(m.cfg.loadTimeout), false)
+	start := time.Now()
+	x.lctx.start(r.Context(), start.Add(m.cfg.loadTimeout), false)
 	rec, err := m.store.Load(&x.lctx, key)
 	x.lctx.stop()
 	switch {
@@ -107,7 +109,14 @@ func (x *Exchange[T]) load() error {
 		}
 		return err
 	}
-	if isTombstone(rec) || !m.alive(rec, m.cfg.now()) {
+	// Expiry is judged at the load's start, which spares a clock read on
+	// every request: a record expiring during the load still counts, as
+	// it would for a request a moment sooner (the store judged it too).
+	now := start
+	if m.cfg.clockSet {
+		now = m.cfg.now()
+	}
+	if isTombstone(rec) || !m.alive(rec, now) {
 		s.remote = remoteHost(r)
 		return nil
 	}
@@ -245,7 +254,7 @@ func (x *Exchange[T]) Commit(h http.Header, status int) error {
 	x.done = true
 	s.committed = true
 	if s.base.presented != "" {
-		x.m.vary(h) // the response depends on the cookie, stored or not
+		x.m.varyInto(h, &x.vary) // the response depends on the cookie, stored or not
 	}
 	if status >= 500 || s.readOnly {
 		// Nothing is saved on purpose: later changes are no later than

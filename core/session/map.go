@@ -196,13 +196,23 @@ func toInt64(v any) (int64, bool) {
 func (m *Map) HasInfo() bool { return m.Len() > 0 }
 
 // MarshalJSON encodes the map as a JSON object with sorted keys.
-func (m *Map) MarshalJSON() ([]byte, error) {
+func (m *Map) MarshalJSON() ([]byte, error) { return m.appendJSON(nil) }
+
+// appendJSON appends the map's JSON encoding, MarshalJSON's, to dst.
+func (m *Map) appendJSON(dst []byte) ([]byte, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	if len(m.m) == 0 {
-		return []byte("{}"), nil
+		return append(dst, "{}"...), nil
 	}
-	return json.Marshal(m.m)
+	if b, ok := appendSimpleMapJSON(dst, m.m); ok {
+		return b, nil
+	}
+	b, err := json.Marshal(m.m)
+	if err != nil {
+		return nil, err
+	}
+	return append(dst, b...), nil
 }
 
 // UnmarshalJSON replaces the map's contents with a JSON object, keeping

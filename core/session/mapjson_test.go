@@ -3,8 +3,11 @@ package session
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 )
 
 // stdMapJSON is the reference: encoding/json with UseNumber, then the
@@ -37,6 +40,13 @@ func TestParseMapJSONMatchesEncodingJSON(t *testing.T) {
 	for _, s := range mapJSONSeeds {
 		checkMapJSON(t, []byte(s))
 	}
+	// Objects on both sides of sharedJSONString: strings cut from one
+	// string, and strings of their own.
+	for _, n := range []int{sharedJSONString - 40, sharedJSONString + 40} {
+		b := []byte(`{"a":"x","esc":"\u00e9","long":"` + strings.Repeat("y", n) + `"}`)
+		checkMapJSON(t, b)
+		checkMapJSON(t, b[:len(b)-3]) // cut short: an error either way
+	}
 }
 
 func FuzzParseMapJSON(f *testing.F) {
@@ -56,4 +66,61 @@ func checkMapJSON(t *testing.T, b []byte) {
 	if err == nil && !reflect.DeepEqual(got, want) {
 		t.Fatalf("%q: parseMapJSON %#v, encoding/json %#v", b, got, want)
 	}
+}
+
+// TestMapJSONMatchesEncodingJSON checks that Map's own encoder writes what
+// encoding/json writes, byte for byte, and leaves to it what it cannot.
+func TestMapJSONMatchesEncodingJSON(t *testing.T) {
+	maps := []map[string]any{
+		nil, {}, {"a": 1}, {"name": "alice", "n": 1001, "ok": true, "no": false, "nil": nil},
+		{"b": int8(-8), "a": int16(-16), "c": int32(-32), "d": int64(math.MinInt64), "e": uint(7), "f": uint8(255),
+			"g": uint16(65535), "h": uint32(1 << 31), "i": uint64(math.MaxUint64), "j": uintptr(9)},
+		{"z": 1, "y": 2, "Z": 3, "": 4, "a b": " spaced ", "~": "~!#$%'()*+,-./:;=?@[]^_`{|}"},
+		// What the fast path leaves to encoding/json.
+		{"html": "<b>&</b>"}, {"q": `say "hi"`}, {"bs": `a\b`}, {"nl": "a\nb"}, {"u": "é"}, {"bad": "\xff"},
+		{"del": "\x7f"}, {"<k>": 1}, {"f": 1.5}, {"f": 1e21}, {"num": json.Number("12")}, {"t": time.Unix(0, 0).UTC()},
+		{"s": []any{1, "a"}}, {"m": map[string]any{"x": 1}}, {"a": 1, "b": 2.5},
+	}
+	for i := range 40 {
+		m := map[string]any{}
+		for j := range i {
+			m[strings.Repeat(string(rune('a'+j%26)), 1+j/26)] = j * 1000
+		}
+		maps = append(maps, m)
+	}
+	for _, m := range maps {
+		want, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m) == 0 {
+			want = []byte("{}")
+		}
+		mp := &Map{m: m}
+		got, err := mp.MarshalJSON()
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%#v: MarshalJSON %s, %v; encoding/json %s", m, got, err, want)
+		}
+		enc, err := JSONCodec{}.Encode(mp)
+		if err != nil || enc[0] != formatJSON || !bytes.Equal(enc[1:], want) {
+			t.Errorf("%#v: JSONCodec.Encode %q, %v; want %q after the format byte", m, enc, err, want)
+		}
+	}
+}
+
+func FuzzMapJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "<", "\"", "\\", "\x00", "\x7f", "é", "\xff", "\u2028"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, k, v string) {
+		m := map[string]any{k: v, "n": len(v)}
+		want, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := (&Map{m: m}).MarshalJSON()
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%#v: MarshalJSON %q, %v; encoding/json %q", m, got, err, want)
+		}
+	})
 }

@@ -66,6 +66,7 @@ type config struct {
 	loadTimeout   time.Duration
 	codec         Codec
 	now           func() time.Time
+	clockSet      bool // WithClock was given: now is not time.Now
 	errorHandler  ErrorHandler
 	outage        OutagePolicy
 	logger        *slog.Logger
@@ -147,7 +148,9 @@ func WithCodec(codec Codec) Option { return func(c *config) { c.codec = codec } 
 
 // WithClock sets the function the manager takes the time from (default
 // time.Now). Tests use it to move through idle and absolute expiry.
-func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+func WithClock(now func() time.Time) Option {
+	return func(c *config) { c.now, c.clockSet = now, true }
+}
 
 // WithErrorHandler sets the handler for requests whose session cannot be
 // loaded or saved. The default logs the error and answers 503 Service

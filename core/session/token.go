@@ -30,14 +30,22 @@ func validToken(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if b64index(s[i]) < 0 {
+		if b64table[s[i]] < 0 {
 			return false
 		}
 	}
 	// 43 characters hold 258 bits; the last character's two low bits are
 	// padding and must be zero in a canonical encoding.
-	return b64index(s[len(s)-1])&3 == 0
+	return b64table[s[len(s)-1]]&3 == 0
 }
+
+// b64table is b64index for every byte, looked up on every request.
+var b64table = func() (t [256]int8) {
+	for c := range t {
+		t[c] = int8(b64index(byte(c)))
+	}
+	return t
+}()
 
 func b64index(c byte) int {
 	switch {

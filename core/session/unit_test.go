@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -460,5 +461,46 @@ func TestServeContentThroughMiddleware(t *testing.T) {
 	res.Body.Close()
 	if string(b) != content || res.Header.Get("Set-Cookie") == "" || st.writes() != 1 {
 		t.Fatalf("got %d bytes, Set-Cookie %q, %d store writes", len(b), res.Header.Get("Set-Cookie"), st.writes())
+	}
+}
+
+// TestAddVary checks that Vary gets the name once, next to what the
+// handler put there, and that a value stored in the exchange's buffer is
+// copied, not overwritten, when the handler adds to it afterwards.
+func TestAddVary(t *testing.T) {
+	for _, tc := range []struct {
+		before []string
+		want   []string
+	}{
+		{nil, []string{"Cookie"}},
+		{[]string{"Accept-Encoding"}, []string{"Accept-Encoding", "Cookie"}},
+		{[]string{"Origin, cookie"}, []string{"Origin, cookie"}},
+		{[]string{"Origin", " COOKIE "}, []string{"Origin", " COOKIE "}},
+		{[]string{"Cookies,Origin"}, []string{"Cookies,Origin", "Cookie"}},
+	} {
+		for _, withBuf := range []bool{false, true} {
+			h := http.Header{}
+			if tc.before != nil {
+				h["Vary"] = append([]string(nil), tc.before...)
+			}
+			var buf [1]string
+			b := &buf
+			if !withBuf {
+				b = nil
+			}
+			addVary(h, "Cookie", b)
+			addVary(h, "Cookie", b) // a second call adds nothing
+			if !slices.Equal(h["Vary"], tc.want) {
+				t.Errorf("Vary %q (buffer %v): got %q, want %q", tc.before, withBuf, h["Vary"], tc.want)
+			}
+			wantBuf := "" // the buffer holds the header only when it made it
+			if withBuf && tc.before == nil {
+				wantBuf = "Cookie"
+			}
+			h.Add("Vary", "Origin")
+			if n := len(h["Vary"]); h["Vary"][n-1] != "Origin" || buf[0] != wantBuf {
+				t.Errorf("Vary %q (buffer %v): after Add, %q with buffer %q", tc.before, withBuf, h["Vary"], buf[0])
+			}
+		}
 	}
 }
