@@ -326,28 +326,15 @@ func appendSimpleMapJSON(dst []byte, m map[string]any) ([]byte, bool) {
 			out = append(out, '"')
 			out = append(out, v...)
 			out = append(out, '"')
-		case int:
-			out = strconv.AppendInt(out, int64(v), 10)
-		case int8:
-			out = strconv.AppendInt(out, int64(v), 10)
-		case int16:
-			out = strconv.AppendInt(out, int64(v), 10)
-		case int32:
-			out = strconv.AppendInt(out, int64(v), 10)
-		case int64:
-			out = strconv.AppendInt(out, v, 10)
 		case uint:
-			out = strconv.AppendUint(out, uint64(v), 10)
-		case uint8:
-			out = strconv.AppendUint(out, uint64(v), 10)
-		case uint16:
-			out = strconv.AppendUint(out, uint64(v), 10)
-		case uint32:
 			out = strconv.AppendUint(out, uint64(v), 10)
 		case uint64:
 			out = strconv.AppendUint(out, v, 10)
 		case uintptr:
 			out = strconv.AppendUint(out, uint64(v), 10)
+		default: // the other integer types, all of which an int64 holds
+			n, _ := toInt64(v)
+			out = strconv.AppendInt(out, n, 10)
 		}
 	}
 	return append(out, '}'), true

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -122,9 +121,8 @@ func TestLayout(t *testing.T) {
 func TestSweepByExpiryIndex(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	var now atomic.Int64
-	now.Store(t0.UnixNano())
-	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	now := newTestClock(t0)
+	clock := now.now
 	s, rep := open(t, t.TempDir(), filestore.WithClock(clock))
 	rec := func(exp time.Duration) session.Record {
 		return session.Record{User: "u", Data: []byte("d"), Created: t0, Accessed: t0, Expires: t0.Add(exp)}
@@ -144,7 +142,7 @@ func TestSweepByExpiryIndex(t *testing.T) {
 	writeFile(t, recPath(s, garbage), []byte("garbage"))
 	rep.take()
 
-	now.Store(t0.Add(2 * time.Hour).UnixNano())
+	now.set(t0.Add(2 * time.Hour))
 	st, err := s.Sweep(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +187,7 @@ func TestSweepByExpiryIndex(t *testing.T) {
 
 	// Prune by expiry goes through the index, the cutoff's own minute
 	// included.
-	now.Store(t0.Add(5*time.Hour + 30*time.Second).UnixNano())
+	now.set(t0.Add(5*time.Hour + 30*time.Second))
 	n, err := s.Prune(ctx, session.Filter{ExpiresBefore: clock()})
 	if err != nil || n != 1 {
 		t.Errorf("Prune(expired) = %d, %v; want 1", n, err)
@@ -280,9 +278,8 @@ func TestMigrateFormat1(t *testing.T) {
 func TestExpiryIndexUnderConcurrency(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	var now atomic.Int64
-	now.Store(t0.UnixNano())
-	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	now := newTestClock(t0)
+	clock := now.now
 	s, _ := open(t, t.TempDir(), filestore.WithClock(clock))
 	keys := make([]string, 12)
 	for i := range keys {
@@ -302,7 +299,7 @@ func TestExpiryIndexUnderConcurrency(t *testing.T) {
 				sweeps <- err
 				return
 			}
-			now.Add(int64(20 * time.Second))
+			now.add(20 * time.Second)
 		}
 	}()
 	var wg sync.WaitGroup
@@ -354,7 +351,7 @@ func TestExpiryIndexUnderConcurrency(t *testing.T) {
 		}
 	}
 	// Once everything has expired, a sweep leaves nothing.
-	now.Store(clock().Add(time.Hour).UnixNano())
+	now.set(clock().Add(time.Hour))
 	if _, err := s.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -374,9 +371,8 @@ func TestExpiryIndexUnderConcurrency(t *testing.T) {
 func TestSweepMovesLaggingEntry(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	var now atomic.Int64
-	now.Store(t0.UnixNano())
-	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	now := newTestClock(t0)
+	clock := now.now
 	s, _ := open(t, t.TempDir(), filestore.WithClock(clock))
 	key := newKey(t)
 	mustSave(t, s, key, session.Record{Data: []byte("d"), Created: t0, Accessed: t0, Expires: t0.Add(time.Hour)})
@@ -387,7 +383,7 @@ func TestSweepMovesLaggingEntry(t *testing.T) {
 		t.Fatal("the entry did not stay in its bucket")
 	}
 
-	now.Store(t0.Add(2 * time.Hour).UnixNano())
+	now.set(t0.Add(2 * time.Hour))
 	st, err := s.Sweep(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -402,7 +398,7 @@ func TestSweepMovesLaggingEntry(t *testing.T) {
 		t.Errorf("Load after the sweep: %q", got.Data)
 	}
 
-	now.Store(t0.Add(6 * time.Hour).UnixNano())
+	now.set(t0.Add(6 * time.Hour))
 	if st, err := s.Sweep(ctx); err != nil || st.Expired != 1 {
 		t.Errorf("Sweep after the record's expiry = %+v, %v; want it removed", st, err)
 	}

@@ -209,9 +209,8 @@ func TestUserIndex(t *testing.T) {
 func TestSweep(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	var now atomic.Int64
-	now.Store(t0.UnixNano())
-	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	now := newTestClock(t0)
+	clock := now.now
 	s, _ := open(t, t.TempDir(), filestore.WithClock(clock))
 
 	soon, later := newKey(t), newKey(t)
@@ -226,7 +225,7 @@ func TestSweep(t *testing.T) {
 	orphan := newKey(t)
 	writeFile(t, lockPath(s, orphan), nil)
 
-	now.Store(t0.Add(2 * time.Hour).UnixNano())
+	now.set(t0.Add(2 * time.Hour))
 	st, err := s.Sweep(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -246,7 +245,7 @@ func TestSweep(t *testing.T) {
 
 	// The sweeper goroutine, on a second store over the same directory.
 	bg, _ := open(t, s.Dir(), filestore.WithClock(clock), filestore.WithSweepInterval(time.Millisecond))
-	now.Store(t0.Add(4 * time.Hour).UnixNano())
+	now.set(t0.Add(4 * time.Hour))
 	deadline := time.Now().Add(30 * time.Second)
 	for exists(recPath(s, later)) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
