@@ -106,7 +106,7 @@ func TestPlot(t *testing.T) {
 // save writes p as a PNG with its legend to the right of the plot, where
 // it hides no line.
 func save(p *plot.Plot, leg plot.Legend, path string) error {
-	const w, h, legendW = 8 * vg.Inch, 4.5 * vg.Inch, 1.7 * vg.Inch
+	const w, h, legendW = 8.4 * vg.Inch, 4.5 * vg.Inch, 2.1 * vg.Inch
 	img := vgimg.New(w, h)
 	dc := draw.New(img)
 	p.Draw(draw.Crop(dc, 0, -legendW, 0, 0))
