@@ -93,10 +93,14 @@ func TestThroughput(t *testing.T) {
 					// A subtest per point, so that its store and
 					// connections are gone before the next.
 					t.Run(fmt.Sprintf("clients=%d/lib=%s", c, lib), func(t *testing.T) {
-						h := build[lib](t)
-						r := drive(t, h, c, *tputDuration)
+						var r tputRow
+						if *tputSplit {
+							r, _ = driveSplit(t, store, lib, c, *tputDuration)
+						} else {
+							r = drive(t, build[lib](t), c, *tputDuration)
+						}
 						r.store, r.lib = store, lib
-						t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs  (%s client)", store, lib, c, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3, *tputClientKind)
+						t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs  (%s client%s)", store, lib, c, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3, *tputClientKind, splitNote())
 						if out != nil {
 							fmt.Fprintln(out, r.csv())
 						}
@@ -234,6 +238,11 @@ func serveLoopback(t *testing.T, h http.Handler) (string, func()) {
 func drive(t *testing.T, h http.Handler, clients int, d time.Duration) tputRow {
 	url, stop := serveLoopback(t, h)
 	defer stop()
+	return driveURL(t, url, clients, d)
+}
+
+// driveURL is drive's load generator, against the server at url.
+func driveURL(t *testing.T, url string, clients int, d time.Duration) tputRow {
 	cs, closeAll, err := newTputClients(*tputClientKind, url, clients)
 	if err != nil {
 		t.Fatal(err)

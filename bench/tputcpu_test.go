@@ -45,6 +45,16 @@ func TestThroughputCPU(t *testing.T) {
 					t.Fatalf("-tput.libs: unknown library %q", lib)
 				}
 				t.Run("lib="+lib, func(t *testing.T) {
+					if *tputSplit {
+						c0, _ := cpuTime()
+						r, srv := driveSplit(t, store, lib, clients, *tputDuration)
+						c1, _ := cpuTime()
+						n := r.rps * tputDuration.Seconds()
+						t.Logf("%-8s %-8s clients %3d  %8.0f req/s  p50 %7.1f µs  p99 %8.1f µs  server cpu %6.1f µs/req  alloc %6.0f B/req  gc %d  client cpu %6.1f µs/req  (%s client%s)",
+							store, lib, clients, r.rps, float64(r.p50)/1e3, float64(r.p99)/1e3, float64(srv.cpu)/1e3/n,
+							float64(srv.alloc)/n, srv.gc, float64(c1-c0)/1e3/n, *tputClientKind, splitNote())
+						return
+					}
 					h := build[lib](t)
 					runtime.GC()
 					var m0, m1 runtime.MemStats
