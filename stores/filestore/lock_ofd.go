@@ -4,6 +4,7 @@ package filestore
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -82,7 +83,7 @@ func (s *Store) setupLocks() error {
 		return fmt.Errorf("%s: %w", locksName, err)
 	}
 	if _, err := tryRangeLock(fd, 0); err != nil {
-		if err.(*os.SyscallError).Err == syscall.EINVAL {
+		if errors.Is(err, syscall.EINVAL) {
 			return fmt.Errorf("%s: open file description locks are not supported by this kernel (Linux 3.15 or later is needed): %w", locksName, err)
 		}
 		return fmt.Errorf("%s: %w", locksName, err)
