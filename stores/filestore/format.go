@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"math"
 	"time"
 
 	"github.com/session2/session2/core/session"
@@ -107,10 +106,11 @@ func getTime(b []byte, secOff, nsecOff int) (time.Time, bool) {
 // encodeRecord returns the whole file for rec stored under key with the
 // given version.
 func encodeRecord(key string, rec session.Record, version uint64) ([]byte, error) {
-	if len(rec.User) > math.MaxUint32 || len(rec.Data) > math.MaxUint32 ||
-		headerLen+len(rec.User)+len(rec.Data) > maxFileSize {
+	// In int64, so that the sum cannot overflow where int has 32 bits; the
+	// limit also keeps each length within the header's 32-bit fields.
+	if n := int64(len(rec.User)) + int64(len(rec.Data)); n > maxFileSize-headerLen {
 		return nil, fmt.Errorf("%w (%d bytes of user and data; the file store keeps at most %d)",
-			session.ErrTooLarge, len(rec.User)+len(rec.Data), maxFileSize-headerLen)
+			session.ErrTooLarge, n, maxFileSize-headerLen)
 	}
 	b := make([]byte, headerLen+len(rec.User)+len(rec.Data))
 	copy(b[0:4], fileMagic)
