@@ -53,6 +53,7 @@ var storeColors = map[string]color.Color{
 	"file":     color.RGBA{R: 0x2c, G: 0xa0, B: 0x2c, A: 0xff},
 	"postgres": color.RGBA{R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
 	"mysql":    color.RGBA{R: 0x94, G: 0x67, B: 0xbd, A: 0xff},
+	"redis":    color.RGBA{R: 0x8c, G: 0x56, B: 0x4b, A: 0xff},
 }
 
 // TestPlot draws the charts from -plot.scale and -plot.tput into

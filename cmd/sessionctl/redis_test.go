@@ -36,6 +36,9 @@ func redisFixture(t *testing.T) *fixture {
 	prefix := "sessionctltest:" + hex.EncodeToString(b[:]) + ":"
 	q := u.Query()
 	q.Set("prefix", prefix)
+	// Expired seeds must outlive a slow run (the default retention is a
+	// minute, after which Redis drops them on its own).
+	q.Set("retention", "1h")
 	u.RawQuery = q.Encode()
 	t.Cleanup(func() {
 		c := redis.NewClient(opts)
