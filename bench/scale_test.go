@@ -162,20 +162,22 @@ func openScaleFile(t *testing.T) scaleHandles {
 	return scaleHandles{fill: s, reopen: func() session.Store { return s }, disk: func() int64 { return diskUsage(t, dir) }}
 }
 
-func openScalePostgres(t *testing.T) scaleHandles {
-	dsn := os.Getenv("SESSION2_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("SESSION2_POSTGRES_DSN is not set: no PostgreSQL to fill")
-	}
-	db, err := sql.Open("postgres", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
+// scaleSQLStore is what the scale run needs of postgresstore and mysqlstore.
+type scaleSQLStore interface {
+	session.Store
+	Setup(context.Context) error
+	Close() error
+}
+
+// scaleSQLTable gives db a pool of 16 connections (closed at the end of
+// the test), opens the store newStore makes on a table of the run's own,
+// sets it up, and drops the table at the end.
+func scaleSQLTable(t *testing.T, db *sql.DB, newStore func(table string) (scaleSQLStore, error)) (string, scaleSQLStore) {
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(16)
 	t.Cleanup(func() { db.Close() })
 	table := "s2scale_" + sqlRandom()
-	s, err := s2pg.New(db, s2pg.WithTable(table), s2pg.WithSweepInterval(0))
+	s, err := newStore(table)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,6 +189,21 @@ func openScalePostgres(t *testing.T) scaleHandles {
 	if err := s.Setup(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+	return table, s
+}
+
+func openScalePostgres(t *testing.T) scaleHandles {
+	dsn := os.Getenv("SESSION2_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("SESSION2_POSTGRES_DSN is not set: no PostgreSQL to fill")
+	}
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	table, s := scaleSQLTable(t, db, func(table string) (scaleSQLStore, error) {
+		return s2pg.New(db, s2pg.WithTable(table), s2pg.WithSweepInterval(0))
+	})
 	reopen := func() session.Store {
 		if _, err := db.Exec("VACUUM ANALYZE " + table); err != nil {
 			t.Fatal(err)
@@ -217,22 +234,9 @@ func openScaleMySQL(t *testing.T) scaleHandles {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(16)
-	t.Cleanup(func() { db.Close() })
-	table := "s2scale_" + sqlRandom()
-	s, err := s2mysql.New(db, s2mysql.WithTable(table), s2mysql.WithSweepInterval(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		db.Exec("DROP TABLE IF EXISTS " + table)
-		db.Exec("DROP TABLE IF EXISTS " + table + "_schema")
+	table, s := scaleSQLTable(t, db, func(table string) (scaleSQLStore, error) {
+		return s2mysql.New(db, s2mysql.WithTable(table), s2mysql.WithSweepInterval(0))
 	})
-	if err := s.Setup(context.Background()); err != nil {
-		t.Fatal(err)
-	}
 	reopen := func() session.Store {
 		if _, err := db.Exec("ANALYZE TABLE " + table); err != nil {
 			t.Fatal(err)
@@ -311,32 +315,12 @@ func scaleRecord(i int, now time.Time, data []byte) session.Record {
 // idle sweep pass, the Prune of idle records and Save after those deletes.
 // It prints a table and appends CSV rows to -scale.out.
 func TestScale(t *testing.T) {
-	sizes := []int{1000, 10000}
+	def := []int{1000, 10000}
 	if testing.Short() {
-		sizes = []int{1000}
+		def = []int{1000}
 	}
-	if *scaleSizes != "" {
-		sizes = nil
-		for _, f := range strings.Split(*scaleSizes, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n < 100 {
-				t.Fatalf("-scale.sizes: %q is not a size of at least 100", f)
-			}
-			sizes = append(sizes, n)
-		}
-	}
-	var out *os.File
-	if *scaleOut != "" {
-		var err error
-		out, err = os.OpenFile(*scaleOut, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer out.Close()
-		if fi, _ := out.Stat(); fi.Size() == 0 {
-			fmt.Fprintln(out, scaleCSVHeader)
-		}
-	}
+	sizes := intsFlag(t, "scale.sizes", *scaleSizes, 100, def)
+	out := appendCSV(t, *scaleOut, scaleCSVHeader)
 	for _, st := range scaleStoreList(t) {
 		for _, n := range sizes {
 			t.Run(fmt.Sprintf("store=%s/n=%d", st.name, n), func(t *testing.T) {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -59,29 +58,8 @@ const tputIdle = 30 * time.Minute
 // number of concurrent clients. Every point runs session2 and scs one
 // after the other, in the same process, on fresh stores.
 func TestThroughput(t *testing.T) {
-	clients := []int{1, 8}
-	if *tputClients != "" {
-		clients = nil
-		for _, f := range strings.Split(*tputClients, ",") {
-			n, err := strconv.Atoi(strings.TrimSpace(f))
-			if err != nil || n < 1 {
-				t.Fatalf("-tput.clients: %q", f)
-			}
-			clients = append(clients, n)
-		}
-	}
-	var out *os.File
-	if *tputOut != "" {
-		var err error
-		out, err = os.OpenFile(*tputOut, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer out.Close()
-		if fi, _ := out.Stat(); fi.Size() == 0 {
-			fmt.Fprintln(out, tputCSVHeader)
-		}
-	}
+	clients := intsFlag(t, "tput.clients", *tputClients, 1, []int{1, 8})
+	out := appendCSV(t, *tputOut, tputCSVHeader)
 	for _, store := range strings.Split(*tputStores, ",") {
 		t.Run("store="+store, func(t *testing.T) {
 			build := tputBuilders(t, store)

@@ -2,7 +2,6 @@ package bench
 
 import (
 	"flag"
-	"fmt"
 	"net/http"
 	"runtime"
 	"slices"
@@ -26,12 +25,7 @@ func TestThroughputCPU(t *testing.T) {
 	if !*tputCPU {
 		t.Skip("run with -tput.cpu")
 	}
-	clients := 32
-	if *tputClients != "" {
-		if _, err := fmt.Sscan(strings.Split(*tputClients, ",")[0], &clients); err != nil {
-			t.Fatalf("-tput.clients: %v", err)
-		}
-	}
+	clients := intsFlag(t, "tput.clients", *tputClients, 1, []int{32})[0]
 	for _, store := range strings.Split(*tputStores, ",") {
 		t.Run("store="+store, func(t *testing.T) {
 			build := tputBuilders(t, store)
