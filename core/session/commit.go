@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -243,6 +244,10 @@ func (c *commit[T]) retire() error {
 	s := c.s
 	oldKey := s.base.key
 	renewed := s.key != oldKey && s.hasInfoLocked()
+	if renewed && s.extra.id == "" && (s.user != "" || s.base.user != "") {
+		// The public ID stays the session's across the renewal.
+		s.extra.id = publicID(oldKey)
+	}
 	if renewed {
 		// Check the new record's size before the old one goes: a renewal
 		// that cannot be saved must leave the session as it was.
@@ -255,7 +260,7 @@ func (c *commit[T]) retire() error {
 		}
 	}
 	prev := Record{User: s.base.user, Data: s.base.data, Created: s.base.created, Accessed: s.base.accessed, Expires: s.base.expires}
-	tomb := Record{User: s.base.user, Data: []byte{}, Created: s.base.created, Accessed: s.base.accessed,
+	tomb := Record{User: s.base.user, Data: tombstoneData(s), Created: s.base.created, Accessed: s.base.accessed,
 		Expires: c.now.Add(c.m.cfg.commitTimeout), Version: s.base.version}
 	if err := c.m.store.Save(c.begin(), oldKey, tomb); err != nil {
 		if errors.Is(err, ErrConflict) {
@@ -273,33 +278,87 @@ func (c *commit[T]) retire() error {
 		c.m.revokeCookie(c.x, c.h)
 		return nil
 	}
-	if err := c.create(); err != nil {
+	restore := func(version uint64) {
 		// Put the retired record back (compare-and-set on the tombstone),
 		// so that the failed request leaves the session as it found it.
-		prev.Version = tomb.Version
+		prev.Version = version
 		if rerr := c.m.store.Save(c.ctx, oldKey, prev); rerr != nil {
 			c.m.event(c.x.r, EventStoreError, oldKey, "", fmt.Errorf("session: restore after a failed renewal: %w", rerr))
 		}
+	}
+	if err := c.create(); err != nil {
+		restore(tomb.Version)
 		return err
 	}
 	if err := c.m.store.Save(c.ctx, oldKey, tomb); err != nil {
 		// The tombstone is gone or changed: a logout or a Prune ran while
 		// the new record was being created. It wins.
-		c.deleteRetired(s.key)
-		s.base.loaded = false
-		c.m.revokeCookie(c.x, c.h)
 		if !errors.Is(err, ErrConflict) {
 			err = fmt.Errorf("session: confirm renewal: %w", err)
 			c.m.event(c.x.r, EventStoreError, oldKey, "", err)
+		}
+		return c.dropRenewal(oldKey, err)
+	}
+	if s.base.user != "" {
+		// A revocation of the user's sessions (LogoutUser, RevokeSession,
+		// the cap) that read the user's index before the new record was
+		// created has left its mark first (revoke.go).
+		gone, err := c.m.revoked(c.ctx, s.base.user, s.extra.id, c.now)
+		if err != nil {
+			c.deleteRetired(s.key)
+			restore(tomb.Version + 1)
+			err = fmt.Errorf("session: check revocations: %w", err)
+			c.m.event(c.x.r, EventStoreError, oldKey, "", err)
 			return err
 		}
-		c.m.event(c.x.r, EventDropped, oldKey, "", nil)
-		return nil
+		if gone {
+			c.deleteRetired(oldKey)
+			return c.dropRenewal(oldKey, nil)
+		}
 	}
 	c.deleteRetired(oldKey)
+	if !c.capUser(s.base.user) {
+		return nil
+	}
 	c.m.setCookie(c.x, c.h, s.token, s.expires, c.now)
 	c.m.event(c.x.r, EventRenewed, s.key, oldKey, nil)
 	return nil
+}
+
+// dropRenewal undoes a renewal that a logout or a revocation overtook: the
+// new record goes, and the cookie is revoked. err is the request's error,
+// nil when the store answered.
+func (c *commit[T]) dropRenewal(oldKey string, err error) error {
+	c.deleteRetired(c.s.key)
+	c.s.base.loaded = false
+	c.m.revokeCookie(c.x, c.h)
+	if err == nil || errors.Is(err, ErrConflict) {
+		c.m.event(c.x.r, EventDropped, oldKey, "", nil)
+		return nil
+	}
+	return err
+}
+
+// capUser enforces the cap on a user's sessions after the session was
+// stored logged in, when its user is new (prevUser is the user it had).
+// It reports false when the session itself was signed out, its cookie
+// revoked.
+func (c *commit[T]) capUser(prevUser string) bool {
+	s := c.s
+	if c.m.cfg.maxPerUser == 0 || s.user == "" || s.user == prevUser {
+		return true
+	}
+	selfOut, err := c.m.enforceCap(c.ctx, s.user, s.publicIDLocked())
+	if err != nil {
+		c.m.event(c.x.r, EventStoreError, s.key, "", err)
+	}
+	if selfOut {
+		s.base.loaded = false
+		c.m.revokeCookie(c.x, c.h)
+		c.m.event(c.x.r, EventDropped, s.key, "", nil)
+		return false
+	}
+	return true
 }
 
 // deleteRetired deletes a record that is retired already: a failure only
@@ -325,6 +384,9 @@ func (c *commit[T]) delete(key string) error {
 func (c *commit[T]) createAndSend() error {
 	if err := c.create(); err != nil {
 		return err
+	}
+	if !c.capUser("") {
+		return nil
 	}
 	c.m.setCookie(c.x, c.h, c.s.token, c.s.expires, c.now)
 	c.m.event(c.x.r, EventCreated, c.s.key, "", nil)
@@ -374,9 +436,57 @@ func (c *commit[T]) touch() {
 	}
 }
 
-// isTombstone reports a record retired by a renewal in flight: its Data is
-// empty, which no session's is (every encoding starts with its format).
-func isTombstone(rec Record) bool { return len(rec.Data) == 0 }
+// A tombstone is a record retired by a renewal in flight. Its Data is
+// empty, or for a session with a user its format byte (which no envelope
+// starts with), then the session's public ID and the time of its login
+// (as in a format 2 envelope's settings), so that the user's device list
+// and cap count the session while it is being renewed.
+const tombstoneFormat byte = 0
+
+// isTombstone reports a record retired by a renewal in flight.
+func isTombstone(rec Record) bool {
+	if len(rec.Data) == 0 {
+		return true
+	}
+	if rec.Data[0] != tombstoneFormat {
+		return false
+	}
+	r := envReader{b: rec.Data[1:]}
+	r.string()
+	r.string()
+	return r.err == nil && len(r.b) == 0
+}
+
+// tombstoneData returns the Data of the tombstone that retires s's loaded
+// record. The caller holds s.mu.
+func tombstoneData[T any](s *Session[T]) []byte {
+	if s.base.user == "" || s.extra.id == "" {
+		return []byte{}
+	}
+	b := appendString([]byte{tombstoneFormat}, s.extra.id)
+	since := ""
+	if !s.extra.since.IsZero() {
+		since = strconv.FormatInt(s.extra.since.UnixNano(), 10)
+	}
+	return appendString(b, since)
+}
+
+// tombstoneSession returns the public ID and the time of the login kept in
+// a tombstone's Data, zero values when it has none.
+func tombstoneSession(data []byte) (id string, since time.Time) {
+	if len(data) == 0 {
+		return "", time.Time{}
+	}
+	r := envReader{b: data[1:]}
+	id, ns := r.string(), r.string()
+	if r.err != nil {
+		return "", time.Time{}
+	}
+	if n, err := strconv.ParseInt(ns, 10, 64); err == nil && n > 0 {
+		since = time.Unix(0, n).UTC()
+	}
+	return id, since
+}
 
 // mapClean reports whether p is a Map known to be unchanged since it was
 // decoded, which spares encoding it to find out.

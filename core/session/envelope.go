@@ -125,6 +125,9 @@ func (r *envReader) strings() []string {
 	return out
 }
 
+// isEnvelope reports whether b starts as an envelope does.
+func isEnvelope(b []byte) bool { return len(b) > 0 && (b[0] == envelopeV1 || b[0] == envelopeV2) }
+
 func decodeEnvelope(b []byte) (envelope, error) {
 	if len(b) == 0 || (b[0] != envelopeV1 && b[0] != envelopeV2) {
 		return envelope{}, errEnvelope

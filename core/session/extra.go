@@ -16,10 +16,22 @@ type extra struct {
 	// manager's; never longer than the manager's.
 	lifetime time.Duration
 
+	// id is the session's public ID once it was renewed (its ID survives
+	// renewals); "" before, when it is derived from the key (see
+	// publicID). agent is the client's User-Agent and since the time of
+	// the login, recorded for a user's device list and the cap per user
+	// (WithDeviceInfo, WithMaxSessionsPerUser).
+	id    string
+	agent string
+	since time.Time
+
 	// changed: this request changed a setting (not stored). The cookie is
 	// sent again, and a merge keeps the settings this request changed
 	// (persistSet, lifetimeSet) and takes the others from the newer record.
 	changed, persistSet, lifetimeSet bool
+	// userSet: this request logged the session in (agent and since are
+	// this request's).
+	userSet bool
 }
 
 // merged returns the settings of a newer record with this request's
@@ -31,7 +43,13 @@ func (x extra) merged(newer extra) extra {
 	if x.lifetimeSet {
 		newer.lifetime = x.lifetime
 	}
-	newer.changed, newer.persistSet, newer.lifetimeSet = x.changed, x.persistSet, x.lifetimeSet
+	if newer.id == "" {
+		newer.id = x.id
+	}
+	if x.userSet {
+		newer.agent, newer.since = x.agent, x.since
+	}
+	newer.changed, newer.persistSet, newer.lifetimeSet, newer.userSet = x.changed, x.persistSet, x.lifetimeSet, x.userSet
 	return newer
 }
 
@@ -40,9 +58,17 @@ func (x extra) merged(newer extra) extra {
 const (
 	tagPersist  = 1 // "1" persistent, "0" browser-session cookie
 	tagLifetime = 2 // the lifetime in nanoseconds, decimal
+	tagID       = 3 // the public ID kept across renewals
+	tagAgent    = 4 // the User-Agent, at most maxAgent bytes
+	tagSince    = 5 // the login's time, Unix nanoseconds, decimal
 )
 
-func (x extra) isZero() bool { return x.persist == 0 && x.lifetime == 0 }
+// maxAgent bounds the User-Agent kept for the device list.
+const maxAgent = 256
+
+func (x extra) isZero() bool {
+	return x.persist == 0 && x.lifetime == 0 && x.id == "" && x.agent == "" && x.since.IsZero()
+}
 
 // append appends the settings section of a format 2 envelope.
 func (x extra) append(b []byte) []byte {
@@ -52,6 +78,11 @@ func (x extra) append(b []byte) []byte {
 	}
 	if x.lifetime > 0 {
 		n++
+	}
+	for _, v := range [...]bool{x.id != "", x.agent != "", !x.since.IsZero()} {
+		if v {
+			n++
+		}
 	}
 	b = binary.AppendUvarint(b, uint64(n))
 	if x.persist != 0 {
@@ -65,6 +96,18 @@ func (x extra) append(b []byte) []byte {
 	if x.lifetime > 0 {
 		b = binary.AppendUvarint(b, tagLifetime)
 		b = appendString(b, strconv.FormatInt(int64(x.lifetime), 10))
+	}
+	if x.id != "" {
+		b = binary.AppendUvarint(b, tagID)
+		b = appendString(b, x.id)
+	}
+	if x.agent != "" {
+		b = binary.AppendUvarint(b, tagAgent)
+		b = appendString(b, x.agent)
+	}
+	if !x.since.IsZero() {
+		b = binary.AppendUvarint(b, tagSince)
+		b = appendString(b, strconv.FormatInt(x.since.UnixNano(), 10))
 	}
 	return b
 }
@@ -103,6 +146,22 @@ func (r *envReader) extra() extra {
 				r.err = errEnvelope
 			}
 			x.lifetime = time.Duration(d)
+		case tagID:
+			if v == "" || len(v) > 64 {
+				r.err = errEnvelope
+			}
+			x.id = v
+		case tagAgent:
+			if len(v) > maxAgent {
+				r.err = errEnvelope
+			}
+			x.agent = v
+		case tagSince:
+			ns, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || ns <= 0 {
+				r.err = errEnvelope
+			}
+			x.since = time.Unix(0, ns).UTC()
 		}
 	}
 	return x

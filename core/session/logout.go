@@ -26,10 +26,18 @@ import (
 //	s.AddFlashKind(session.FlashSuccess, fmt.Sprintf("Logged out of %d sessions.", n))
 //	http.Redirect(w, r, "/", http.StatusSeeOther)
 //
-// Another request of the user in flight when LogoutUser runs cannot
-// restore its session: its save finds the record gone and drops its
-// changes. Called from elsewhere (an admin page, a cron job) with any
-// context, it only deletes.
+// It wins over every request of the user in flight: once it returns, no
+// session of user that existed or was being renewed when it started loads
+// with that user again. A request's save finds its record gone and drops
+// its changes; a renewal (SetUser, Renew) that was creating the session's
+// new record gives up, because LogoutUser first records, in a revocation
+// record beside the sessions, that it is running, and a renewal reads that
+// record before it keeps its new record. A login that starts after
+// LogoutUser returns is unaffected. A plain Store.Prune by user does not
+// leave that mark, and so does not win over a renewal in flight.
+//
+// Called from elsewhere (an admin page, a cron job) with any context, it
+// only signs out.
 func (m *Manager[T]) LogoutUser(ctx context.Context, user string) (int, error) {
 	if user == "" {
 		return 0, errors.New("session: LogoutUser: empty user")
@@ -37,7 +45,7 @@ func (m *Manager[T]) LogoutUser(ctx context.Context, user string) (int, error) {
 	if s, ok := m.FromContext(ctx); ok && s.User() == user {
 		s.destroyKeepingFlashes()
 	}
-	n, err := m.store.Prune(ctx, Filter{User: user})
+	n, err := m.revoke(ctx, user, nil)
 	if err != nil {
 		return n, fmt.Errorf("session: log out user: %w", err)
 	}

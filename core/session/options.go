@@ -67,6 +67,8 @@ type config struct {
 	codec         Codec
 	now           func() time.Time
 	clockSet      bool // WithClock was given: now is not time.Now
+	deviceInfo    bool // WithDeviceInfo
+	maxPerUser    int  // WithMaxSessionsPerUser, 0 for no cap
 	errorHandler  ErrorHandler
 	outage        OutagePolicy
 	logger        *slog.Logger
@@ -171,6 +173,19 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // and must be quick; it must not use the session.
 func WithEventHook(f func(Event)) Option { return func(c *config) { c.onEvent = f } }
 
+// WithDeviceInfo records, with each logged-in session, the client's
+// User-Agent (at most 256 bytes) and the time of the login, for the user's
+// device list ([Manager.UserSessions]). The remote address is kept in
+// every case. Off by default: the User-Agent is personal data.
+func WithDeviceInfo() Option { return func(c *config) { c.deviceInfo = true } }
+
+// WithMaxSessionsPerUser caps the sessions one user may hold at once: a
+// login that would make more than n signs out that user's oldest sessions
+// (by the time of their login), as "log out everywhere" signs out all of
+// them, never the session just logged in. 0, the default, sets no cap.
+// See [Manager.UserSessions] for what is recorded.
+func WithMaxSessionsPerUser(n int) Option { return func(c *config) { c.maxPerUser = n } }
+
 // errorf is fmt.Errorf, for validation messages.
 var errorf = fmt.Errorf
 
@@ -262,6 +277,9 @@ func (c *config) validate() error {
 	}
 	if c.now == nil {
 		bad("clock must not be nil")
+	}
+	if c.maxPerUser < 0 {
+		bad("max sessions per user must not be negative, not %d", c.maxPerUser)
 	}
 	if c.outage != OutageError && c.outage != OutageAnonymous {
 		bad("unknown OutagePolicy %d", c.outage)

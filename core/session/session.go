@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Session is one request's view of a session. The handler gets it from
@@ -192,7 +193,26 @@ func (s *Session[T]) SetUser(user string) error {
 		return err
 	}
 	s.user = user
+	if user != "" && (s.m.cfg.deviceInfo || s.m.cfg.maxPerUser > 0) {
+		s.extra.since = s.m.cfg.now().UTC()
+		s.extra.agent = ""
+		if s.m.cfg.deviceInfo && s.req != nil {
+			s.extra.agent = truncateUTF8(s.req.UserAgent(), maxAgent)
+		}
+		s.extra.userSet = true
+	}
 	return nil
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // Renew gives the session a new token; the old one stops working when the
