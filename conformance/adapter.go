@@ -1126,7 +1126,9 @@ func (a *app) has(token string) bool {
 // (an update to empty Data).
 func (a *app) afterTombstone(f func()) {
 	a.store.After(storetest.Save, storetest.Once(
-		func(_ string, rec session.Record) bool { return rec.Version > 0 && (len(rec.Data) == 0 || rec.Data[0] == 0) },
+		func(_ string, rec session.Record) bool {
+			return rec.Version > 0 && (len(rec.Data) == 0 || rec.Data[0] == 0)
+		},
 		func(_ context.Context, _ string, _ session.Record, err error) error {
 			if err == nil {
 				f()

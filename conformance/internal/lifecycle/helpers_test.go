@@ -109,7 +109,9 @@ func keyOf(tok string) string {
 
 // isTombstone matches the save that retires a renewed record: an update
 // to empty Data.
-func isTombstone(_ string, rec session.Record) bool { return rec.Version > 0 && (len(rec.Data) == 0 || rec.Data[0] == 0) }
+func isTombstone(_ string, rec session.Record) bool {
+	return rec.Version > 0 && (len(rec.Data) == 0 || rec.Data[0] == 0)
+}
 
 // liveOf counts the live session records of user (tombstones aside).
 func liveOf(t *testing.T, st session.Store, user string) int {
