@@ -30,24 +30,27 @@ var ErrCrossOrigin = errors.New("session: cross-origin request refused")
 //     page of an old browser, or from something that is not a browser
 //     (curl, a server), which no cross-site attack can drive.
 //
-// Requests matching a bypass pattern pass in any case. The per-session
-// token ([Session.CSRFToken]) is the second layer, for old browsers that
-// send neither header and as defence in depth.
+// Requests matching a bypass pattern ([CrossOriginProtection.AddInsecureBypassPattern])
+// pass in any case. The per-session token ([Session.CSRFToken]) is the
+// second layer, for old browsers that send neither header and as defence
+// in depth.
 //
-// The zero value is not usable; use [NewCrossOriginProtection]. Its
-// methods may be called concurrently with Check and Handler.
+// The zero value is usable: it trusts no other origin and bypasses
+// nothing, as [NewCrossOriginProtection]'s does. Its methods may be called
+// concurrently with Check and Handler. A CrossOriginProtection must not be
+// copied after first use.
 type CrossOriginProtection struct {
 	mu      sync.RWMutex
-	trusted map[string]bool // "scheme://host[:port]", lower case
-	bypass  *http.ServeMux
-	nBypass int
+	trusted map[string]bool // "scheme://host[:port]", lower case; nil until the first AddTrustedOrigin
+	bypass  *http.ServeMux  // every pattern routes to bypassMark; nil until the first pattern
 	deny    http.Handler
 }
 
 // NewCrossOriginProtection returns a protection that trusts no other
 // origin, bypasses nothing, and answers a refused request 403 Forbidden.
+// It is the same as a zero CrossOriginProtection.
 func NewCrossOriginProtection() *CrossOriginProtection {
-	return &CrossOriginProtection{trusted: map[string]bool{}, bypass: http.NewServeMux()}
+	return &CrossOriginProtection{}
 }
 
 // AddTrustedOrigin lets requests from origin pass, such as
@@ -63,26 +66,60 @@ func (p *CrossOriginProtection) AddTrustedOrigin(origin string) error {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.trusted == nil {
+		p.trusted = map[string]bool{}
+	}
 	p.trusted[strings.ToLower(u.Scheme+"://"+u.Host)] = true
 	return nil
 }
 
-// AddBypassPattern lets requests that match pattern pass unchecked. The
-// pattern has the syntax of [http.ServeMux] ("POST /webhooks/",
-// "/api/{id}"). Use it only for endpoints that authenticate in another way
-// (a signed webhook, a bearer token).
-func (p *CrossOriginProtection) AddBypassPattern(pattern string) (err error) {
+// bypassMarker is the handler every bypass pattern is registered with on
+// the protection's private ServeMux. A request bypasses the check only
+// when that ServeMux hands back this very handler: a redirect (to add a
+// trailing slash, or to a cleaned path), a 404 or a 405 is another
+// handler, whatever pattern it names.
+type bypassMarker struct{ _ byte } // not zero-sized: its address is unique
+
+func (*bypassMarker) ServeHTTP(http.ResponseWriter, *http.Request) {}
+
+var bypassMark http.Handler = &bypassMarker{}
+
+// AddInsecureBypassPattern lets requests that match pattern pass
+// unchecked. The pattern has the syntax and precedence of [http.ServeMux]
+// ("POST /webhooks/", "/api/{id}"), and a request matches only if a
+// ServeMux holding the bypass patterns would serve it with the pattern's
+// own handler: a request that ServeMux would redirect (from "/login" to a
+// pattern "/login/", or from "/a/../login/x" to "/login/x") does not
+// match, as in Go 1.25.1's net/http. Nor does a request whose escaped path
+// holds an escaped slash ("%2F"), since routers disagree on whether it
+// splits a segment: gin, by default, routes "/hooks/a%2Fb" as
+// "/hooks/a/b", where ServeMux sees one segment "a/b".
+//
+// Use it only for endpoints that authenticate in another way (a signed
+// webhook, a bearer token). It returns an error, and adds nothing, for an
+// invalid pattern or one that conflicts with a pattern already added.
+func (p *CrossOriginProtection) AddInsecureBypassPattern(pattern string) (err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.bypass == nil {
+		p.bypass = http.NewServeMux()
+	}
 	defer func() {
 		// ServeMux panics on an invalid or conflicting pattern.
 		if r := recover(); r != nil {
 			err = fmt.Errorf("session: bypass pattern %q: %v", pattern, r)
 		}
 	}()
-	p.bypass.Handle(pattern, http.NotFoundHandler())
-	p.nBypass++
+	p.bypass.Handle(pattern, bypassMark)
 	return nil
+}
+
+// AddBypassPattern is [CrossOriginProtection.AddInsecureBypassPattern].
+//
+// Deprecated: use AddInsecureBypassPattern, the name of net/http's
+// method, which says what a bypass costs.
+func (p *CrossOriginProtection) AddBypassPattern(pattern string) error {
+	return p.AddInsecureBypassPattern(pattern)
 }
 
 // SetDenyHandler sets the handler of refused requests. The default answers
@@ -135,12 +172,16 @@ func (p *CrossOriginProtection) trustedOrigin(r *http.Request) bool {
 
 func (p *CrossOriginProtection) bypassed(r *http.Request) bool {
 	p.mu.RLock()
-	defer p.mu.RUnlock()
-	if p.nBypass == 0 {
+	mux := p.bypass
+	p.mu.RUnlock()
+	if mux == nil {
 		return false
 	}
-	_, pattern := p.bypass.Handler(r)
-	return pattern != ""
+	if strings.Contains(strings.ToLower(r.URL.RawPath), "%2f") {
+		return false
+	}
+	h, _ := mux.Handler(r)
+	return h == bypassMark
 }
 
 // Handler returns next behind the protection: a refused request goes to

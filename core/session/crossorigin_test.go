@@ -14,7 +14,7 @@ func TestCrossOriginProtection(t *testing.T) {
 	if err := p.AddTrustedOrigin("https://front.example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.AddBypassPattern("POST /hooks/"); err != nil {
+	if err := p.AddInsecureBypassPattern("POST /hooks/"); err != nil {
 		t.Fatal(err)
 	}
 	reached := 0
@@ -71,13 +71,13 @@ func TestCrossOriginProtectionConfig(t *testing.T) {
 			t.Errorf("AddTrustedOrigin(%q) = nil, want an error", bad)
 		}
 	}
-	if err := p.AddBypassPattern("POST /a/"); err != nil {
+	if err := p.AddInsecureBypassPattern("POST /a/"); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.AddBypassPattern("POST /a/"); err == nil {
+	if err := p.AddInsecureBypassPattern("POST /a/"); err == nil {
 		t.Error("a conflicting bypass pattern gives no error")
 	}
-	if err := p.AddBypassPattern("/{unclosed"); err == nil {
+	if err := p.AddInsecureBypassPattern("/{unclosed"); err == nil {
 		t.Error("an invalid bypass pattern gives no error")
 	}
 	p.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -92,5 +92,105 @@ func TestCrossOriginProtectionConfig(t *testing.T) {
 	p.Handler(http.NotFoundHandler()).ServeHTTP(w, r)
 	if w.Code != http.StatusTeapot {
 		t.Errorf("deny handler not used: %d", w.Code)
+	}
+}
+
+// crossSite is a browser's cross-site POST to path on example.com.
+func crossSite(path string) *http.Request {
+	r := httptest.NewRequest("POST", "http://example.com"+path, nil)
+	r.Header.Set("Sec-Fetch-Site", "cross-site")
+	r.Header.Set("Origin", "https://evil.example")
+	return r
+}
+
+// TestCrossOriginBypassRedirect: a bypass for an SSO callback under
+// /login/ does not open POST /login, which ServeMux would only redirect
+// to /login/, nor a path that cleans to one under /login/. Before the
+// bypass compared the handler, a cross-site POST /login logged the victim
+// in as the attacker.
+func TestCrossOriginBypassRedirect(t *testing.T) {
+	p := session.NewCrossOriginProtection()
+	if err := p.AddInsecureBypassPattern("POST /login/"); err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	loggedIn := false
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) { loggedIn = true })
+	mux.HandleFunc("POST /login/", func(w http.ResponseWriter, r *http.Request) {})
+	h := p.Handler(mux)
+	for _, path := range []string{"/login", "/x/../login/callback", "//login/callback"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, crossSite(path))
+		if w.Code != http.StatusForbidden || loggedIn {
+			t.Errorf("cross-site POST %s: status %d, login handler ran: %v; want 403", path, w.Code, loggedIn)
+		}
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, crossSite("/login/callback"))
+	if w.Code != http.StatusOK {
+		t.Errorf("cross-site POST /login/callback (bypassed): status %d, want 200", w.Code)
+	}
+}
+
+// TestCrossOriginBypassEscapedSlash: a path with an escaped slash never
+// bypasses, whatever its case, since gin routes /hooks/github%2Frotate
+// as /hooks/github/rotate while ServeMux sees one segment matching
+// /hooks/{provider}. A literal "%2F" (sent as %252F) stays one segment
+// for every router and still bypasses.
+func TestCrossOriginBypassEscapedSlash(t *testing.T) {
+	p := session.NewCrossOriginProtection()
+	if err := p.AddInsecureBypassPattern("POST /hooks/{provider}"); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]int{
+		"/hooks/github":            http.StatusOK,
+		"/hooks/github%2Frotate":   http.StatusForbidden,
+		"/hooks/github%2frotate":   http.StatusForbidden,
+		"/hooks/%2F":               http.StatusForbidden,
+		"/hooks/github%252Frotate": http.StatusOK,
+	} {
+		w := httptest.NewRecorder()
+		p.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, crossSite(path))
+		if w.Code != want {
+			t.Errorf("cross-site POST %s: status %d, want %d", path, w.Code, want)
+		}
+	}
+}
+
+// TestCrossOriginProtectionZero: a zero CrossOriginProtection takes
+// trusted origins and bypass patterns, as the constructed one does.
+func TestCrossOriginProtectionZero(t *testing.T) {
+	var p session.CrossOriginProtection
+	if err := p.AddTrustedOrigin("https://front.example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AddInsecureBypassPattern("POST /hooks/"); err != nil {
+		t.Fatal(err)
+	}
+	r := crossSite("/hooks/x")
+	if err := p.Check(r); err != nil {
+		t.Errorf("bypassed path: %v", err)
+	}
+	r = crossSite("/")
+	if err := p.Check(r); !errors.Is(err, session.ErrCrossOrigin) {
+		t.Errorf("cross-site POST: %v, want ErrCrossOrigin", err)
+	}
+	r.Header.Set("Origin", "https://front.example.com")
+	if err := p.Check(r); err != nil {
+		t.Errorf("trusted origin: %v", err)
+	}
+}
+
+// TestAddBypassPatternDeprecated: the old name still adds a pattern.
+func TestAddBypassPatternDeprecated(t *testing.T) {
+	p := session.NewCrossOriginProtection()
+	if err := p.AddBypassPattern("POST /hooks/"); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Check(crossSite("/hooks/x")); err != nil {
+		t.Errorf("bypassed path: %v", err)
+	}
+	if err := p.AddInsecureBypassPattern("POST /hooks/"); err == nil {
+		t.Error("the pattern the old name added does not conflict with itself")
 	}
 }
