@@ -36,9 +36,9 @@ var ErrCrossOrigin = errors.New("session: cross-origin request refused")
 // in depth.
 //
 // The zero value is usable: it trusts no other origin and bypasses
-// nothing, as [NewCrossOriginProtection]'s does. Its methods may be called
-// concurrently with Check and Handler. A CrossOriginProtection must not be
-// copied after first use.
+// nothing, like the one [NewCrossOriginProtection] returns. Its methods
+// may be called concurrently with Check and Handler. A
+// CrossOriginProtection must not be copied after first use.
 type CrossOriginProtection struct {
 	mu      sync.RWMutex
 	trusted map[string]bool // "scheme://host[:port]", lower case; nil until the first AddTrustedOrigin
