@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -116,7 +117,7 @@ func runIndexTests(t *testing.T, c redis.UniversalClient) {
 		c.Del(ctx, s.Prefix()+"s:"+keys[3])
 		clk.Advance(11 * time.Minute) // past the grace of young entries
 		idx := s.Prefix() + "u:" + user
-		if n := c.HLen(ctx, idx).Val(); n != 5 {
+		if n := c.ZCard(ctx, idx).Val(); n != 5 {
 			t.Fatalf("index holds %d entries before the read, want all 5 (it is trimmed lazily)", n)
 		}
 		got := list(t, s, session.Filter{User: user})
@@ -126,7 +127,7 @@ func runIndexTests(t *testing.T, c redis.UniversalClient) {
 		if _, ok := got[keys[4]]; !ok {
 			t.Errorf("List(User) misses the live record")
 		}
-		if n := c.HLen(ctx, idx).Val(); n != 1 {
+		if n := c.ZCard(ctx, idx).Val(); n != 1 {
 			t.Errorf("after List(User), the index holds %d entries, want 1 (stale ones dropped)", n)
 		}
 	})
@@ -141,7 +142,7 @@ func runIndexTests(t *testing.T, c redis.UniversalClient) {
 		mustSave(t, s, k, live(user, "x"))
 		s.Delete(ctx, k)
 		list(t, s, session.Filter{User: user})
-		if !c.HExists(ctx, s.Prefix()+"u:"+user, k).Val() {
+		if c.ZScore(ctx, s.Prefix()+"u:"+user, k).Err() != nil {
 			t.Errorf("a heal removed an entry written a moment ago")
 		}
 	})
@@ -151,21 +152,94 @@ func runIndexTests(t *testing.T, c redis.UniversalClient) {
 		s := newStore(t, c, redisstore.WithClock(clk.Now))
 		ctx := ctxT(t)
 		user := "grown-" + randomHex(t, 4)
-		for i := 0; i < 31; i++ {
+		var live1 string
+		for i := 0; i < 32; i++ {
 			k := newKey(t)
 			mustSave(t, s, k, live(user, "x"))
 			if i > 0 {
 				s.Delete(ctx, k) // a logout leaves its index entry
+			} else {
+				live1 = k
 			}
 		}
 		idx := s.Prefix() + "u:" + user
-		if n := c.HLen(ctx, idx).Val(); n != 31 {
-			t.Fatalf("index holds %d entries, want 31", n)
+		if n := c.ZCard(ctx, idx).Val(); n != 32 {
+			t.Fatalf("index holds %d entries, want 32", n)
 		}
 		clk.Advance(11 * time.Minute) // past the grace of young entries
-		mustSave(t, s, newKey(t), live(user, "the 32nd login"))
-		if n := c.HLen(ctx, idx).Val(); n != 2 {
-			t.Errorf("after the login that grew the index to 32, it holds %d entries, want the 2 live", n)
+		mustSave(t, s, newKey(t), live(user, "the login that finds 32 old entries"))
+		if n := c.ZCard(ctx, idx).Val(); n != 2 {
+			t.Errorf("after the login that found 32 old entries, the index holds %d entries, want the 2 live", n)
+		}
+		// The live entry the heal checked moved to the back: scored now.
+		if sc := c.ZScore(ctx, idx, live1).Val(); time.UnixMicro(int64(sc)).Before(clk.Now().Add(-time.Minute)) {
+			t.Errorf("the live entry the heal checked kept its old score")
+		}
+	})
+
+	t.Run("LoginHealIsBounded", func(t *testing.T) {
+		// A login never reads an index in full: with 1,022 stale entries
+		// older than the grace, each login drops the 32 oldest and no more,
+		// so that its cost does not grow with the index (the first login
+		// brings the index to 1,024, where a heal of the whole index ran
+		// before).
+		clk := &clock{}
+		s := newStore(t, c, redisstore.WithClock(clk.Now))
+		ctx := ctxT(t)
+		user := "bounded-" + randomHex(t, 4)
+		idx := s.Prefix() + "u:" + user
+		mustSave(t, s, newKey(t), live(user, "x"))
+		old := float64(clk.Now().Add(-time.Hour).UnixMicro())
+		p := c.Pipeline()
+		for i := 0; i < 1022; i++ {
+			p.ZAdd(ctx, idx, redis.Z{Score: old, Member: newKey(t)}) // no session: stale
+		}
+		if _, err := p.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := 1; i <= 3; i++ {
+			mustSave(t, s, newKey(t), live(user, "login"))
+			if n, want := c.ZCard(ctx, idx).Val(), int64(1023+i-32*i); n != want {
+				t.Fatalf("after login %d the index holds %d entries, want %d (a heal of the 32 oldest)", i, n, want)
+			}
+		}
+	})
+
+	t.Run("IndexOfTheHashLayout", func(t *testing.T) {
+		// An index written by the layout before sorted sets (a hash of
+		// key -> "<written µs>.<random>") is converted on first use.
+		clk := &clock{}
+		s := newStore(t, c, redisstore.WithClock(clk.Now))
+		ctx := ctxT(t)
+		user := "hash-" + randomHex(t, 4)
+		idx := s.Prefix() + "u:" + user
+		kLive, kGone := newKey(t), newKey(t)
+		mustSave(t, s, kLive, live("", "x"))
+		rec := live(user, "x")
+		rec.Version = 1
+		c.Del(ctx, idx)
+		written := strconv.FormatInt(clk.Now().Add(-time.Hour).UnixMicro(), 10)
+		// The record names the user; write it behind the store's back
+		// so that only the hash index holds its entry.
+		c.HSet(ctx, s.Prefix()+"s:"+kLive, "u", user)
+		if err := c.HSet(ctx, idx, kLive, written+".abc", kGone, written+".def").Err(); err != nil {
+			t.Fatal(err)
+		}
+		got := list(t, s, session.Filter{User: user})
+		if _, ok := got[kLive]; !ok || len(got) != 1 {
+			t.Errorf("List(User) over a hash index = %d records, want the live one", len(got))
+		}
+		if typ := c.Type(ctx, idx).Val(); typ != "zset" {
+			t.Errorf("after List(User), the index is a %s, want a zset", typ)
+		}
+		if err := c.ZScore(ctx, idx, kGone).Err(); err != redis.Nil {
+			t.Errorf("the stale entry of the hash index survived List(User): %v", err)
+		}
+		c.Del(ctx, idx)
+		c.HSet(ctx, idx, kLive, written+".abc")
+		mustSave(t, s, newKey(t), live(user, "a login on a hash index"))
+		if n, err := s.Prune(ctx, session.Filter{User: user}); err != nil || n != 2 {
+			t.Errorf("Prune(User) after a login on a hash index = %d, %v; want 2", n, err)
 		}
 	})
 
@@ -195,7 +269,7 @@ func runIndexTests(t *testing.T, c redis.UniversalClient) {
 		rec := live(u1, "logged in on the same key")
 		rec.Version = 1
 		mustSave(t, s, k, rec)
-		if ok := c.HExists(ctx, s.Prefix()+"u:"+u1, k).Val(); !ok {
+		if err := c.ZScore(ctx, s.Prefix()+"u:"+u1, k).Err(); err != nil {
 			t.Errorf("an update that set the user did not write the index")
 		}
 		rec = live(u2, "another user")
@@ -296,7 +370,7 @@ func runIndexTests(t *testing.T, c redis.UniversalClient) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !c.HExists(ctx, s.Prefix()+"u:"+rec.User, k).Val() {
+			if c.ZScore(ctx, s.Prefix()+"u:"+rec.User, k).Err() != nil {
 				t.Errorf("key names user %q but is missing from that user's index", rec.User)
 			}
 		}

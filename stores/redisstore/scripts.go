@@ -79,15 +79,43 @@ redis.call('DEL', KEYS[1])
 return 1
 `)
 
-// unindexScript removes a field of a user's index only if it still holds
-// the value the caller read: a writer that renewed the entry meanwhile
-// keeps it.
+// settleScript removes or moves entries of a user's index, each only if
+// it still holds the score the caller read: a writer that renewed the
+// entry meanwhile keeps it as written.
 //
 //	KEYS[1]  the index's key
-//	ARGV[1]  the session key (the field), ARGV[2] the value read
-var unindexScript = redis.NewScript(`
-if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
-	return redis.call('HDEL', KEYS[1], ARGV[1])
+//	ARGV[1]  now, in Unix microseconds
+//	ARGV[2..] triples: a session key (the member), the score read, and
+//	         "0" to remove the entry or "1" to score it ARGV[1]
+//
+// It returns how many entries it removed.
+var settleScript = redis.NewScript(`
+local removed = 0
+for i = 2, #ARGV, 3 do
+	local cur = redis.call('ZSCORE', KEYS[1], ARGV[i])
+	if cur and tonumber(cur) == tonumber(ARGV[i+1]) then
+		if ARGV[i+2] == '1' then
+			redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i])
+		else
+			removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+		end
+	end
 end
-return 0
+return removed
+`)
+
+// migrateScript converts a user's index from the layout before sorted
+// sets, a hash whose values began with the time the entry was written in
+// Unix microseconds, to a sorted set scored by that time. It reads the
+// whole hash, once per index; it does nothing to a key that is not a hash.
+//
+//	KEYS[1]  the index's key
+var migrateScript = redis.NewScript(`
+if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return 0 end
+local all = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+for i = 1, #all, 2 do
+	redis.call('ZADD', KEYS[1], tonumber(string.match(all[i+1], '^%d+')) or 0, all[i])
+end
+return #all / 2
 `)
