@@ -57,8 +57,8 @@ type revocationList struct {
 // revocation is one revocation: of every session of the user (ID ""), or
 // of the session with that public ID.
 type revocation struct {
-	Op string    `json:"o,omitempty"` // a running one's identity, to end it
-	ID string    `json:"i,omitempty"` // the session's public ID, "" for all
+	Op  string    `json:"o,omitempty"` // a running one's identity, to end it
+	ID  string    `json:"i,omitempty"` // the session's public ID, "" for all
 	At  time.Time `json:"t"`           // running: its deadline; ended: when
 	Seq int64     `json:"n,omitempty"` // ended: its number
 }
