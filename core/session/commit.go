@@ -259,6 +259,16 @@ func (c *commit[T]) retire() error {
 			return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(data))
 		}
 	}
+	var seq int64
+	if s.base.user != "" {
+		// The revocations of the user so far (revoke.go).
+		var err error
+		if seq, err = c.m.revocationSeq(c.begin(), s.base.user); err != nil {
+			err = fmt.Errorf("session: read revocations: %w", err)
+			c.m.event(c.x.r, EventStoreError, oldKey, "", err)
+			return err
+		}
+	}
 	prev := Record{User: s.base.user, Data: s.base.data, Created: s.base.created, Accessed: s.base.accessed, Expires: s.base.expires}
 	tomb := Record{User: s.base.user, Data: tombstoneData(s), Created: s.base.created, Accessed: s.base.accessed,
 		Expires: c.now.Add(c.m.cfg.commitTimeout), Version: s.base.version}
@@ -302,8 +312,8 @@ func (c *commit[T]) retire() error {
 	if s.base.user != "" {
 		// A revocation of the user's sessions (LogoutUser, RevokeSession,
 		// the cap) that read the user's index before the new record was
-		// created has left its mark first (revoke.go).
-		gone, err := c.m.revoked(c.ctx, s.base.user, s.extra.id, c.now)
+		// created left its mark first: running, or ended since seq.
+		gone, err := c.m.revoked(c.ctx, s.base.user, s.extra.id, seq)
 		if err != nil {
 			c.deleteRetired(s.key)
 			restore(tomb.Version + 1)

@@ -19,16 +19,19 @@ import (
 // only after the confirmation, would miss the new record. So a revocation
 // first writes what it is about to do into the user's revocation record,
 // a record of the same store under a key derived from the user, and only
-// then reads the index and deletes; a renewal of a session of that user
-// reads the revocation record after its confirmation, and gives up (the
-// new record deleted) when a revocation that concerns it is running or
-// ended after the renewal's commit began. Either the revocation's index
-// read sees the new record, or the renewal's read sees the revocation.
+// then reads the index and deletes. A renewal of a session of that user
+// reads the record's sequence number before it retires the old record,
+// and the record again after its confirmation; it gives up (the new record
+// deleted) when a revocation that concerns it is running then, or ended
+// since the first read. Either the revocation's index read sees the new
+// record, or the renewal's second read sees the revocation. No clock is
+// compared, so a login and renewal right after a revocation are
+// unaffected.
 //
 // The record keeps running revocations until they end (or their deadline
-// passes, for one whose process died) and ended ones for
-// revocationRetention, longer than any renewal's commit runs. Clocks of
-// several hosts are allowed revocationSkew of disagreement.
+// passes, for one whose process died: clocks of several hosts are allowed
+// revocationSkew of disagreement there) and ended ones for
+// revocationRetention, far longer than any renewal's commit runs.
 
 const (
 	revocationSkew      = 5 * time.Second
@@ -43,6 +46,10 @@ const (
 
 // revocationList is the decoded Data of a user's revocation record.
 type revocationList struct {
+	// Seq numbers the ended revocations: it grows with each, and starts
+	// from the clock's nanoseconds when the record is new, so that it
+	// keeps growing when an expired record is written anew.
+	Seq     int64        `json:"s"`
 	Running []revocation `json:"r,omitempty"`
 	Ended   []revocation `json:"e,omitempty"`
 }
@@ -50,9 +57,10 @@ type revocationList struct {
 // revocation is one revocation: of every session of the user (ID ""), or
 // of the session with that public ID.
 type revocation struct {
-	Op string    `json:"o,omitempty"` // a running one's identity, to end it
-	ID string    `json:"i,omitempty"` // the session's public ID, "" for all
-	At time.Time `json:"t"`           // running: its deadline; ended: when
+	Op  string    `json:"o,omitempty"` // a running one's identity, to end it
+	ID  string    `json:"i,omitempty"` // the session's public ID, "" for all
+	At  time.Time `json:"t"`           // running: its deadline; ended: when
+	Seq int64     `json:"n,omitempty"` // ended: its number
 }
 
 // revocationKey returns the store key of user's revocation record. No
@@ -79,19 +87,25 @@ func decodeRevocations(data []byte) (revocationList, error) {
 }
 
 // concerns reports whether l holds a revocation of the session with public
-// ID id that was running at now or ended at since or later.
-func (l revocationList) concerns(id string, since, now time.Time) bool {
+// ID id that is running at now, or that ended after sequence number seq.
+func (l revocationList) concerns(id string, seq int64, now time.Time) bool {
 	for _, r := range l.Running {
 		if (r.ID == "" || r.ID == id) && r.At.After(now.Add(-revocationSkew)) {
 			return true
 		}
 	}
 	for _, r := range l.Ended {
-		if (r.ID == "" || r.ID == id) && !r.At.Before(since.Add(-revocationSkew)) {
+		if (r.ID == "" || r.ID == id) && r.Seq > seq {
 			return true
 		}
 	}
 	return false
+}
+
+// next returns the sequence number of a revocation ending at now.
+func (l *revocationList) next(now time.Time) int64 {
+	l.Seq = max(l.Seq+1, now.UnixNano())
+	return l.Seq
 }
 
 // trim drops what no renewal can still be concerned by at now.
@@ -111,7 +125,7 @@ func (l *revocationList) trim(now time.Time) {
 	}
 	l.Ended = ended
 	if len(l.Ended) > maxRevocations {
-		l.Ended = []revocation{{At: now}}
+		l.Ended = []revocation{{At: now, Seq: l.next(now)}}
 	}
 }
 
@@ -140,9 +154,11 @@ func (m *Manager[T]) updateRevocations(ctx context.Context, user string, change 
 			return err
 		default:
 			if l, err = decodeRevocations(rec.Data); err != nil {
-				// Unreadable: start over, and keep signing out the
-				// whole user for a while, which errs on the safe side.
-				l = revocationList{Ended: []revocation{{At: m.cfg.now()}}}
+				// Unreadable: start over, as if the whole user had
+				// just been signed out, which errs on the safe side.
+				now := m.cfg.now()
+				l = revocationList{}
+				l.Ended = []revocation{{At: now, Seq: l.next(now)}}
 			}
 		}
 		now := m.cfg.now()
@@ -203,7 +219,7 @@ func (m *Manager[T]) endRevocation(ctx context.Context, user, op string) error {
 		keep := l.Running[:0]
 		for _, r := range l.Running {
 			if r.Op == op {
-				l.Ended = append(l.Ended, revocation{ID: r.ID, At: now})
+				l.Ended = append(l.Ended, revocation{ID: r.ID, At: now, Seq: l.next(now)})
 			} else {
 				keep = append(keep, r)
 			}
@@ -216,9 +232,27 @@ func (m *Manager[T]) endRevocation(ctx context.Context, user, op string) error {
 	return nil
 }
 
+// revocationSeq returns the sequence number of user's revocation record,
+// 0 when there is none, for a renewal to compare with after it confirmed.
+func (m *Manager[T]) revocationSeq(ctx context.Context, user string) (int64, error) {
+	rec, err := m.store.Load(ctx, revocationKey(user))
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	l, err := decodeRevocations(rec.Data)
+	if err != nil {
+		return 0, nil
+	}
+	return l.Seq, nil
+}
+
 // revoked reports whether a revocation concerns the session of user with
-// public ID id, whose commit began at since.
-func (m *Manager[T]) revoked(ctx context.Context, user, id string, since time.Time) (bool, error) {
+// public ID id: one running now, or one that ended after sequence number
+// seq.
+func (m *Manager[T]) revoked(ctx context.Context, user, id string, seq int64) (bool, error) {
 	rec, err := m.store.Load(ctx, revocationKey(user))
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
@@ -230,7 +264,7 @@ func (m *Manager[T]) revoked(ctx context.Context, user, id string, since time.Ti
 	if err != nil {
 		return true, nil // unreadable: err on the safe side
 	}
-	return l.concerns(id, since, m.cfg.now()), nil
+	return l.concerns(id, seq, m.cfg.now()), nil
 }
 
 // revoke signs out the sessions of user with the given public IDs (none:
