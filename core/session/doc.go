@@ -26,7 +26,10 @@
 // stored and sends no cookie. Session.SetUser and Session.Renew give the
 // session a new token; Session.Destroy deletes it and revokes the cookie.
 // [Manager.LogoutUser] ends every session of a user ("log out
-// everywhere"). Session.SetPersistent ("remember me") and
+// everywhere"), winning over renewals in flight; [Manager.UserSessions]
+// lists a user's sessions for a "your devices" page and
+// [Manager.RevokeSession] signs one out; [WithMaxSessionsPerUser] caps
+// how many one user holds. Session.SetPersistent ("remember me") and
 // Session.SetLifetime override the manager's cookie persistence and
 // lifetime for one session, and are stored with it.
 //
