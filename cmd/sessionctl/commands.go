@@ -73,7 +73,8 @@ type sessionJSON struct {
 	Version  uint64 `json:"version"`
 	Size     int    `json:"size"`
 
-	// show -json only.
+	// show -json only. Kind is "revocation" for a revocation record.
+	Kind       string          `json:"kind,omitempty"`
 	Remote     *string         `json:"remote,omitempty"`
 	FormTokens *int            `json:"form_tokens,omitempty"`
 	Flashes    *int            `json:"flashes,omitempty"`
@@ -147,6 +148,9 @@ func (a *app) lsCmd(fs *flag.FlagSet) runFunc {
 				if !*expired && !*all && !e.Record.Expires.After(now) {
 					continue
 				}
+				if session.IsRevocationRecord(e.Record) {
+					continue // not a session (see show)
+				}
 				if *asJSON {
 					if n == 0 {
 						w.WriteString("[\n")
@@ -187,109 +191,6 @@ func (a *app) lsCmd(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// showCmd: one session in detail.
-func (a *app) showCmd(fs *flag.FlagSet) runFunc {
-	asJSON := fs.Bool("json", false, "print a JSON object")
-	return func(ctx context.Context, args []string) error {
-		if err := wantArgs("show", args, "KEY"); err != nil {
-			return err
-		}
-		if err := checkKeyArg("show", args[0]); err != nil {
-			return err
-		}
-		return a.withStore(ctx, "show", func(s session.Store, _ string) error {
-			e, err := a.resolve(ctx, s, args[0])
-			if err != nil {
-				return err
-			}
-			if *asJSON {
-				return a.showJSON(e)
-			}
-			return a.showText(e)
-		})
-	}
-}
-
-func (a *app) showText(e session.Entry) error {
-	now := a.now()
-	r := e.Record
-	var b bytes.Buffer
-	u := "(anonymous)"
-	if r.User != "" {
-		u = printable(r.User)
-	}
-	fmt.Fprintf(&b, "key:          %s\n", e.Key)
-	fmt.Fprintf(&b, "user:         %s\n", u)
-	fmt.Fprintf(&b, "created:      %s\n", fmtTime(r.Created))
-	fmt.Fprintf(&b, "last access:  %s\n", fmtTime(r.Accessed))
-	fmt.Fprintf(&b, "expires:      %s (%s)\n", fmtTime(r.Expires), fmtUntil(r.Expires, now))
-	fmt.Fprintf(&b, "version:      %d\n", r.Version)
-	fmt.Fprintf(&b, "size:         %d bytes\n", len(r.Data))
-	env, err := decodeEnvelope(r.Data)
-	if err != nil {
-		fmt.Fprintf(&b, "data:         %v\n", err)
-	} else {
-		remote := "-"
-		if env.remote != "" {
-			remote = printable(env.remote)
-		}
-		fmt.Fprintf(&b, "remote addr:  %s\n", remote)
-		fmt.Fprintf(&b, "form tokens:  %d outstanding (values not shown)\n", env.tokens)
-		fmt.Fprintf(&b, "flashes:      %d queued\n", env.flashes)
-		fmt.Fprintf(&b, "codec:        %s\n", env.codec())
-		data, note := prettyData(env)
-		if note != "" {
-			fmt.Fprintf(&b, "data:         %s\n", note)
-		} else {
-			fmt.Fprintf(&b, "data:\n%s\n", data)
-		}
-	}
-	_, err = a.stdout.Write(b.Bytes())
-	return err
-}
-
-// prettyData returns the session's data indented when it is JSON, or a
-// note saying why it is not shown.
-func prettyData(env envelope) ([]byte, string) {
-	raw, ok := env.jsonData()
-	if !ok {
-		switch env.codec() {
-		case "none":
-			return nil, "(none)"
-		case "gob":
-			return nil, fmt.Sprintf("%d bytes of gob, not shown", len(env.data))
-		default:
-			return nil, fmt.Sprintf("%d bytes in an unknown format (first byte 0x%02x), not shown", len(env.data), env.data[0])
-		}
-	}
-	var out bytes.Buffer
-	if err := json.Indent(&out, raw, "", "  "); err != nil {
-		return nil, fmt.Sprintf("%d bytes that are not valid JSON, not shown", len(raw))
-	}
-	return escapeJSONText(out.Bytes()), ""
-}
-
-func (a *app) showJSON(e session.Entry) error {
-	j := toJSON(e, a.now())
-	env, err := decodeEnvelope(e.Record.Data)
-	if err != nil {
-		j.DataNote = err.Error()
-	} else {
-		j.Remote, j.FormTokens, j.Flashes = &env.remote, &env.tokens, &env.flashes
-		j.Codec = env.codec()
-		if raw, ok := env.jsonData(); ok && json.Valid(raw) {
-			j.Data = raw
-		} else {
-			_, j.DataNote = prettyData(env)
-		}
-	}
-	if err := writeJSON(a.stdout, j, true); err != nil {
-		return err
-	}
-	_, err = io.WriteString(a.stdout, "\n")
-	return err
-}
-
 // rmCmd: delete one session.
 func (a *app) rmCmd(fs *flag.FlagSet) runFunc {
 	return func(ctx context.Context, args []string) error {
@@ -307,13 +208,18 @@ func (a *app) rmCmd(fs *flag.FlagSet) runFunc {
 			if err := s.Delete(ctx, e.Key); err != nil {
 				return fmt.Errorf("deleting session %s: %w", e.Key, err)
 			}
+			if session.IsRevocationRecord(e.Record) {
+				fmt.Fprintf(a.stdout, "deleted revocation record %s (not a session)\n", e.Key)
+				return nil
+			}
 			fmt.Fprintf(a.stdout, "deleted session %s (user %s)\n", e.Key, user(e.Record.User))
 			return nil
 		})
 	}
 }
 
-// logoutUserCmd: delete every session of a user.
+// logoutUserCmd: delete every session of a user, as the application's
+// "log out everywhere" does.
 func (a *app) logoutUserCmd(fs *flag.FlagSet) runFunc {
 	return func(ctx context.Context, args []string) error {
 		if err := wantArgs("logout-user", args, "USER"); err != nil {
@@ -326,7 +232,15 @@ func (a *app) logoutUserCmd(fs *flag.FlagSet) runFunc {
 			return usagef("logout-user", "logout-user: USER is empty")
 		}
 		return a.withStore(ctx, "logout-user", func(s session.Store, _ string) error {
-			n, err := s.Prune(ctx, session.Filter{User: u})
+			// Through a manager, not Store.Prune alone: LogoutUser first
+			// writes the user's revocation record, which makes a renewal
+			// (a login) in flight in the application give up rather than
+			// keep its new session.
+			mgr, err := session.New[session.Map](s)
+			if err != nil {
+				return err
+			}
+			n, err := mgr.LogoutUser(ctx, u)
 			if err != nil {
 				return fmt.Errorf("deleting the sessions of user %s (%d deleted before the error): %w", printable(u), n, err)
 			}
@@ -482,6 +396,9 @@ func collectStats(ctx context.Context, s session.Store, now time.Time) (stats, e
 			return stats{}, fmt.Errorf("listing sessions: %w", err)
 		}
 		r := e.Record
+		if session.IsRevocationRecord(r) {
+			continue // not a session
+		}
 		st.total++
 		st.bytes += int64(len(r.Data))
 		if r.Expires.After(now) {
