@@ -53,6 +53,8 @@ type app struct {
 	// cop and csrf are the two layers of CSRF protection (see protect).
 	cop  *session.CrossOriginProtection
 	csrf *session.CSRF
+	// maxSessions is -max-sessions-per-user, shown by /devices.
+	maxSessions int
 }
 
 // page is one page of the demo.
@@ -88,6 +90,8 @@ func (a *app) routes() []route {
 		{http.MethodGet, "/flash", a.showFlash},
 		{http.MethodPost, "/flash", a.post(a.setFlash)},
 		{http.MethodGet, "/flash_set", a.flashSet},
+		{http.MethodGet, "/devices", a.devices},
+		{http.MethodPost, "/devices/revoke", a.post(a.revokeDevice)},
 	}, a.extra...)
 }
 
@@ -224,8 +228,9 @@ func (a *app) logoutPost(w http.ResponseWriter, r *http.Request, s *session.Sess
 	a.seeOther(w, "/goodbye")
 }
 
-// goodbye shows the end of a logout; with ?deleted=N, of a logout
-// everywhere that deleted N sessions.
+// goodbye shows the end of a logout, with the flash messages that
+// followed it (a device signed out on /devices); with ?deleted=N, of a
+// logout everywhere that deleted N sessions.
 func (a *app) goodbye(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 	if raw := r.URL.Query().Get("deleted"); raw != "" {
 		if n, err := strconv.Atoi(raw); err == nil && n >= 0 {
@@ -233,7 +238,7 @@ func (a *app) goodbye(w http.ResponseWriter, r *http.Request, s *session.Session
 			return
 		}
 	}
-	a.render(w, http.StatusOK, goodbyeTmpl, "Goodbye", nil)
+	a.render(w, http.StatusOK, goodbyeTmpl, "Goodbye", s.TakeFlashes())
 }
 
 func (a *app) logoutAll(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {

@@ -47,10 +47,34 @@ func newDemo(t *testing.T, framework, storeURL string, opts ...session.Option) *
 	return &demo{app: a, srv: srv}
 }
 
+// newDemoArgs serves the demo on framework as run does with the command
+// line args (which name the store with -store), and closes everything
+// when the test ends.
+func newDemoArgs(t *testing.T, framework string, args ...string) *demo {
+	t.Helper()
+	o, err := parseFlags(args, io.Discard)
+	if err != nil {
+		t.Fatalf("flags %q: %v", args, err)
+	}
+	a, h := buildTestApp(t, framework, o)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &demo{app: a, srv: srv}
+}
+
 // newTestApp builds the demo's app and handler as run does, on a store
 // that is closed when the test ends.
 func newTestApp(tb testing.TB, framework, storeURL string, opts ...session.Option) (*app, http.Handler) {
 	tb.Helper()
+	o := options{storeURL: storeURL, idleTimeout: 30 * time.Minute, lifetime: 24 * time.Hour}
+	return buildTestApp(tb, framework, o, opts...)
+}
+
+// buildTestApp builds the demo's app and handler as run does with the
+// options o and then opts, on a store that is closed when the test ends.
+func buildTestApp(tb testing.TB, framework string, o options, opts ...session.Option) (*app, http.Handler) {
+	tb.Helper()
+	storeURL := o.storeURL
 	ctx := context.Background()
 	store, err := session.OpenStore(ctx, storeURL)
 	if err != nil {
@@ -64,8 +88,7 @@ func newTestApp(tb testing.TB, framework, storeURL string, opts ...session.Optio
 	if err := store.Setup(ctx); err != nil {
 		tb.Fatalf("setup store: %v", err)
 	}
-	a := &app{store: store, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now}
-	o := options{idleTimeout: 30 * time.Minute, lifetime: 24 * time.Hour}
+	a := &app{store: store, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now, maxSessions: o.maxSessions}
 	mgr, err := session.New[session.Map](store, append(o.managerOptions(a), opts...)...)
 	if err != nil {
 		tb.Fatalf("session.New: %v", err)
@@ -95,6 +118,8 @@ type client struct {
 	base string
 	jar  *cookiejar.Jar
 	http *http.Client
+	// agent, when set, is the User-Agent of every request.
+	agent string
 }
 
 func newClient(t *testing.T, base string) *client {
@@ -160,6 +185,9 @@ func (c *client) once(method, path string, form url.Values, header http.Header) 
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	if c.agent != "" {
+		req.Header.Set("User-Agent", c.agent)
 	}
 	for k, vs := range header {
 		for _, v := range vs {

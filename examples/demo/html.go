@@ -41,6 +41,14 @@ table { border-collapse: collapse; width: 100%; font-size: .93rem; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #e4e7eb; white-space: nowrap; }
 th { background: #f0f2f5; }
 tr.current td { background: #fff8db; }
+ul.devices { list-style: none; padding: 0; margin: 1rem 0; }
+li.device { border: 1px solid #dde1e6; border-radius: 6px; padding: .6rem .9rem; margin: .6rem 0; display: flex; flex-wrap: wrap; gap: .3rem 1rem; align-items: center; }
+li.device.current { background: #fff8db; border-color: #e8d48a; }
+li.device .agent { flex: 1 1 100%; font-weight: 600; word-break: break-word; }
+li.device .facts { flex: 1 1 auto; color: #59636e; font-size: .92rem; display: flex; flex-wrap: wrap; gap: 0 1.2rem; }
+li.device form { margin: 0; }
+.this { font-size: .8rem; font-weight: 600; background: #24324a; color: #fff; border-radius: 3px; padding: .05rem .4rem; margin-left: .3rem; }
+.flash.bad { background: #fbeaea; border-color: #e3a5a5; }
 code { font: .9em ui-monospace, "SFMono-Regular", Menlo, monospace; background: #f0f2f5; padding: .05rem .25rem; border-radius: 3px; word-break: break-all; }
 </style>
 </head>
@@ -81,6 +89,7 @@ var (
 <p class="big" id="hello">Hello, {{.User}}!</p>
 <p class="big" id="counter">Counter: {{.Counter}}</p>
 <p><a href="/counter" id="increment">Increment the counter</a></p>
+<p><a href="/devices" id="devices">Your devices</a>: where you are signed in</p>
 <form method="post" action="/logout">
 {{with .CSRF}}<input type="hidden" name="csrf_token" value="{{.}}">{{end}}
 <button type="submit" id="logout">Log out</button>
@@ -103,7 +112,8 @@ var (
 <p><a href="/">Go home</a> or <a href="/counter">increment the counter</a>.</p>`)
 
 	goodbyeTmpl = pageTemplate(`<h1>Logged out</h1>
-<p class="big">Goodbye!</p>
+{{range .}}<p class="flash">{{.Text}}</p>
+{{end}}<p class="big">Goodbye!</p>
 <p><a href="/">Home</a></p>`)
 
 	logoutAllTmpl = pageTemplate(`<h1>Logged out everywhere</h1>

@@ -1,7 +1,7 @@
 // Command demo is session2's test app for Go: a small web site whose pages
-// log in, count, flash, list and prune sessions, served on any of the
-// supported routers (chi, gin, echo) and stores (memory, file, bolt,
-// PostgreSQL, MySQL).
+// log in, count, flash, list a user's devices, list and prune sessions,
+// served on any of the supported routers (chi, gin, echo) and stores
+// (memory, file, bolt, PostgreSQL, MySQL, Redis).
 //
 //	go run ./examples/demo                              # chi, file store in the user cache directory
 //	go run ./examples/demo -framework gin -store memory:
@@ -45,6 +45,7 @@ type options struct {
 	secureCookie     bool
 	persistentCookie bool
 	metrics          bool
+	maxSessions      int
 }
 
 // errUsage marks a bad command line, which exits with status 2.
@@ -94,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.secureCookie, "secure-cookie", false, "always mark the cookie Secure (behind a proxy that ends TLS)")
 	fs.BoolVar(&o.persistentCookie, "persistent-cookie", false, "let the cookie outlive the browser session")
 	fs.BoolVar(&o.metrics, "metrics", false, "serve OpenTelemetry metrics in Prometheus text format at /metrics")
+	fs.IntVar(&o.maxSessions, "max-sessions-per-user", 0, "sign out a user's oldest sessions when a login makes more than `N` (0: no cap)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: demo [flags]\n\nServes session2's demo app. Flags:\n")
 		fs.PrintDefaults()
@@ -119,6 +121,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.lifetime <= 0 {
 		return o, fmt.Errorf("%w: -lifetime %v must be positive", errUsage, o.lifetime)
 	}
+	if o.maxSessions < 0 {
+		return o, fmt.Errorf("%w: -max-sessions-per-user %d is negative (0 sets no cap)", errUsage, o.maxSessions)
+	}
 	if o.storeURL == "" {
 		return o, fmt.Errorf("%w: -store is empty (try memory: or file:DIR)", errUsage)
 	}
@@ -133,6 +138,9 @@ func (o options) managerOptions(a *app) []session.Option {
 		session.WithPersistentCookie(o.persistentCookie),
 		session.WithLogger(a.log),
 		session.WithErrorHandler(a.sessionError),
+		// For /devices: the User-Agent and the time of each login.
+		session.WithDeviceInfo(),
+		session.WithMaxSessionsPerUser(o.maxSessions),
 	}
 	if o.secureCookie {
 		opts = append(opts, session.WithSecure(session.SecureAlways))
@@ -175,7 +183,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		defer m.shutdown(context.Background())
 	}
-	a := &app{store: m.wrapStore(store), log: logger, now: time.Now, metrics: m}
+	a := &app{store: m.wrapStore(store), log: logger, now: time.Now, metrics: m, maxSessions: o.maxSessions}
 	mgr, err := session.New[session.Map](a.store, append(o.managerOptions(a), m.managerOptions()...)...)
 	if err != nil {
 		return fmt.Errorf("session manager: %w", err)

@@ -24,17 +24,17 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.host != "localhost" || o.port != 8080 || o.framework != "chi" || o.lifetime != 24*time.Hour {
+	if o.host != "localhost" || o.port != 8080 || o.framework != "chi" || o.lifetime != 24*time.Hour || o.maxSessions != 0 {
 		t.Errorf("defaults: %+v", o)
 	}
 	if !strings.HasPrefix(o.storeURL, "file:") && !strings.HasPrefix(o.storeURL, "memory:") {
 		t.Errorf("default store %q", o.storeURL)
 	}
-	o, err = parseFlags([]string{"-host", "0.0.0.0", "-port", "9000", "-framework", "chi", "-store", "memory:", "-idle-timeout", "5m", "-lifetime", "2h", "-secure-cookie"}, io.Discard)
+	o, err = parseFlags([]string{"-host", "0.0.0.0", "-port", "9000", "-framework", "chi", "-store", "memory:", "-idle-timeout", "5m", "-lifetime", "2h", "-secure-cookie", "-max-sessions-per-user", "3"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.host != "0.0.0.0" || o.port != 9000 || o.storeURL != "memory:" || o.idleTimeout != 5*time.Minute || o.lifetime != 2*time.Hour || !o.secureCookie {
+	if o.host != "0.0.0.0" || o.port != 9000 || o.storeURL != "memory:" || o.idleTimeout != 5*time.Minute || o.lifetime != 2*time.Hour || !o.secureCookie || o.maxSessions != 3 {
 		t.Errorf("parsed: %+v", o)
 	}
 	for _, args := range [][]string{
@@ -46,6 +46,8 @@ func TestParseFlags(t *testing.T) {
 		{"-lifetime", "0"},
 		{"-lifetime", "soon"},
 		{"-store", ""},
+		{"-max-sessions-per-user", "-1"},
+		{"-max-sessions-per-user", "many"},
 		{"-nosuchflag"},
 		{"extra"},
 	} {
