@@ -20,6 +20,8 @@ var normalizers = []struct {
 	{regexp.MustCompile(`Token created: [A-Za-z0-9_-]+`), `Token created: TOKEN`},
 	{regexp.MustCompile(`session_id: [0-9a-f]*`), `session_id: KEY`},
 	{regexp.MustCompile(`<code>[0-9a-f]+…</code>`), `<code>KEY…</code>`},
+	{regexp.MustCompile(`data-device="[^"]*"`), `data-device="ID"`},
+	{regexp.MustCompile(`name="id" value="[^"]*"`), `name="id" value="ID"`},
 	{regexp.MustCompile(`\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(Z| UTC)`), `TIME`},
 }
 
@@ -62,6 +64,10 @@ func transcript(t *testing.T, d *demo) string {
 	get("/flash")
 	get("/flash")
 	get("/sessions")
+	get("/devices")
+	get("/devices/revoke")
+	post("/devices/revoke", url.Values{})
+	post("/devices/revoke", url.Values{"id": {"nope"}})
 	browser := http.Header{"Sec-Fetch-Site": {"same-origin"}}
 	record("POST /set browser, no token", c.do(http.MethodPost, "/set", url.Values{"key": {"b"}, "value": {"1"}}, browser))
 	tok := c.get("/sessions").csrfToken(t)
@@ -82,6 +88,7 @@ func transcript(t *testing.T, d *demo) string {
 	get("/logout")
 	post("/logout", url.Values{})
 	post("/logout_all", url.Values{})
+	get("/devices")
 	return b.String()
 }
 
