@@ -39,12 +39,7 @@ func artifactDir(t *testing.T) string {
 // form, increment the counter, restart the demo process on the same file
 // store and port, reload, and find the session intact; then log out.
 func TestBrowser(t *testing.T) {
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing, and CI is set: install Debian's chromium package (apt-get install -y chromium)", chromiumPath)
-		}
-		t.Skipf("%s is missing: apt-get install -y chromium to run the browser test (it fails instead when CI is set)", chromiumPath)
-	}
+	needChromium(t)
 	bin := demoBinary(t)
 	store := "file:" + filepath.Join(t.TempDir(), "sessions")
 	// The restarted demo must get the same port back, so take one below
@@ -54,58 +49,9 @@ func TestBrowser(t *testing.T) {
 	demo := startDemo(t, bin, "-host", "127.0.0.1", "-port", port, "-store", store)
 	base := strings.TrimSuffix(demo.url, "/")
 
-	var chromeOut lockedBuffer
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(profileDir(t)),
-		chromedp.WindowSize(1000, 720),
-		chromedp.CombinedOutput(&chromeOut),
-	)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
-		// This cdproto release predates some event fields of newer
-		// browsers; chromedp logs and skips those events, which is harmless.
-		if !strings.HasPrefix(format, "could not unmarshal event") {
-			t.Logf("chromedp: "+format, args...)
-		}
-	}))
-	defer cancelCtx()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
-	defer cancelTimeout()
-
-	failed := func(name string, err error) {
-		t.Helper()
-		var body string
-		_ = chromedp.Run(ctx, chromedp.Text("body", &body, chromedp.ByQuery))
-		t.Fatalf("%s: %v\npage text:\n%s\ndemo log:\n%s\nchromium:\n%s", name, err, body, demo.output(), chromeOut.String())
-	}
-	step := func(name string, actions ...chromedp.Action) {
-		t.Helper()
-		if err := chromedp.Run(ctx, actions...); err != nil {
-			failed(name, err)
-		}
-	}
-	// click clicks an element that leads to another page and waits for
-	// that page's response.
-	click := func(name, sel string) {
-		t.Helper()
-		resp, err := chromedp.RunResponse(ctx, chromedp.Click(sel, chromedp.ByQuery))
-		if err != nil {
-			failed(name, err)
-		}
-		if resp.Status != 200 {
-			failed(name, fmt.Errorf("status %d", resp.Status))
-		}
-	}
+	b := newBrowser(t, func() string { return demo.output() })
+	step, click := b.step, b.click
+	ctx := b.ctx
 
 	step("open the login form", chromedp.Navigate(base+"/login"), chromedp.WaitVisible("#name", chromedp.ByQuery))
 	step("type a name", chromedp.SendKeys("#name", "alice", chromedp.ByQuery))
@@ -135,12 +81,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("after the restart the page says:\n%s", text)
 	}
 
-	var png []byte
-	step("screenshot", chromedp.CaptureScreenshot(&png))
-	shot := filepath.Join(artifactDir(t), "demo-logged-in.png")
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatalf("writing the screenshot: %v", err)
-	}
+	shot := b.screenshot("demo-logged-in.png")
 	t.Logf("screenshot of the logged-in page after the restart: %s", shot)
 
 	// Tabs: a form rendered in this tab still submits after many page
@@ -151,7 +92,7 @@ func TestBrowser(t *testing.T) {
 		page := []string{"/", "/sessions", "/login", "/check"}[i%4]
 		if err := chromedp.Run(tab, chromedp.Navigate(base+page)); err != nil {
 			cancelTab()
-			failed("page views in a second tab", err)
+			b.failed("page views in a second tab", err)
 		}
 	}
 	cancelTab()
@@ -164,6 +105,109 @@ func TestBrowser(t *testing.T) {
 	step("goodbye", waitText("Goodbye!"))
 	step("home, logged out", chromedp.Navigate(base+"/"), waitText("Not logged in."))
 	demo.stop()
+}
+
+// browser is a headless Chromium driven by chromedp, closed when the test
+// ends.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+	// logs returns the demo's log, for failure messages.
+	logs func() string
+	out  *lockedBuffer
+}
+
+// needChromium skips the test when Chromium is missing, or fails it when
+// CI is set.
+func needChromium(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing, and CI is set: install Debian's chromium package (apt-get install -y chromium)", chromiumPath)
+		}
+		t.Skipf("%s is missing: apt-get install -y chromium to run the browser test (it fails instead when CI is set)", chromiumPath)
+	}
+}
+
+// newBrowser starts headless Chromium with a fresh profile (see
+// needChromium). The steps have two minutes in all.
+func newBrowser(t *testing.T, logs func() string) *browser {
+	t.Helper()
+	needChromium(t)
+	b := &browser{t: t, logs: logs, out: &lockedBuffer{}}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(profileDir(t)),
+		chromedp.WindowSize(1000, 720),
+		chromedp.CombinedOutput(b.out),
+	)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
+		// This cdproto release predates some event fields of newer
+		// browsers; chromedp logs and skips those events, which is harmless.
+		if !strings.HasPrefix(format, "could not unmarshal event") {
+			t.Logf("chromedp: "+format, args...)
+		}
+	}))
+	ctx, cancelTimeout := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	b.ctx = ctx
+	return b
+}
+
+// failed ends the test with the page's text, the demo's log and the
+// browser's output.
+func (b *browser) failed(name string, err error) {
+	b.t.Helper()
+	var body string
+	_ = chromedp.Run(b.ctx, chromedp.Text("body", &body, chromedp.ByQuery))
+	b.t.Fatalf("%s: %v\npage text:\n%s\ndemo log:\n%s\nchromium:\n%s", name, err, body, b.logs(), b.out.String())
+}
+
+// step runs actions, failing the test when one fails.
+func (b *browser) step(name string, actions ...chromedp.Action) {
+	b.t.Helper()
+	if err := chromedp.Run(b.ctx, actions...); err != nil {
+		b.failed(name, err)
+	}
+}
+
+// click clicks an element that leads to another page and waits for that
+// page's response, which must be a 200.
+func (b *browser) click(name, sel string) {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(sel, chromedp.ByQuery))
+	if err != nil {
+		b.failed(name, err)
+	}
+	if resp.Status != 200 {
+		b.failed(name, fmt.Errorf("status %d", resp.Status))
+	}
+}
+
+// screenshot saves the browser's window as name in the artifact
+// directory, and returns its path.
+func (b *browser) screenshot(name string) string {
+	b.t.Helper()
+	var png []byte
+	b.step("screenshot "+name, chromedp.CaptureScreenshot(&png))
+	shot := filepath.Join(artifactDir(b.t), name)
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		b.t.Fatalf("writing the screenshot: %v", err)
+	}
+	return shot
 }
 
 // profileDir returns a fresh directory for Chromium's profile. It is not
