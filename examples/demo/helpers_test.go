@@ -47,8 +47,8 @@ func newDemo(t *testing.T, framework, storeURL string, opts ...session.Option) *
 	return &demo{app: a, srv: srv}
 }
 
-// newTestApp builds the demo's app and handler as run does, on a store
-// that is closed when the test ends.
+// newTestApp builds the demo's app and handler as run does with
+// -admin-local, on a store that is closed when the test ends.
 func newTestApp(tb testing.TB, framework, storeURL string, opts ...session.Option) (*app, http.Handler) {
 	tb.Helper()
 	ctx := context.Background()
@@ -64,7 +64,7 @@ func newTestApp(tb testing.TB, framework, storeURL string, opts ...session.Optio
 	if err := store.Setup(ctx); err != nil {
 		tb.Fatalf("setup store: %v", err)
 	}
-	a := &app{store: store, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now}
+	a := &app{store: store, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now, admin: true}
 	o := options{idleTimeout: 30 * time.Minute, lifetime: 24 * time.Hour}
 	mgr, err := session.New[session.Map](store, append(o.managerOptions(a), opts...)...)
 	if err != nil {
