@@ -88,9 +88,11 @@ func (a *app) routes() []route {
 }
 
 // protect sets up the two layers of CSRF protection every router
-// installs: cross-origin protection in front of the session middleware
-// (a cross-site POST is refused before its session is loaded), and the
-// per-session token, checked by post once the body is read.
+// installs: cross-origin protection in front of the session middleware,
+// the defence (a cross-site POST is refused before its session is
+// loaded), and the per-session token, for defence in depth and old
+// browsers, checked by post once the body is read. Single-use form tokens
+// are only for one-shot actions (/create_token).
 func (a *app) protect() {
 	if a.cop != nil {
 		return
