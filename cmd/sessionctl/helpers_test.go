@@ -55,6 +55,7 @@ func testApp() *app {
 		getenv:        func(string) string { return "" },
 		now:           time.Now,
 		openStore:     session.OpenStore,
+		timeout:       defaultTimeout,
 		progressAfter: 0,
 		newTicker: func() (<-chan time.Time, func()) {
 			return nil, func() {}

@@ -37,7 +37,8 @@ never prints a session token or a form token.
 
 Global flags (also accepted after the command):
   -store URL          the store (default $SESSION2_STORE)
-  -timeout DURATION   give up after DURATION, such as 5m (default: no limit)
+  -timeout DURATION   give up after DURATION, such as 10m; 0 for no limit
+                      (default 5m)
 
 Exit status: 0 on success, 1 when the store fails, is unreachable or has no
 such session, 2 for a mistake on the command line.

@@ -117,15 +117,20 @@
 //
 // # CSRF protection
 //
-// Two layers of net/http middleware. [CrossOriginProtection], in front of
-// the session middleware, refuses a browser's cross-site state-changing
-// request before its session is loaded; it guards anonymous forms. [CSRF],
-// behind it, checks the per-session token of [Session.CSRFToken]: one
-// token per session, masked anew on every render, valid for the session's
-// lifetime, rotated by SetUser and Renew:
+// The cross-origin check first, the per-session masked token for defence
+// in depth and old browsers, single-use form tokens only for one-shot
+// actions. [CrossOriginProtection] (the standard library's design), in
+// front of the session middleware, is the defence: it refuses a browser's
+// cross-site state-changing request before its session is loaded, and
+// guards anonymous forms. [CSRF], behind it, checks the per-session token
+// of [Session.CSRFToken], for defence in depth and for old browsers that
+// send neither Sec-Fetch-Site nor Origin: one token per session, masked
+// anew on every render, valid for the session's lifetime, rotated by
+// SetUser and Renew:
 //
 //	handler := cop.Handler(mgr.Handler(csrf.Handler(mux)))
 //
-// The single-use form tokens ([Session.NewFormToken]) remain for one-shot
-// actions.
+// The single-use form tokens ([Session.NewFormToken],
+// [Session.CheckFormToken]) are for one-shot actions, a form that must not
+// be submitted twice; they are not a CSRF layer of their own.
 package session

@@ -17,8 +17,10 @@ const MaxFormTokens = 32
 const MaxFlashes = 32
 
 // NewFormToken creates a single-use token to put in a form and check with
-// CheckFormToken when the form comes back (CSRF protection). The session
-// keeps the newest MaxFormTokens tokens.
+// CheckFormToken when the form comes back, for a one-shot action that must
+// not be submitted twice. CSRF protection is [CrossOriginProtection] and
+// [Session.CSRFToken], not this. The session keeps the newest
+// MaxFormTokens tokens.
 func (s *Session[T]) NewFormToken() (string, error) {
 	var b [18]byte
 	if _, err := rand.Read(b[:]); err != nil {

@@ -15,10 +15,11 @@ import (
 // after that are not saved: SetUser, Renew and NewFormToken then return
 // ErrCommitted.
 //
-// Form tokens are single-use within one process's view of the session: two
-// concurrent requests presenting the same token may both pass
-// CheckFormToken. SameSite cookies remain the first defence against
-// cross-site requests.
+// Form tokens are for one-shot actions, not the CSRF defence, which is
+// [CrossOriginProtection] first and the per-session token of CSRFToken
+// behind it (see the package documentation). They are single-use within
+// one process's view of the session: two concurrent requests presenting
+// the same token may both pass CheckFormToken.
 //
 // A Session is safe for use by several goroutines serving the same request.
 // The value behind Data is the application's: guard it yourself when

@@ -194,7 +194,12 @@ type Store interface {
 	Touch(ctx context.Context, key string, accessed, expires time.Time) error
 
 	// Setup creates what the store needs (tables, indexes, directories,
-	// buckets). It is idempotent and never drops or rewrites data.
+	// buckets). It is idempotent and never drops or rewrites data. It is
+	// also the start-up check: a store with a server fails Setup when the
+	// server does not answer, so an application that calls it at start
+	// learns there that the store is down. The stores of this repository
+	// bound a Setup whose ctx has no deadline by a default timeout of their
+	// own (see each store's DefaultSetupTimeout).
 	Setup(ctx context.Context) error
 
 	// List yields the records that match f, in no particular order, using

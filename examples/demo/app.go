@@ -11,7 +11,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -25,17 +24,14 @@ import (
 // Limits on what a visitor can put in a session, so that no input makes the
 // session exceed the manager's size limit (which would be a 500).
 const (
-	maxBody        = 64 << 10   // bytes of a POST body
-	maxNameLen     = 64         // bytes of a user name
-	maxKeyLen      = 64         // bytes of a key of /set
-	maxValueLen    = 1024       // bytes of a value of /set
-	maxKeys        = 32         // keys in one session
-	maxFlashLen    = 500        // bytes of a flash message
-	maxFlashes     = 10         // flash messages queued in one session
-	maxMinutes     = 52_596_000 // 100 years, for /delete_old
-	maxSessionRows = 100        // rows shown by /sessions
-	keyPrefixLen   = 8          // characters of a store key shown by /sessions
-	counterKey     = "counter"  // the session key of the counter
+	maxBody        = 64 << 10  // bytes of a POST body
+	maxNameLen     = 64        // bytes of a user name
+	maxKeyLen      = 64        // bytes of a key of /set
+	maxValueLen    = 1024      // bytes of a value of /set
+	maxKeys        = 32        // keys in one session
+	maxFlashLen    = 500       // bytes of a flash message
+	maxFlashes     = 10        // flash messages queued in one session
+	counterKey     = "counter" // the session key of the counter
 	formTokenField = "form_token"
 	timeLayout     = "2006-01-02 15:04:05 UTC"
 )
@@ -48,6 +44,8 @@ type app struct {
 	log   *slog.Logger
 	now   func() time.Time
 	extra []route // more pages, for tests
+	// admin serves the admin pages (-admin-local; see admin.go).
+	admin bool
 	// metrics, under -metrics, feeds the sessions page's live counts.
 	metrics *metrics
 	// cop and csrf are the two layers of CSRF protection (see protect).
@@ -82,23 +80,23 @@ func (a *app) routes() []route {
 		{http.MethodGet, "/check", a.check},
 		{http.MethodGet, "/create_token", a.createToken},
 		{http.MethodGet, "/check_token", a.checkToken},
-		{http.MethodGet, "/delete_old", a.deleteOld},
 		{http.MethodPost, "/set", a.post(a.set)},
 		{http.MethodGet, "/stored", a.stored},
 		{http.MethodGet, "/get", a.get},
-		{http.MethodGet, "/sessions", a.sessions},
 		{http.MethodGet, "/flash", a.showFlash},
 		{http.MethodPost, "/flash", a.post(a.setFlash)},
 		{http.MethodGet, "/flash_set", a.flashSet},
 		{http.MethodGet, "/devices", a.devices},
 		{http.MethodPost, "/devices/revoke", a.post(a.revokeDevice)},
-	}, a.extra...)
+	}, append(a.adminRoutes(), a.extra...)...)
 }
 
 // protect sets up the two layers of CSRF protection every router
-// installs: cross-origin protection in front of the session middleware
-// (a cross-site POST is refused before its session is loaded), and the
-// per-session token, checked by post once the body is read.
+// installs: cross-origin protection in front of the session middleware,
+// the defence (a cross-site POST is refused before its session is
+// loaded), and the per-session token, for defence in depth and old
+// browsers, checked by post once the body is read. Single-use form tokens
+// are only for one-shot actions (/create_token).
 func (a *app) protect() {
 	if a.cop != nil {
 		return
@@ -301,26 +299,6 @@ func (a *app) checkToken(w http.ResponseWriter, r *http.Request, s *session.Sess
 	a.text(w, http.StatusOK, fmt.Sprintf("has_form_tokens: %t\nform_tokens_count: %d\n", n > 0, n))
 }
 
-func (a *app) deleteOld(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
-	raw := r.URL.Query().Get("minutes")
-	if raw == "" {
-		a.fail(w, http.StatusBadRequest, "Missing minutes: use /delete_old?minutes=N with N a whole number of minutes.")
-		return
-	}
-	minutes, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || minutes < 0 || minutes > maxMinutes {
-		a.fail(w, http.StatusBadRequest, fmt.Sprintf("Minutes must be a whole number from 0 to %d.", maxMinutes))
-		return
-	}
-	cutoff := a.now().Add(-time.Duration(minutes) * time.Minute)
-	n, err := a.store.Prune(r.Context(), session.Filter{AccessedBefore: cutoff})
-	if err != nil {
-		a.unavailable(w, "could not delete old sessions", err)
-		return
-	}
-	a.render(w, http.StatusOK, deletedTmpl, "Old sessions deleted", n)
-}
-
 func (a *app) set(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 	key, value := r.FormValue("key"), r.FormValue("value")
 	if msg := checkText("key", key, maxKeyLen); msg != "" {
@@ -377,58 +355,6 @@ func (a *app) get(w http.ResponseWriter, r *http.Request, s *session.Session[ses
 		return
 	}
 	a.text(w, http.StatusOK, fmt.Sprint(v))
-}
-
-// sessionRow is one row of /sessions: never the token, only a prefix of
-// the store key, which is a hash of it.
-type sessionRow struct {
-	Key      string
-	User     string
-	Created  string
-	Accessed string
-	Expires  string
-	Expired  bool
-	Current  bool
-	accessed time.Time
-}
-
-func (a *app) sessions(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
-	current := ""
-	if !s.IsNew() {
-		current = s.ID()
-	}
-	now := a.now()
-	var rows []sessionRow
-	total := 0
-	for e, err := range a.store.List(r.Context(), session.Filter{}) {
-		if err != nil {
-			a.unavailable(w, "could not list the sessions", err)
-			return
-		}
-		total++
-		if len(rows) >= maxSessionRows {
-			continue
-		}
-		rows = append(rows, sessionRow{
-			Key:      keyPrefix(e.Key),
-			User:     e.Record.User,
-			Created:  e.Record.Created.UTC().Format(timeLayout),
-			Accessed: e.Record.Accessed.UTC().Format(timeLayout),
-			Expires:  e.Record.Expires.UTC().Format(timeLayout),
-			Expired:  !e.Record.Expires.After(now),
-			Current:  e.Key == current,
-			accessed: e.Record.Accessed,
-		})
-	}
-	slices.SortFunc(rows, func(x, y sessionRow) int { return y.accessed.Compare(x.accessed) })
-	a.render(w, http.StatusOK, sessionsTmpl, "Sessions", struct {
-		Rows   []sessionRow
-		Total  int
-		Hidden int
-		User   string
-		CSRF   string
-		Counts []countRow
-	}{rows, total, total - len(rows), s.User(), s.CSRFToken(), a.metrics.counts()})
 }
 
 func (a *app) showFlash(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
@@ -539,11 +465,6 @@ func checkText(field, v string, max int) string {
 	return ""
 }
 
-// keyPrefix shortens a store key for display.
-func keyPrefix(key string) string {
-	return key[:min(len(key), keyPrefixLen)] + "…"
-}
-
 // formToken creates a form token, answering 500 when it cannot.
 func (a *app) formToken(w http.ResponseWriter, s *session.Session[session.Map]) (string, bool) {
 	tok, err := s.NewFormToken()
@@ -568,7 +489,7 @@ func setHeaders(h http.Header, contentType string) {
 // render executes a page template inside the layout and writes it.
 func (a *app) render(w http.ResponseWriter, status int, t *template.Template, title string, data any) {
 	var buf bytes.Buffer
-	ld := layoutData{Title: title, Data: data}
+	ld := layoutData{Title: title, Data: data, Admin: a.admin}
 	if u, ok := a.store.(interface{ Unreachable() string }); ok {
 		ld.StoreDown = u.Unreachable()
 	}

@@ -46,7 +46,7 @@ func TestBrowser(t *testing.T) {
 	// the kernel's ephemeral range, which outgoing connections of other
 	// programs could otherwise claim in between.
 	port := strconv.Itoa(quietPort(t))
-	demo := startDemo(t, bin, "-host", "127.0.0.1", "-port", port, "-store", store)
+	demo := startDemo(t, bin, "-host", "127.0.0.1", "-port", port, "-store", store, "-admin-local")
 	base := strings.TrimSuffix(demo.url, "/")
 
 	b := newBrowser(t, func() string { return demo.output() })
@@ -65,7 +65,7 @@ func TestBrowser(t *testing.T) {
 
 	// Restart the demo on the same store and port, then reload the page.
 	demo.stop()
-	demo = startDemo(t, bin, "-host", "127.0.0.1", "-port", port, "-store", store)
+	demo = startDemo(t, bin, "-host", "127.0.0.1", "-port", port, "-store", store, "-admin-local")
 	var stale bool
 	var text string
 	step("reload after the restart",

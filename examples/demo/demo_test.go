@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -129,8 +130,11 @@ func TestPages(t *testing.T) {
 			t.Errorf("/get?key=counter = %q", r.body)
 		}
 		c.get("/get?key=nothing").expect(t, http.StatusNotFound)
-		c.get("/delete_old?minutes=60").expect(t, http.StatusOK, "Deleted: 0")
-		c.get("/sessions").expect(t, http.StatusOK, "<table>", "(you)", "anonymous")
+		c.post("/login", url.Values{"name": {"ida"}}).expect(t, http.StatusOK, "Welcome! ida")
+		c.get("/delete_old").expect(t, http.StatusOK, `<form method="post" action="/delete_old">`, `name="minutes"`).lacks(t, "Deleted:")
+		c.post("/delete_old", url.Values{"minutes": {"60"}}).expect(t, http.StatusOK, "Deleted: 0")
+		c.get("/sessions").expect(t, http.StatusOK, "<table>", "(you)", "ida")
+		c.get("/logout").expect(t, http.StatusOK, "Goodbye!")
 		c.get("/no/such/page").expect(t, http.StatusNotFound, "There is no page at this address.", `href="/"`)
 		c.do(http.MethodDelete, "/login", nil, nil).expect(t, http.StatusMethodNotAllowed, `href="/"`)
 		c.get("/").expect(t, http.StatusOK, "Not logged in.")
@@ -224,9 +228,13 @@ func TestSessionsPage(t *testing.T) {
 		if got := strings.Count(r.body, "<tr"); got != 3 {
 			t.Errorf("%d table rows, want a header and 2", got)
 		}
-		// The page without a session works and creates none.
+		// An anonymous visitor is sent to the login page, sees no session
+		// and gets none.
 		anon := d.client(t)
-		anon.get("/sessions").expect(t, http.StatusOK, "2 stored sessions").lacks(t, "(you)", a.cookie(), b.cookie())
+		r = anon.get("/sessions").expect(t, http.StatusSeeOther).lacks(t, "anna", "stored session")
+		if loc := r.header.Get("Location"); loc != "/login" {
+			t.Errorf("anonymous /sessions: 303 to %q, want /login", loc)
+		}
 		if anon.cookie() != "" {
 			t.Error("an anonymous /sessions set a cookie")
 		}
@@ -253,22 +261,34 @@ func TestLogoutAll(t *testing.T) {
 	})
 }
 
-// TestDeleteOld: /delete_old prunes sessions idle longer than N minutes.
+// TestDeleteOld: a POST to /delete_old prunes sessions idle longer than N
+// minutes, every visitor's; a GET, whatever its query, deletes nothing.
 func TestDeleteOld(t *testing.T) {
-	forEach(t, func(t *testing.T, d *demo) {
-		a, b := d.client(t), d.client(t)
-		a.post("/login", url.Values{"name": {"fay"}}).expect(t, http.StatusOK)
-		b.post("/login", url.Values{"name": {"gus"}}).expect(t, http.StatusOK)
-		admin := d.client(t)
-		admin.get("/delete_old?minutes=10").expect(t, http.StatusOK, "Deleted: 0")
-		a.get("/").expect(t, http.StatusOK, "Hello, fay!")
-		// Two hours on, both sessions have been idle for 120 minutes.
-		d.app.now = func() time.Time { return time.Now().Add(2 * time.Hour) }
-		admin.get("/delete_old?minutes=180").expect(t, http.StatusOK, "Deleted: 0")
-		admin.get("/delete_old?minutes=60").expect(t, http.StatusOK, "Deleted: 2")
-		a.get("/").expect(t, http.StatusOK, "Not logged in.")
-		b.get("/").expect(t, http.StatusOK, "Not logged in.")
-	})
+	for _, f := range frameworks() {
+		for _, st := range testStores {
+			t.Run(f+"/"+st.name, func(t *testing.T) {
+				var offset atomic.Int64 // how far the demo's clock is ahead
+				now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+				d := newDemo(t, f, st.url(t), session.WithClock(now))
+				d.app.now = now
+				a, b := d.client(t), d.client(t)
+				a.post("/login", url.Values{"name": {"fay"}}).expect(t, http.StatusOK)
+				b.post("/login", url.Values{"name": {"gus"}}).expect(t, http.StatusOK)
+				a.post("/delete_old", url.Values{"minutes": {"10"}}).expect(t, http.StatusOK, "Deleted: 0")
+				a.get("/").expect(t, http.StatusOK, "Hello, fay!")
+				// Two hours on, both sessions have been idle for 120 minutes;
+				// the admin's is new.
+				offset.Store(int64(2 * time.Hour))
+				admin := d.client(t)
+				admin.post("/login", url.Values{"name": {"root"}}).expect(t, http.StatusOK)
+				admin.get("/delete_old?minutes=60").expect(t, http.StatusOK, `name="minutes"`).lacks(t, "Deleted:")
+				admin.post("/delete_old", url.Values{"minutes": {"180"}}).expect(t, http.StatusOK, "Deleted: 0")
+				admin.post("/delete_old", url.Values{"minutes": {"60"}}).expect(t, http.StatusOK, "Deleted: 2")
+				a.get("/").expect(t, http.StatusOK, "Not logged in.")
+				b.get("/").expect(t, http.StatusOK, "Not logged in.")
+			})
+		}
+	}
 }
 
 // TestFlash: a flash message is shown once.
@@ -324,12 +344,12 @@ func TestBadInput(t *testing.T) {
 			{"POST", "/set", url.Values{"value": {"v"}}, "Missing key."},
 			{"POST", "/set", url.Values{"key": {"k"}, "value": {strings.Repeat("v", maxValueLen+1)}}, "at most"},
 			{"POST", "/flash", url.Values{}, "Missing message."},
-			{"GET", "/delete_old", nil, "Missing minutes"},
-			{"GET", "/delete_old?minutes=abc", nil, "whole number"},
-			{"GET", "/delete_old?minutes=-5", nil, "whole number"},
-			{"GET", "/delete_old?minutes=1.5", nil, "whole number"},
-			{"GET", "/delete_old?minutes=99999999999999999999999", nil, "whole number"},
-			{"GET", "/delete_old?minutes=" + strconv.Itoa(maxMinutes+1), nil, "whole number"},
+			{"POST", "/delete_old", url.Values{}, "Missing minutes"},
+			{"POST", "/delete_old", url.Values{"minutes": {"abc"}}, "whole number"},
+			{"POST", "/delete_old", url.Values{"minutes": {"-5"}}, "whole number"},
+			{"POST", "/delete_old", url.Values{"minutes": {"1.5"}}, "whole number"},
+			{"POST", "/delete_old", url.Values{"minutes": {"99999999999999999999999"}}, "whole number"},
+			{"POST", "/delete_old", url.Values{"minutes": {strconv.Itoa(maxMinutes + 1)}}, "whole number"},
 			{"GET", "/get", nil, "Missing key"},
 		} {
 			r := c.do(tc.method, tc.path, tc.form, nil)

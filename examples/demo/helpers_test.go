@@ -62,11 +62,11 @@ func newDemoArgs(t *testing.T, framework string, args ...string) *demo {
 	return &demo{app: a, srv: srv}
 }
 
-// newTestApp builds the demo's app and handler as run does, on a store
-// that is closed when the test ends.
+// newTestApp builds the demo's app and handler as run does with
+// -admin-local, on a store that is closed when the test ends.
 func newTestApp(tb testing.TB, framework, storeURL string, opts ...session.Option) (*app, http.Handler) {
 	tb.Helper()
-	o := options{storeURL: storeURL, idleTimeout: 30 * time.Minute, lifetime: 24 * time.Hour}
+	o := options{storeURL: storeURL, idleTimeout: 30 * time.Minute, lifetime: 24 * time.Hour, adminLocal: true}
 	return buildTestApp(tb, framework, o, opts...)
 }
 
@@ -88,7 +88,7 @@ func buildTestApp(tb testing.TB, framework string, o options, opts ...session.Op
 	if err := store.Setup(ctx); err != nil {
 		tb.Fatalf("setup store: %v", err)
 	}
-	a := &app{store: store, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now, maxSessions: o.maxSessions}
+	a := &app{store: store, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now, maxSessions: o.maxSessions, admin: o.adminLocal}
 	mgr, err := session.New[session.Map](store, append(o.managerOptions(a), opts...)...)
 	if err != nil {
 		tb.Fatalf("session.New: %v", err)

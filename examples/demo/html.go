@@ -10,6 +10,8 @@ type layoutData struct {
 	// StoreDown, when not empty, says that the session store is
 	// unreachable (see lateStore).
 	StoreDown string
+	// Admin links the admin pages, served under -admin-local.
+	Admin bool
 }
 
 // layoutHTML frames every page: plain HTML, a little inline CSS, and a link
@@ -57,8 +59,8 @@ code { font: .9em ui-monospace, "SFMono-Regular", Menlo, monospace; background: 
 <a class="home" href="/">session2 demo</a>
 <a href="/">Home</a>
 <a href="/login">Log in</a>
-<a href="/sessions">Sessions</a>
-<a href="/flash">Flash</a>
+{{if .Admin}}<a href="/sessions">Sessions</a>
+{{end}}<a href="/flash">Flash</a>
 <a href="/check">Check</a>
 </header>
 <main>
@@ -83,7 +85,7 @@ var (
 <p class="big">Not logged in.</p>
 <p><a href="/login">Log in</a> to start a session.</p>
 <p class="hint">Nothing is stored and no cookie is set until a page puts something in the session.</p>
-<p class="hint" id="demo-pages">/delete_old, /sessions and /check are demo pages: they show and delete every visitor's sessions, and must never be deployed unauthenticated.</p>`)
+<p class="hint" id="demo-pages">/sessions and /delete_old, which show and delete every visitor's sessions, are admin pages for a demo on your own machine: served only with -admin-local, and only to a visitor who logged in.</p>`)
 
 	homeUserTmpl = pageTemplate(`<h1>Home</h1>
 <p class="big" id="hello">Hello, {{.User}}!</p>
@@ -95,7 +97,7 @@ var (
 <button type="submit" id="logout">Log out</button>
 </form>
 <p class="hint">The session survives a restart of the demo when its store is durable (file, bolt, PostgreSQL, MySQL).</p>
-<p class="hint" id="demo-pages">/delete_old, /sessions and /check are demo pages: they show and delete every visitor's sessions, and must never be deployed unauthenticated.</p>`)
+<p class="hint" id="demo-pages">/sessions and /delete_old, which show and delete every visitor's sessions, are admin pages for a demo on your own machine: served only with -admin-local, and only to a visitor who logged in.</p>`)
 
 	loginTmpl = pageTemplate(`<h1>Log in</h1>
 {{if .User}}<p>Currently logged in as {{.User}}.</p>{{end}}
@@ -128,29 +130,9 @@ var (
 <p>Token created: {{.}}</p>
 <p class="hint">A single-use token, for one-shot actions: send it back once as the form field form_token; see <a href="/check_token">/check_token</a>. The demo's forms use the session's CSRF token instead, which stays valid in every tab.</p>`)
 
-	deletedTmpl = pageTemplate(`<h1>Old sessions deleted</h1>
-<p class="big">Deleted: {{.}}</p>
-<p><a href="/sessions">Sessions</a> · <a href="/">Home</a></p>`)
-
 	setTmpl = pageTemplate(`<h1>Stored</h1>
 <p>Set {{.Key}} = {{.Value}}</p>
 <p><a href="/get?key={{.Key}}">Read it back</a> · <a href="/">Home</a></p>`)
-
-	sessionsTmpl = pageTemplate(`<h1>Sessions</h1>
-<p>{{.Total}} stored session{{if ne .Total 1}}s{{end}}. Keys are hashes of the cookie tokens, shortened; tokens are never stored.</p>
-{{template "counts" .Counts}}{{if .Rows}}<div class="scroll"><table>
-<thead><tr><th>Key</th><th>User</th><th>Created</th><th>Last access</th><th>Expires</th></tr></thead>
-<tbody>
-{{range .Rows}}<tr{{if .Current}} class="current"{{end}}><td><code>{{.Key}}</code>{{if .Current}} (you){{end}}</td><td>{{if .User}}{{.User}}{{else}}<span class="hint">anonymous</span>{{end}}</td><td>{{.Created}}</td><td>{{.Accessed}}</td><td>{{.Expires}}{{if .Expired}} <span class="error">expired</span>{{end}}</td></tr>
-{{end}}</tbody>
-</table></div>{{end}}
-{{if .Hidden}}<p class="hint">and {{.Hidden}} more not shown.</p>{{end}}
-{{if .User}}<form method="post" action="/logout_all">
-{{with .CSRF}}<input type="hidden" name="csrf_token" value="{{.}}">{{end}}
-<button type="submit" id="logout_all">Log out everywhere</button>
-<span class="hint">deletes every session of {{.User}}</span>
-</form>{{end}}
-<p><a href="/">Home</a></p>`)
 
 	flashTmpl = pageTemplate(`<h1>Flash messages</h1>
 {{range .Messages}}<p class="flash">Flash: {{.}}</p>

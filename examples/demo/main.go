@@ -7,6 +7,7 @@
 //	go run ./examples/demo -framework gin -store memory:
 //	go run ./examples/demo -store bolt:/tmp/demo.db -port 9000
 //	go run ./examples/demo -metrics                     # and /metrics for Prometheus
+//	go run ./examples/demo -admin-local                 # and the admin pages /sessions, /delete_old
 //
 // The pages and their exact texts are listed in the README; scripts drive
 // them over HTTP.
@@ -46,6 +47,8 @@ type options struct {
 	persistentCookie bool
 	metrics          bool
 	maxSessions      int
+	adminLocal       bool
+	waitForStore     bool
 }
 
 // errUsage marks a bad command line, which exits with status 2.
@@ -96,6 +99,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.BoolVar(&o.persistentCookie, "persistent-cookie", false, "let the cookie outlive the browser session")
 	fs.BoolVar(&o.metrics, "metrics", false, "serve OpenTelemetry metrics in Prometheus text format at /metrics")
 	fs.IntVar(&o.maxSessions, "max-sessions-per-user", 0, "sign out a user's oldest sessions when a login makes more than `N` (0: no cap)")
+	fs.BoolVar(&o.adminLocal, "admin-local", false, "serve the admin pages /sessions and /delete_old, which show and delete every visitor's sessions, to logged-in visitors (any name logs in: only for a demo on your own machine)")
+	fs.BoolVar(&o.waitForStore, "wait-for-store", false, "when the store does not answer at start, serve anyway (pages needing a session answer 503) and keep trying, instead of exiting")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: demo [flags]\n\nServes session2's demo app. Flags:\n")
 		fs.PrintDefaults()
@@ -148,6 +153,13 @@ func (o options) managerOptions(a *app) []session.Option {
 	return opts
 }
 
+// loopback reports whether addr is a loopback address, reachable from this
+// machine only.
+func loopback(addr net.Addr) bool {
+	ta, ok := addr.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
+}
+
 // redactURL returns the store URL with any password hidden, for the log.
 func redactURL(raw string) string {
 	u, err := url.Parse(raw)
@@ -166,7 +178,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
-	store, err := openStore(ctx, o.storeURL, logger)
+	store, err := openStore(ctx, o.storeURL, o.waitForStore, logger)
 	if err != nil {
 		return err
 	}
@@ -183,7 +195,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		defer m.shutdown(context.Background())
 	}
-	a := &app{store: m.wrapStore(store), log: logger, now: time.Now, metrics: m, maxSessions: o.maxSessions}
+	a := &app{store: m.wrapStore(store), log: logger, now: time.Now, metrics: m, maxSessions: o.maxSessions, admin: o.adminLocal}
 	mgr, err := session.New[session.Map](a.store, append(o.managerOptions(a), m.managerOptions()...)...)
 	if err != nil {
 		return fmt.Errorf("session manager: %w", err)
@@ -212,6 +224,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		host, _, _ = net.SplitHostPort(ln.Addr().String())
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	if o.adminLocal && !loopback(ln.Addr()) {
+		logger.Warn("the admin pages are on (-admin-local) on an address other machines can reach: anyone who logs in, with any name, can list and delete every session", "addr", ln.Addr().String())
+	}
 	logger.Info("demo listening",
 		"url", "http://"+net.JoinHostPort(host, port)+"/",
 		"framework", o.framework,

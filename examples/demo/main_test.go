@@ -24,7 +24,7 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.host != "localhost" || o.port != 8080 || o.framework != "chi" || o.lifetime != 24*time.Hour || o.maxSessions != 0 {
+	if o.host != "localhost" || o.port != 8080 || o.framework != "chi" || o.lifetime != 24*time.Hour || o.maxSessions != 0 || o.adminLocal || o.waitForStore {
 		t.Errorf("defaults: %+v", o)
 	}
 	if !strings.HasPrefix(o.storeURL, "file:") && !strings.HasPrefix(o.storeURL, "memory:") {

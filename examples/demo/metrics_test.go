@@ -73,7 +73,7 @@ func sample(t *testing.T, text, metric string, labels ...string) float64 {
 // Prometheus text format, and they move with the requests; the sessions
 // page shows the live counts.
 func TestMetrics(t *testing.T) {
-	base := startRun(t, "-metrics", "-store", "memory:")
+	base := startRun(t, "-metrics", "-admin-local", "-store", "memory:")
 	c := newClient(t, base)
 	c.post("/login", url.Values{"name": {"mia"}}).expect(t, http.StatusOK, "Welcome! mia")
 	c.get("/counter").expect(t, http.StatusOK, "Counter: 1")
@@ -119,7 +119,7 @@ func TestMetrics(t *testing.T) {
 // TestNoMetrics: without -metrics there is no /metrics page, and the
 // sessions page has no counts.
 func TestNoMetrics(t *testing.T) {
-	base := startRun(t, "-store", "memory:")
+	base := startRun(t, "-admin-local", "-store", "memory:")
 	c := newClient(t, base)
 	c.get("/metrics").expect(t, http.StatusNotFound)
 	c.post("/login", url.Values{"name": {"mia"}}).expect(t, http.StatusOK)

@@ -22,17 +22,21 @@ const (
 
 // openStore opens and sets up the store at rawURL, the attempt bounded by
 // openTimeout. When the store's database cannot be reached (it refuses,
-// or does not answer in time), the demo still starts: openStore returns a
-// lateStore that fails every call, which the pages report, and keeps
-// trying in the background until the store answers. Any other error (a
-// bad URL, a bad option) is returned.
-func openStore(ctx context.Context, rawURL string, log *slog.Logger) (session.Store, error) {
+// or does not answer in time), openStore returns an error saying so,
+// and the demo exits; with wait (-wait-for-store) the demo still starts:
+// openStore returns a lateStore that fails every call, which the pages
+// report, and keeps trying in the background until the store answers.
+// Any other error (a bad URL, a bad option) is returned.
+func openStore(ctx context.Context, rawURL string, wait bool, log *slog.Logger) (session.Store, error) {
 	store, err := openOnce(ctx, rawURL)
 	if err == nil {
 		return store, nil
 	}
 	if !unreachable(err) {
 		return nil, err
+	}
+	if !wait {
+		return nil, fmt.Errorf("the session store does not answer (start its server, check -store, or pass -wait-for-store to serve anyway and keep trying): %w", err)
 	}
 	log.Warn("the session store is unreachable: serving anyway, and retrying", "store", redactURL(rawURL), "err", err)
 	l := &lateStore{url: rawURL, log: log, err: err, done: make(chan struct{})}

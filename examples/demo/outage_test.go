@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,9 +13,9 @@ import (
 	"github.com/session2/session2/stores/sqlstore/sqlstoretest"
 )
 
-// TestStartWhileStoreHangs starts the demo binary on a PostgreSQL store
-// whose server hangs behind a proxy (connections accepted, never
-// answered): the demo listens within the open timeout, its pages say the
+// TestStartWhileStoreHangs starts the demo binary, with -wait-for-store,
+// on a PostgreSQL store whose server hangs behind a proxy (connections
+// accepted, never answered): the demo listens within the open timeout, its pages say the
 // store is unreachable, and once the server answers it serves sessions
 // without a restart.
 func TestStartWhileStoreHangs(t *testing.T) {
@@ -34,7 +35,7 @@ func TestStartWhileStoreHangs(t *testing.T) {
 	bin := demoBinary(t)
 
 	start := time.Now()
-	d := startDemo(t, bin, "-host", "127.0.0.1", "-port", "0", "-store", u.String())
+	d := startDemo(t, bin, "-host", "127.0.0.1", "-port", "0", "-store", u.String(), "-wait-for-store")
 	if took := time.Since(start); took > openTimeout+5*time.Second {
 		t.Errorf("the demo took %v to listen with a hung store, more than the open timeout %v and 5s", took, openTimeout)
 	}
@@ -76,4 +77,32 @@ func TestStartWhileStoreHangs(t *testing.T) {
 		t.Errorf("second GET /counter: %d\n%s", code, body)
 	}
 	d.stop()
+}
+
+// TestStoreDownFailsStart: without -wait-for-store, a demo whose store's
+// server accepts connections and never answers exits within the open
+// timeout with an error that says so and names the flag, for a SQL store
+// and for Redis. It needs neither server.
+func TestStoreDownFailsStart(t *testing.T) {
+	for _, tc := range []struct{ name, url string }{
+		{"postgres", "postgres://app@" + sqlstoretest.SilentServer(t) + "/app?sslmode=disable"},
+		{"redis", "redis://" + sqlstoretest.SilentServer(t) + "/0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, []string{"-host", "127.0.0.1", "-port", "0", "-store", tc.url}, io.Discard) }()
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(err.Error(), "the session store does not answer") || !strings.Contains(err.Error(), "-wait-for-store") {
+					t.Errorf("run with a silent store: %v, want an error saying the store does not answer and naming -wait-for-store", err)
+				}
+				t.Logf("run: %v", err)
+			case <-time.After(openTimeout + 30*time.Second):
+				cancel()
+				t.Fatalf("the demo still runs %v after starting on a store that does not answer", openTimeout+30*time.Second)
+			}
+		})
+	}
 }

@@ -153,8 +153,8 @@ func TestTwoProcesses(t *testing.T) {
 }
 
 func twoProcesses(t *testing.T, bin, store string) {
-	a := startDemo(t, bin, "-host", "127.0.0.1", "-port", "0", "-store", store, "-framework", "chi")
-	b := startDemo(t, bin, "-host", "127.0.0.1", "-port", "0", "-store", store, "-framework", frameworks()[len(frameworks())-1])
+	a := startDemo(t, bin, "-host", "127.0.0.1", "-port", "0", "-store", store, "-framework", "chi", "-admin-local")
+	b := startDemo(t, bin, "-host", "127.0.0.1", "-port", "0", "-store", store, "-framework", frameworks()[len(frameworks())-1], "-admin-local")
 	if a.url == b.url {
 		t.Fatalf("both processes on %s", a.url)
 	}

@@ -138,50 +138,6 @@ func (s *Store) Capabilities() session.Capabilities {
 	return session.Capabilities{Goroutines: true, Processes: false, Durable: true, Shared: false}
 }
 
-// Setup creates the store's buckets when missing and records the schema
-// version. It is idempotent, never changes a record, and fails on a
-// database written by a newer schema.
-func (s *Store) Setup(ctx context.Context) error {
-	if err := s.check(ctx, "setup"); err != nil {
-		return err
-	}
-	err := s.db.Update(func(tx *bbolt.Tx) error {
-		top, err := tx.CreateBucketIfNotExists(s.name)
-		if err != nil {
-			return err
-		}
-		for _, name := range [][]byte{bucketMeta, bucketRecords, bucketExpiry, bucketUsers} {
-			if _, err := top.CreateBucketIfNotExists(name); err != nil {
-				return fmt.Errorf("bucket %s: %w", name, err)
-			}
-		}
-		meta := top.Bucket(bucketMeta)
-		if meta.Get(metaSchema) == nil {
-			return meta.Put(metaSchema, binary.BigEndian.AppendUint32(nil, schemaVersion))
-		}
-		return s.checkSchema(tx)
-	})
-	return wrap("setup", err)
-}
-
-func (s *Store) checkSchema(tx *bbolt.Tx) error {
-	top := tx.Bucket(s.name)
-	if top == nil || top.Bucket(bucketMeta) == nil {
-		return errNoBuckets
-	}
-	if _, err := s.buckets(tx); err != nil {
-		return err
-	}
-	v := top.Bucket(bucketMeta).Get(metaSchema)
-	if len(v) != 4 {
-		return fmt.Errorf("unreadable schema version in bucket %q", s.name)
-	}
-	if n := binary.BigEndian.Uint32(v); n != schemaVersion {
-		return fmt.Errorf("bucket %q has schema version %d, this package knows only %d", s.name, n, schemaVersion)
-	}
-	return nil
-}
-
 type buckets struct {
 	records, expiry, users *bbolt.Bucket
 }

@@ -15,3 +15,11 @@ func HoldLockElsewhere(s *Store, key string) (func(), error) {
 	}
 	return l.release, nil
 }
+
+// SetSetupTimeout sets the bound of Setup without a deadline, and returns
+// the function that restores it.
+func SetSetupTimeout(d time.Duration) (restore func()) {
+	old := setupTimeout
+	setupTimeout = d
+	return func() { setupTimeout = old }
+}

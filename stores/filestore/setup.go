@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The directory's format marker, written by Setup before anything else.
@@ -21,6 +22,14 @@ const (
 	markerPrefix = "session2 filestore\nformat "
 	dirFormat    = 2
 )
+
+// DefaultSetupTimeout is how long [Store.Setup] waits when its context
+// has no deadline: for a directory on a network file system that does not
+// answer, say.
+const DefaultSetupTimeout = 30 * time.Second
+
+// setupTimeout is DefaultSetupTimeout, shortened by tests.
+var setupTimeout = DefaultSetupTimeout
 
 func markerContent(format int) string { return markerPrefix + strconv.Itoa(format) + "\n" }
 
@@ -35,11 +44,33 @@ func markerContent(format int) string { return markerPrefix + strconv.Itoa(forma
 // process's user, that others can write to, that holds a newer format, or
 // that is not empty and not a store directory (so "file:$HOME" cannot
 // scatter files through a home directory).
+//
+// When ctx has no deadline (as in [New]), Setup gives up after
+// [DefaultSetupTimeout]; the file system calls it still waits for go on in
+// the background, and a migration cut short is resumed by the next Setup.
+// Pass a context with a deadline to choose another bound.
 func (s *Store) Setup(ctx context.Context) error {
 	if err := s.check(ctx, "setup"); err != nil {
 		return err
 	}
-	if err := s.setup(); err != nil {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, setupTimeout)
+		defer cancel()
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.setup() }()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		select {
+		case err = <-done: // finished as ctx ended: the result stands
+		default:
+			err = fmt.Errorf("the file system did not answer within the deadline: %w", ctx.Err())
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("filestore: setup %s: %w", s.dir, err)
 	}
 	return nil

@@ -258,8 +258,9 @@ func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Ti
 	return nil
 }
 
-// Setup does nothing: a memory store needs no tables or directories. It
-// returns an error only for a cancelled context or a closed store.
+// Setup does nothing: a memory store needs no tables or directories, and
+// has no server to check. It returns at once, with an error only for a
+// cancelled context or a closed store.
 func (s *Store) Setup(ctx context.Context) error {
 	if err := check(ctx, "setup", "", false); err != nil {
 		return err

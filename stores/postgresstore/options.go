@@ -35,3 +35,8 @@ func WithLogger(l *slog.Logger) Option { return sqlstore.WithLogger(l) }
 // Setup once, or run `sessionctl setup`; until then every operation fails
 // with an error wrapping [sqlstore.ErrNoTable].
 func WithSetup() Option { return sqlstore.WithSetup() }
+
+// WithSetupTimeout sets how long Setup waits for the database when its
+// context has no deadline (default one minute); see
+// [sqlstore.WithSetupTimeout].
+func WithSetupTimeout(d time.Duration) Option { return sqlstore.WithSetupTimeout(d) }

@@ -20,6 +20,11 @@ const DefaultPrefix = "session2:"
 // unless [WithRetention] sets another period.
 const DefaultRetention = time.Minute
 
+// DefaultSetupTimeout is how long [Store.Setup] waits for the server when
+// its context has no deadline, unless [WithSetupTimeout] sets another
+// bound.
+const DefaultSetupTimeout = 30 * time.Second
+
 // Store keeps session records in Redis. It implements [session.Store] and
 // is safe for concurrent use. Create one with [New] or open one by URL
 // (see [Open]).
@@ -29,6 +34,7 @@ type Store struct {
 	retention time.Duration
 	now       func() time.Time
 	owns      bool // Close closes c: the store opened it from a URL
+	setupWait time.Duration
 
 	closed atomic.Bool
 }
@@ -56,6 +62,11 @@ func WithRetention(d time.Duration) Option { return func(s *Store) { s.retention
 // server's clock does not matter.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
+// WithSetupTimeout sets how long [Store.Setup] waits for the server when
+// its context has no deadline (default [DefaultSetupTimeout]). It must be
+// positive.
+func WithSetupTimeout(d time.Duration) Option { return func(s *Store) { s.setupWait = d } }
+
 // New returns a store on client: a *redis.Client (one server, or a
 // Sentinel failover client from redis.NewFailoverClient), a
 // *redis.ClusterClient or a *redis.Ring. The store does not close the
@@ -65,11 +76,16 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 // the recommended settings (ContextTimeoutEnabled, short Read and Write
 // timeouts) so that a hung server gives the manager's error handler in
 // time.
+//
+// New makes no call to the server: a server that is down or does not
+// answer is found by the first call. To learn it at start-up, call
+// [Store.Setup], which fails, within [DefaultSetupTimeout] at most, when
+// the server does not answer.
 func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 	if client == nil {
 		return nil, fmt.Errorf("redisstore: new: %w: nil client", session.ErrInvalidConfig)
 	}
-	s := &Store{c: client, prefix: DefaultPrefix, retention: DefaultRetention, now: time.Now}
+	s := &Store{c: client, prefix: DefaultPrefix, retention: DefaultRetention, now: time.Now, setupWait: DefaultSetupTimeout}
 	for _, o := range opts {
 		o(s)
 	}
@@ -80,6 +96,8 @@ func New(client redis.UniversalClient, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("redisstore: new: %w: negative retention %v", session.ErrInvalidConfig, s.retention)
 	case s.now == nil:
 		return nil, fmt.Errorf("redisstore: new: %w: nil clock", session.ErrInvalidConfig)
+	case s.setupWait <= 0:
+		return nil, fmt.Errorf("redisstore: new: %w: setup timeout %v, want a positive duration", session.ErrInvalidConfig, s.setupWait)
 	}
 	return s, nil
 }
@@ -278,16 +296,56 @@ func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Ti
 // their first EVALSHA finds them. Redis needs no schema: Setup creates no
 // key, and it is idempotent. The store works without it: a script the
 // server does not have is sent whole once (EVAL) and cached from then on.
+//
+// Call Setup at start-up to learn there that the server is down or does
+// not answer. When ctx has no deadline, Setup gives up after
+// [DefaultSetupTimeout] (or [WithSetupTimeout]); it returns by the
+// deadline whatever the client's timeouts, even with
+// ContextTimeoutEnabled off, leaving a call the client still waits for to
+// end in the background.
 func (s *Store) Setup(ctx context.Context) error {
 	if err := s.begin(ctx, "setup", "", false); err != nil {
 		return err
 	}
-	for _, sc := range []*redis.Script{saveScript, touchScript} {
-		if err := sc.Load(ctx, s.c).Err(); err != nil {
-			return fmt.Errorf("redisstore: setup: %w", err)
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.setupWait)
+		defer cancel()
+	}
+	done := make(chan error, 1)
+	go func() {
+		for _, sc := range []*redis.Script{saveScript, touchScript} {
+			if err := sc.Load(ctx, s.c).Err(); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		select {
+		case err = <-done: // finished as ctx ended: the result stands
+		default:
+			err = ctx.Err()
 		}
 	}
-	return nil
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return fmt.Errorf("redisstore: setup: the server did not answer in time (is it up and reachable?): %w", err)
+	default:
+		return fmt.Errorf("redisstore: setup: %w", err)
+	}
+}
+
+// isTimeout reports whether err is a network timeout.
+func isTimeout(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // Capabilities reports that the store is safe across goroutines,

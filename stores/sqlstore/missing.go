@@ -21,11 +21,21 @@ type MissingTableDetector interface {
 	IsMissingTable(err error) bool
 }
 
-// DefaultSetupTimeout bounds the Setup that [WithSetup] runs in New.
+// DefaultSetupTimeout bounds [Store.Setup] when its context has no
+// deadline, the Setup that [WithSetup] runs in New included, unless
+// [WithSetupTimeout] sets another bound. It is longer than a request's
+// bound because a migration step may build an index on a large table.
 const DefaultSetupTimeout = time.Minute
 
+// WithSetupTimeout sets how long [Store.Setup] waits for the database when
+// its context has no deadline (default [DefaultSetupTimeout]), so that an
+// application starting against a database that accepts connections but
+// never answers fails instead of hanging. A context with a deadline is
+// used as it is. The duration must be positive.
+func WithSetupTimeout(d time.Duration) Option { return func(c *config) { c.setupTimeout = d } }
+
 // WithSetup makes New run [Store.Setup] before returning, bounded by
-// [DefaultSetupTimeout], as the file and bolt stores prepare themselves:
+// [DefaultSetupTimeout] or [WithSetupTimeout], as the file and bolt stores prepare themselves:
 // the table, its indexes and the schema version are created when missing,
 // and nothing is dropped. New returns Setup's error, if any. Setup takes a
 // lock in the database, so many processes starting at once are safe.
@@ -45,9 +55,7 @@ func (s *Store) missingTable(op string, err error) error {
 
 // setupOnNew runs Setup for WithSetup, closing the store when it fails.
 func (s *Store) setupOnNew() error {
-	ctx, cancel := context.WithTimeout(context.Background(), DefaultSetupTimeout)
-	defer cancel()
-	if err := s.Setup(ctx); err != nil {
+	if err := s.Setup(context.Background()); err != nil {
 		s.Close()
 		return err
 	}

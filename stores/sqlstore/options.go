@@ -52,6 +52,7 @@ type config struct {
 	ownDB         bool
 	closeTimeout  time.Duration
 	setupOnNew    bool // WithSetup
+	setupTimeout  time.Duration
 }
 
 func defaultConfig() config {
@@ -62,6 +63,7 @@ func defaultConfig() config {
 		pageSize:      DefaultPageSize,
 		now:           time.Now,
 		closeTimeout:  DefaultCloseTimeout,
+		setupTimeout:  DefaultSetupTimeout,
 	}
 }
 
@@ -126,6 +128,8 @@ func (c *config) validate() error {
 		return fmt.Errorf("%w: page size %d, want at least 1", session.ErrInvalidConfig, c.pageSize)
 	case c.closeTimeout <= 0:
 		return fmt.Errorf("%w: close timeout %v, want a positive duration", session.ErrInvalidConfig, c.closeTimeout)
+	case c.setupTimeout <= 0:
+		return fmt.Errorf("%w: setup timeout %v, want a positive duration", session.ErrInvalidConfig, c.setupTimeout)
 	case c.now == nil:
 		return fmt.Errorf("%w: nil clock", session.ErrInvalidConfig)
 	}

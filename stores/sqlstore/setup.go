@@ -26,10 +26,22 @@ import (
 // reported instead of failing every request.
 //
 // A schema newer than this code knows is an error: roll the code forward.
+//
+// Setup is also the start-up check that the database answers: it makes a
+// round trip whatever the schema's state. When ctx has no deadline, Setup
+// gives up after [DefaultSetupTimeout] (or [WithSetupTimeout]), so that a
+// database that accepts connections and never answers fails the start
+// instead of hanging it; pass a context with a deadline to choose another
+// bound for one call.
 func (s *Store) Setup(ctx context.Context) error {
 	const op = "setup"
 	if err := s.begin(ctx, op); err != nil {
 		return err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.cfg.setupTimeout)
+		defer cancel()
 	}
 	// setup wraps its own errors; await's own is ctx's, unwrapped.
 	var finished atomic.Bool
@@ -39,6 +51,9 @@ func (s *Store) Setup(ctx context.Context) error {
 		return struct{}{}, err
 	})
 	if err != nil && !finished.Load() {
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = fmt.Errorf("the database did not answer in time (is it up and reachable?): %w", err)
+		}
 		return s.fail(op, err)
 	}
 	return err

@@ -155,6 +155,7 @@ func testTableNames(t *testing.T, k *kit) {
 		"WithPageSize(0)":       sqlstore.WithPageSize(0),
 		"WithSweepInterval(-1)": sqlstore.WithSweepInterval(-1),
 		"WithClock(nil)":        sqlstore.WithClock(nil),
+		"WithSetupTimeout(0)":   sqlstore.WithSetupTimeout(0),
 	}
 	for name, o := range badOpts {
 		if s, err := sqlstore.New(db, k.h.Dialect, o); !errors.Is(err, session.ErrInvalidConfig) {

@@ -1,0 +1,88 @@
+package boltstore
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// DefaultSetupTimeout is how long [Store.Setup] waits when its context
+// has no deadline: for a write transaction of the application's that holds
+// the database, or for a disk that does not answer.
+const DefaultSetupTimeout = 30 * time.Second
+
+// setupTimeout is DefaultSetupTimeout, shortened by tests.
+var setupTimeout = DefaultSetupTimeout
+
+// Setup creates the store's buckets when missing and records the schema
+// version. It is idempotent, never changes a record, and fails on a
+// database written by a newer schema.
+//
+// When ctx has no deadline (as in [New] and [Open]), Setup gives up after
+// [DefaultSetupTimeout]; a write transaction it still waits for then runs
+// in the background when it can. Pass a context with a deadline to choose
+// another bound.
+func (s *Store) Setup(ctx context.Context) error {
+	if err := s.check(ctx, "setup"); err != nil {
+		return err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, setupTimeout)
+		defer cancel()
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.setup() }()
+	select {
+	case err := <-done:
+		return wrap("setup", err)
+	case <-ctx.Done():
+		select {
+		case err := <-done: // finished as ctx ended: the result stands
+			return wrap("setup", err)
+		default:
+		}
+		return wrap("setup", fmt.Errorf("no write transaction within the deadline (another one holds the database, or the disk does not answer): %w", ctx.Err()))
+	}
+}
+
+// setup is Setup's transaction.
+func (s *Store) setup() error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		top, err := tx.CreateBucketIfNotExists(s.name)
+		if err != nil {
+			return err
+		}
+		for _, name := range [][]byte{bucketMeta, bucketRecords, bucketExpiry, bucketUsers} {
+			if _, err := top.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("bucket %s: %w", name, err)
+			}
+		}
+		meta := top.Bucket(bucketMeta)
+		if meta.Get(metaSchema) == nil {
+			return meta.Put(metaSchema, binary.BigEndian.AppendUint32(nil, schemaVersion))
+		}
+		return s.checkSchema(tx)
+	})
+}
+
+func (s *Store) checkSchema(tx *bbolt.Tx) error {
+	top := tx.Bucket(s.name)
+	if top == nil || top.Bucket(bucketMeta) == nil {
+		return errNoBuckets
+	}
+	if _, err := s.buckets(tx); err != nil {
+		return err
+	}
+	v := top.Bucket(bucketMeta).Get(metaSchema)
+	if len(v) != 4 {
+		return fmt.Errorf("unreadable schema version in bucket %q", s.name)
+	}
+	if n := binary.BigEndian.Uint32(v); n != schemaVersion {
+		return fmt.Errorf("bucket %q has schema version %d, this package knows only %d", s.name, n, schemaVersion)
+	}
+	return nil
+}
