@@ -116,6 +116,9 @@ func (a *app) sessions(w http.ResponseWriter, r *http.Request, s *session.Sessio
 			a.unavailable(w, "could not list the sessions", err)
 			return
 		}
+		if session.IsRevocationRecord(e.Record) {
+			continue // the manager's note of a logout, not a session
+		}
 		total++
 		if len(rows) >= maxSessionRows {
 			continue
