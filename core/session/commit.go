@@ -195,7 +195,7 @@ func (c *commit[T]) update(data []byte) error {
 		}
 	}
 	if len(data) > c.m.cfg.maxSize {
-		return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(data))
+		return fmt.Errorf("session: save: %w", c.m.tooLarge(len(data)))
 	}
 	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: c.now, Expires: c.m.sessionExpiry(s, s.created, c.now), Version: s.base.version}
 	if err := c.save(s.key, rec); err != nil {
@@ -256,7 +256,7 @@ func (c *commit[T]) retire() error {
 			return err
 		}
 		if len(data) > c.m.cfg.maxSize {
-			return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(data))
+			return fmt.Errorf("session: save: %w", c.m.tooLarge(len(data)))
 		}
 	}
 	var seq int64
@@ -293,7 +293,7 @@ func (c *commit[T]) retire() error {
 		// so that the failed request leaves the session as it found it.
 		prev.Version = version
 		if rerr := c.m.store.Save(c.ctx, oldKey, prev); rerr != nil {
-			c.m.event(c.x.r, EventStoreError, oldKey, "", fmt.Errorf("session: restore after a failed renewal: %w", rerr))
+			c.m.storeWarning(c.x.r, oldKey, fmt.Errorf("session: restore after a failed renewal: %w", rerr))
 		}
 	}
 	if err := c.create(); err != nil {
@@ -375,7 +375,7 @@ func (c *commit[T]) capUser(prevUser string) bool {
 // leaves a tombstone that nobody loads, for the store's sweeper.
 func (c *commit[T]) deleteRetired(key string) {
 	if err := c.m.store.Delete(c.ctx, key); err != nil {
-		c.m.event(c.x.r, EventStoreError, key, "", fmt.Errorf("session: delete: %w", err))
+		c.m.storeWarning(c.x.r, key, fmt.Errorf("session: delete: %w", err))
 	}
 }
 
@@ -417,7 +417,7 @@ func (c *commit[T]) create() error {
 		return err
 	}
 	if len(data) > c.m.cfg.maxSize {
-		return fmt.Errorf("session: save: %w (%d bytes)", ErrTooLarge, len(data))
+		return fmt.Errorf("session: save: %w", c.m.tooLarge(len(data)))
 	}
 	if s.created.IsZero() {
 		s.created = c.now
@@ -442,7 +442,7 @@ func (c *commit[T]) touch() {
 		// Destroyed meanwhile by another request: leave it so.
 	default:
 		// A failed touch costs only freshness; the request stands.
-		c.m.event(c.x.r, EventStoreError, s.key, "", fmt.Errorf("session: touch: %w", err))
+		c.m.storeWarning(c.x.r, s.key, fmt.Errorf("session: touch: %w", err))
 	}
 }
 

@@ -181,6 +181,8 @@ type CSRF struct {
 	field   string
 	strict  bool
 	onError ErrorHandler
+
+	customOnError bool // set by WithCSRFErrorHandler
 }
 
 // A CSRFOption configures [NewCSRF].
@@ -216,7 +218,7 @@ func WithCSRFStrict(strict bool) CSRFOption { return func(p *CSRF) { p.strict = 
 func WithCSRFErrorHandler(h ErrorHandler) CSRFOption {
 	return func(p *CSRF) {
 		if h != nil {
-			p.onError = h
+			p.onError, p.customOnError = h, true
 		}
 	}
 }

@@ -48,6 +48,8 @@ func (x *Exchange[T]) Value(key any) any {
 		return &x.sess
 	case sessionTypeKey:
 		return typeName[T]()
+	case tokenHeaderKey:
+		return x.m.cfg.tokenHeader
 	case csrfKey:
 		return csrfSource(&x.sess)
 	}
@@ -76,6 +78,7 @@ func (m *Manager[T]) Begin(r *http.Request) (*Exchange[T], *http.Request, error)
 	s := &x.sess
 	s.m, s.req = m, r
 	if err := x.load(); err != nil {
+		m.failed(r, err)
 		return nil, r, err
 	}
 	return x, r.WithContext(x), nil
@@ -101,12 +104,13 @@ func (x *Exchange[T]) load() error {
 		return nil
 	case err != nil:
 		err = fmt.Errorf("session: load: %w", err)
-		m.event(r, EventStoreError, key, "", err)
 		if m.cfg.outage == OutageAnonymous {
+			m.storeWarning(r, key, err)
 			s.remote = remoteHost(r)
 			s.readOnly = true
 			return nil
 		}
+		m.event(r, EventStoreError, key, "", err) // Begin logs it
 		return err
 	}
 	// Expiry is judged at the load's start, which spares a clock read on
@@ -124,7 +128,7 @@ func (x *Exchange[T]) load() error {
 	if len(rec.Data) > m.cfg.maxSize {
 		// Not decoded: treated as undecodable, so that a lowered limit
 		// cannot lock its users out with an error on every request.
-		err = fmt.Errorf("%w (%d bytes)", ErrTooLarge, len(rec.Data))
+		err = m.tooLarge(len(rec.Data))
 	} else if env, err = decodeEnvelope(rec.Data); err == nil {
 		err = m.cfg.codec.Decode(env.data, &s.data)
 	}
@@ -135,7 +139,7 @@ func (x *Exchange[T]) load() error {
 		ctx, cancel := m.writeContext(r)
 		defer cancel()
 		if derr := m.store.Delete(ctx, key); derr != nil {
-			m.event(r, EventStoreError, key, "", fmt.Errorf("session: delete undecodable record: %w", derr))
+			m.storeWarning(r, key, fmt.Errorf("session: delete undecodable record: %w", derr))
 		}
 		s.remote = remoteHost(r)
 		return nil
@@ -263,9 +267,15 @@ func (x *Exchange[T]) Commit(h http.Header, status int) error {
 		return nil
 	}
 	c := commit[T]{x: x, m: x.m, s: s, h: h, now: x.m.cfg.now()}
+	cookies := len(h["Set-Cookie"])
 	err := c.run()
 	if mp, ok := any(&s.data).(*Map); ok {
 		mp.markClean() // a later change is a late change
+	}
+	if err != nil {
+		x.m.failed(x.r, err)
+	} else if len(h["Set-Cookie"]) > cookies {
+		x.m.noteInsecureCookie(x.r)
 	}
 	return err
 }

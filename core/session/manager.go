@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,9 @@ type Manager[T any] struct {
 	// the other instead of retrying against each other. Across processes,
 	// compare-and-set and merging alone keep updates.
 	locks keyLocks
+	// insecureNoted is set once the manager has logged that its Secure
+	// cookie went to a browser on plain HTTP (see noteInsecureCookie).
+	insecureNoted atomic.Bool
 }
 
 // New returns a manager for sessions of type T kept in store. T is the
@@ -72,7 +76,8 @@ func (m *Manager[T]) Get(r *http.Request) *Session[T] {
 
 // Error answers r with the manager's error handler. Adapters call it when
 // Begin fails; a failed commit is answered by [Exchange.Respond]. A request
-// that carried a session cookie gets Vary: Cookie first.
+// that carried a session cookie gets Vary: Cookie first. Error does not log:
+// Begin and the commit logged the failure when it happened.
 func (m *Manager[T]) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if m.requestToken(r.Header) != "" {
 		m.vary(w.Header())
@@ -85,9 +90,36 @@ func (m *Manager[T]) Error(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, ErrTooLarge) {
 		status = http.StatusInternalServerError
 	}
-	m.cfg.logger.Error("session: request failed", "err", err, "method", r.Method, "path", r.URL.Path)
 	w.Header().Set("Cache-Control", "no-store")
 	http.Error(w, http.StatusText(status), status)
+}
+
+// ErrorHandler returns the handler set with [WithErrorHandler], nil when
+// the manager answers failures with its default (503, or 500 for a session
+// over the size limit). An adapter whose framework has its own error
+// handling sends failures there when this is nil.
+func (m *Manager[T]) ErrorHandler() ErrorHandler { return m.cfg.errorHandler }
+
+// failed logs err, which fails r: its session could not be loaded or
+// committed. Each failure is logged once, here, whatever answers it (the
+// default error handler, the application's, or a framework's).
+func (m *Manager[T]) failed(r *http.Request, err error) {
+	m.cfg.logger.Error("session: request failed", "err", err, "method", r.Method, "path", r.URL.Path)
+}
+
+// storeWarning reports a store failure the request survives (a touch, the
+// deletion of a retired record, a load under OutageAnonymous): an
+// EventStoreError and a warning. A failure that fails the request is
+// reported with event alone; Begin or the commit logs it (see failed).
+func (m *Manager[T]) storeWarning(r *http.Request, key string, err error) {
+	m.event(r, EventStoreError, key, "", err)
+	m.cfg.logger.Warn("session: store-error", "err", err, "method", r.Method, "path", r.URL.Path)
+}
+
+// tooLarge is the error of an encoded session of n bytes, over the limit.
+func (m *Manager[T]) tooLarge(n int) error {
+	return fmt.Errorf("%w: %d bytes, over the limit of %d bytes; keep less in the session, or raise the limit with session.WithMaxSize",
+		ErrTooLarge, n, m.cfg.maxSize)
 }
 
 func (m *Manager[T]) event(r *http.Request, kind EventKind, key, oldKey string, err error) {
@@ -95,7 +127,7 @@ func (m *Manager[T]) event(r *http.Request, kind EventKind, key, oldKey string, 
 		m.cfg.onEvent(Event{Kind: kind, Key: key, OldKey: oldKey, Err: err, Request: r})
 	}
 	switch kind {
-	case EventStoreError, EventUndecodable:
+	case EventUndecodable:
 		m.cfg.logger.Warn("session: "+kind.String(), "err", err)
 	case EventLateChange:
 		m.cfg.logger.Warn("session: a change after the response started was not saved; change the session before writing the response",

@@ -97,6 +97,10 @@ func WithCookiePath(path string) Option { return func(c *config) { c.cookiePath 
 func WithSameSite(s http.SameSite) Option { return func(c *config) { c.sameSite = s } }
 
 // WithSecure sets when the cookie is marked Secure (default SecureAuto).
+// Browsers drop a Secure cookie sent over plain HTTP (but to localhost):
+// with SecureAlways, a site reached that way loses every session. The
+// manager logs that once, when a browser's request says it came over
+// plain HTTP (its Origin or Referer, or a proxy's X-Forwarded-Proto).
 func WithSecure(m SecureMode) Option { return func(c *config) { c.secure = m } }
 
 // WithPersistentCookie makes the cookie outlive the browser session: it
@@ -107,7 +111,8 @@ func WithPersistentCookie(persistent bool) Option {
 }
 
 // WithIdleTimeout ends a session not used for d (default 0: no idle
-// timeout). The server enforces it.
+// timeout). The server enforces it. d must be shorter than the lifetime
+// ([WithLifetime], default 24 hours), which ends a session however active.
 func WithIdleTimeout(d time.Duration) Option { return func(c *config) { c.idleTimeout = d } }
 
 // WithLifetime ends a session d after it was created, however active
@@ -125,8 +130,9 @@ func WithTouchInterval(d time.Duration) Option {
 }
 
 // WithMaxSize caps the encoded size of a session in bytes (default 64 KiB).
-// A larger session is not saved (the error handler answers and the stored
-// record stays as it was), and a larger stored record is not decoded.
+// A larger session is not saved (the error handler answers, 500 by
+// default, the stored record stays as it was, and the manager logs the
+// size and the limit), and a larger stored record is not decoded.
 func WithMaxSize(n int) Option { return func(c *config) { c.maxSize = n } }
 
 // WithCommitTimeout bounds the store writes of one commit (default 10
@@ -155,16 +161,21 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithErrorHandler sets the handler for requests whose session cannot be
-// loaded or saved. The default logs the error and answers 503 Service
-// Unavailable (500 for a session over the size limit).
+// loaded or saved. The default answers 503 Service Unavailable (500 for a
+// session over the size limit). Either way the manager has logged the
+// failure once, through its logger, before the handler is called.
 func WithErrorHandler(h ErrorHandler) Option { return func(c *config) { c.errorHandler = h } }
 
 // WithOutagePolicy sets what happens when the store fails to load a session
 // (default OutageError).
 func WithOutagePolicy(p OutagePolicy) Option { return func(c *config) { c.outage = p } }
 
-// WithLogger sets the logger of the default error handler and of events
-// worth a warning (default slog.Default()). Tokens are never logged.
+// WithLogger sets the logger of the manager (default slog.Default()): an
+// error for each request its session fails (a store outage, a session over
+// the size limit), logged once whatever answers the request; a warning for
+// store failures a request survives and for events worth one; and a
+// warning, once, for a Secure cookie sent over plain HTTP. Tokens are
+// never logged.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
 // WithEventHook sets a function called for each session event (created,
@@ -250,6 +261,10 @@ func (c *config) validate() error {
 	}
 	if c.idleTimeout < 0 {
 		bad("idle timeout must not be negative, not %v", c.idleTimeout)
+	}
+	if c.idleTimeout > 0 && c.lifetime > 0 && c.idleTimeout >= c.lifetime {
+		bad("idle timeout %v (WithIdleTimeout) must be shorter than the lifetime %v (WithLifetime): a session ends at its lifetime, however active, so this idle timeout would never end one; shorten the idle timeout, or lengthen the lifetime",
+			c.idleTimeout, c.lifetime)
 	}
 	if !c.touchSet {
 		c.touchInterval = DefaultTouchInterval

@@ -288,7 +288,7 @@ func (s *Session[T]) destroyLateLocked() {
 	ctx, cancel := s.m.writeContext(s.req)
 	defer cancel()
 	if err := s.m.store.Delete(ctx, key); err != nil {
-		s.m.event(s.req, EventStoreError, key, "", fmt.Errorf("session: delete after the commit: %w", err))
+		s.m.storeWarning(s.req, key, fmt.Errorf("session: delete after the commit: %w", err))
 		return
 	}
 	s.base.loaded, s.base.presented = false, ""

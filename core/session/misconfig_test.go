@@ -1,0 +1,224 @@
+package session
+
+import (
+	"bytes"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+// logLines returns a logger writing text lines to a buffer, and the buffer.
+func logLines() (*slog.Logger, *bytes.Buffer) {
+	var buf bytes.Buffer
+	return slog.New(slog.NewTextHandler(&buf, nil)), &buf
+}
+
+func lineCount(b *bytes.Buffer) int { return strings.Count(b.String(), "\n") }
+
+// TestIdleTimeoutNotShorterThanLifetime: an idle timeout that can never
+// end a session before its lifetime does is a configuration error naming
+// both options.
+func TestIdleTimeoutNotShorterThanLifetime(t *testing.T) {
+	for _, opts := range [][]Option{
+		{WithIdleTimeout(48 * time.Hour)}, // the default lifetime is 24 hours
+		{WithIdleTimeout(time.Hour), WithLifetime(time.Hour)},
+		{WithIdleTimeout(2 * time.Hour), WithLifetime(time.Hour)},
+	} {
+		_, err := New[Map](newTestStore(), opts...)
+		if !errors.Is(err, ErrInvalidConfig) {
+			t.Fatalf("err = %v, want ErrInvalidConfig", err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, "WithIdleTimeout") || !strings.Contains(msg, "WithLifetime") {
+			t.Errorf("error %q does not name both options", msg)
+		}
+	}
+	if _, err := New[Map](newTestStore(), WithIdleTimeout(time.Hour), WithLifetime(2*time.Hour)); err != nil {
+		t.Errorf("an idle timeout shorter than the lifetime: %v", err)
+	}
+}
+
+// TestTooLargeLogNamesLimit: a session over the size limit is logged once,
+// with its size, the limit and the option that sets it.
+func TestTooLargeLogNamesLimit(t *testing.T) {
+	log, buf := logLines()
+	_, h := testApp(t, newTestStore(), WithLogger(log), WithMaxSize(100))
+	c := &client{t: t, h: h}
+	res := c.do("GET", "/set?k=big&v="+strings.Repeat("x", 200))
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", res.StatusCode)
+	}
+	out := buf.String()
+	if lineCount(buf) != 1 {
+		t.Fatalf("logged %d lines, want 1:\n%s", lineCount(buf), out)
+	}
+	for _, want := range []string{"session.WithMaxSize", "limit of 100 bytes", "path=/set"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log line does not hold %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestFailuresLoggedOnce: a store outage on load, and a failed save, each
+// give one log line, whether the default error handler or the app's
+// answers.
+func TestFailuresLoggedOnce(t *testing.T) {
+	for _, custom := range []bool{false, true} {
+		log, buf := logLines()
+		st := newTestStore()
+		opts := []Option{WithLogger(log)}
+		if custom {
+			opts = append(opts, WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+				http.Error(w, "sorry", http.StatusServiceUnavailable)
+			}))
+		}
+		_, h := testApp(t, st, opts...)
+		c := &client{t: t, h: h}
+		c.do("GET", "/set?k=a&v=1")
+		st.fail = errors.New("down")
+		for _, path := range []string{"/get?k=a", "/set?k=a&v=2"} {
+			buf.Reset()
+			if res := c.do("GET", path); res.StatusCode != http.StatusServiceUnavailable {
+				t.Fatalf("%s: status %d during an outage", path, res.StatusCode)
+			}
+			if n := lineCount(buf); n != 1 || !strings.Contains(buf.String(), "down") {
+				t.Errorf("custom handler %v, %s: logged %d lines, want 1:\n%s", custom, path, n, buf)
+			}
+		}
+		// A save failure on a fresh session (no load at all).
+		st.fail = nil
+		fresh := &client{t: t, h: h}
+		st.mu.Lock()
+		st.fail = errors.New("down")
+		st.mu.Unlock()
+		buf.Reset()
+		fresh.do("GET", "/set?k=b&v=1")
+		if n := lineCount(buf); n != 1 {
+			t.Errorf("custom handler %v, failed save: logged %d lines, want 1:\n%s", custom, n, buf)
+		}
+	}
+}
+
+// TestOutageAnonymousLoggedOnce: under OutageAnonymous the request goes
+// on, and the outage is one warning.
+func TestOutageAnonymousLoggedOnce(t *testing.T) {
+	log, buf := logLines()
+	st := newTestStore()
+	_, h := testApp(t, st, WithLogger(log), WithOutagePolicy(OutageAnonymous))
+	c := &client{t: t, h: h}
+	c.do("GET", "/set?k=a&v=1")
+	st.fail = errors.New("down")
+	buf.Reset()
+	if res := c.do("GET", "/get?k=a"); res.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if n := lineCount(buf); n != 1 || !strings.Contains(buf.String(), "level=WARN") {
+		t.Errorf("logged %d lines, want one warning:\n%s", n, buf)
+	}
+}
+
+// TestSecureCookieOverPlainHTTPLogsOnce: a Secure cookie sent to a browser
+// on plain HTTP to a host other than localhost is dropped by the browser;
+// the manager says so once, naming WithSecure, and stays quiet where the
+// browser keeps the cookie.
+func TestSecureCookieOverPlainHTTPLogsOnce(t *testing.T) {
+	login := func(h http.Handler, target string, header map[string]string) {
+		t.Helper()
+		req := httptest.NewRequest("POST", target, nil)
+		for k, v := range header {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if !strings.Contains(rec.Header().Get("Set-Cookie"), "Secure") {
+			t.Fatalf("no Secure cookie for %s", target)
+		}
+	}
+	quiet := []struct {
+		target string
+		header map[string]string
+	}{
+		{"http://localhost:8080/login?u=ann", map[string]string{"Origin": "http://localhost:8080"}},
+		{"http://127.0.0.1:8080/login?u=ann", map[string]string{"Origin": "http://127.0.0.1:8080"}},
+		{"http://[::1]:8080/login?u=ann", map[string]string{"Referer": "http://[::1]:8080/login"}},
+		{"http://app.localhost/login?u=ann", map[string]string{"Origin": "http://app.localhost"}},
+		// Behind a proxy that ends TLS, SecureAlways's use.
+		{"http://app.example.com/login?u=ann", map[string]string{"Origin": "https://app.example.com"}},
+		{"http://app.example.com/login?u=ann", map[string]string{"X-Forwarded-Proto": "https", "Origin": "http://app.example.com"}},
+		{"http://app.example.com/login?u=ann", nil}, // not a browser: nothing tells
+		{"https://app.example.com/login?u=ann", map[string]string{"Origin": "http://app.example.com"}},
+	}
+	for _, q := range quiet {
+		log, buf := logLines()
+		_, h := testApp(t, newTestStore(), WithLogger(log), WithSecure(SecureAlways))
+		login(h, q.target, q.header)
+		if buf.Len() != 0 {
+			t.Errorf("%s %v: logged %s", q.target, q.header, buf)
+		}
+	}
+	for _, header := range []map[string]string{
+		{"Origin": "http://app.example.com"},
+		{"Referer": "http://app.example.com/login"},
+		{"X-Forwarded-Proto": "http"},
+	} {
+		log, buf := logLines()
+		_, h := testApp(t, newTestStore(), WithLogger(log), WithSecure(SecureAlways))
+		login(h, "http://app.example.com/login?u=ann", header)
+		login(h, "http://app.example.com/login?u=bob", header)
+		out := buf.String()
+		if lineCount(buf) != 1 || !strings.Contains(out, "session.WithSecure") || !strings.Contains(out, "HTTPS") {
+			t.Errorf("%v: logged %d lines, want one naming WithSecure:\n%s", header, lineCount(buf), out)
+		}
+	}
+	// A __Host- name forces Secure: the line says so.
+	log, buf := logLines()
+	_, h := testApp(t, newTestStore(), WithLogger(log), WithCookieName("__Host-s"))
+	login(h, "http://app.example.com/login?u=ann", map[string]string{"Origin": "http://app.example.com"})
+	if !strings.Contains(buf.String(), "__Host-s") {
+		t.Errorf("the line does not name the cookie whose prefix forces Secure:\n%s", buf)
+	}
+}
+
+// TestChallenge: the challenge of a 401 is Bearer behind a manager that
+// reads the Authorization header, else the Session scheme.
+func TestChallenge(t *testing.T) {
+	for _, tc := range []struct {
+		opts []Option
+		want string
+	}{
+		{nil, `Session realm="session"`},
+		{[]Option{WithHeaderToken("Authorization")}, `Bearer realm="session"`},
+		{[]Option{WithHeaderToken("X-Session-Token")}, `Session realm="session"`},
+	} {
+		m, err := New[Map](newTestStore(), tc.opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string
+		m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = Challenge(r) })).
+			ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+		if got != tc.want {
+			t.Errorf("%d options: Challenge = %q, want %q", len(tc.opts), got, tc.want)
+		}
+	}
+	if got := Challenge(httptest.NewRequest("GET", "/", nil)); got != `Session realm="session"` {
+		t.Errorf("without a session: %q", got)
+	}
+}
+
+// TestCustomRefusalHandlers: the CSRF check and the cross-origin
+// protection say whether the application set its own refusal handler.
+func TestCustomRefusalHandlers(t *testing.T) {
+	if NewCSRF().ErrorHandler() != nil || NewCrossOriginProtection().DenyHandler() != nil {
+		t.Error("a default handler reported as the application's")
+	}
+	p := NewCSRF(WithCSRFErrorHandler(func(http.ResponseWriter, *http.Request, error) {}))
+	cop := NewCrossOriginProtection()
+	cop.SetDenyHandler(http.NotFoundHandler())
+	if p.ErrorHandler() == nil || cop.DenyHandler() == nil {
+		t.Error("the application's handler not reported")
+	}
+}
