@@ -225,14 +225,18 @@ func (w *writer[T]) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Get returns the request's session. It panics when the request did not
 // pass through Middleware for a manager of T, a setup mistake.
-func Get[T any](c *gin.Context) *session.Session[T] {
+func Get[T any](c *gin.Context) *session.Session[T] { return mustLookup[T](c, "Get") }
+
+// mustLookup returns the request's session for fn, or panics naming the
+// session type asked for and the one the request has, if any.
+func mustLookup[T any](c *gin.Context, fn string) *session.Session[T] {
 	s, ok := Lookup[T](c)
 	if !ok {
 		msg := "no session in the request"
 		if c != nil && c.Request != nil {
 			msg = session.Missing[T](c.Request.Context())
 		}
-		panic("ginsession: " + msg + " (r.Use(ginsession.Middleware(mgr)))")
+		panic("ginsession: " + fn + ": " + msg + " (r.Use(ginsession.Middleware(mgr)))")
 	}
 	return s
 }
@@ -248,7 +252,7 @@ func Lookup[T any](c *gin.Context) (*session.Session[T], bool) {
 // A RequireOption configures RequireUser.
 type RequireOption func(*requireConfig)
 
-type requireConfig struct{ returnParam string }
+type requireConfig struct{ returnParam, challenge string }
 
 // ReturnTo makes RequireUser's redirect carry the page asked for, its path
 // and query, in the login URL's query parameter param:
@@ -258,10 +262,24 @@ func ReturnTo(param string) RequireOption {
 	return func(c *requireConfig) { c.returnParam = param }
 }
 
+// Challenge sets the WWW-Authenticate header of RequireUser's 401 answer
+// (when it has no login URL), such as `Bearer realm="api"`. The default is
+// [session.Challenge]'s: `Session realm="session"`, or `Bearer
+// realm="session"` behind a manager that reads the Authorization header.
+func Challenge(value string) RequireOption {
+	return func(c *requireConfig) { c.challenge = value }
+}
+
 // RequireUser returns middleware that lets a request through only when its
 // session has a user. Others are redirected to loginURL with 303 See Other
 // (with the ReturnTo option, carrying the page asked for), or answered 401
-// Unauthorized when loginURL is empty; the chain is aborted.
+// Unauthorized with a WWW-Authenticate challenge (see Challenge) when
+// loginURL is empty; the chain is aborted.
+//
+// It panics, naming both types, when the request has no session of type T:
+// Middleware is not installed in front of it (or skips the route), or its
+// manager's session type is not T. Either would otherwise send a
+// logged-in user to the login page for ever.
 func RequireUser[T any](loginURL string, opts ...RequireOption) gin.HandlerFunc {
 	var cfg requireConfig
 	for _, o := range opts {
@@ -270,12 +288,17 @@ func RequireUser[T any](loginURL string, opts ...RequireOption) gin.HandlerFunc 
 		}
 	}
 	return func(c *gin.Context) {
-		if s, ok := Lookup[T](c); ok && s.User() != "" {
+		if mustLookup[T](c, "RequireUser").User() != "" {
 			c.Next()
 			return
 		}
 		c.Abort()
 		if loginURL == "" {
+			challenge := cfg.challenge
+			if challenge == "" {
+				challenge = session.Challenge(c.Request)
+			}
+			c.Header("WWW-Authenticate", challenge)
 			c.String(http.StatusUnauthorized, http.StatusText(http.StatusUnauthorized))
 			return
 		}
@@ -287,10 +310,11 @@ func RequireUser[T any](loginURL string, opts ...RequireOption) gin.HandlerFunc 
 // GET, HEAD, OPTIONS and TRACE), requires one of the session's form tokens
 // in the header "X-Form-Token" or the form field "form_token", and consumes
 // it. A request without a valid token is answered 403 Forbidden and the
-// chain is aborted.
+// chain is aborted. Like RequireUser, it panics when the request has no
+// session of type T.
 func CheckFormToken[T any]() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if s, _ := Lookup[T](c); !s.CheckRequest(c.Request) {
+		if !mustLookup[T](c, "CheckFormToken").CheckRequest(c.Request) {
 			c.Abort()
 			c.String(http.StatusForbidden, "invalid or missing form token")
 			return
