@@ -14,20 +14,23 @@ import (
 //	e.Use(echosession.CrossOrigin(session.NewCrossOriginProtection()),
 //		echosession.Middleware(mgr), echosession.CSRF(session.NewCSRF()))
 //
-// A refused request is answered by p's deny handler and the route's
-// handler does not run. It panics if p is nil, a setup mistake.
+// A refused request gets an [echo.HTTPError] with 403 Forbidden, whose
+// Internal wraps [session.ErrCrossOrigin], for echo's HTTPErrorHandler to
+// answer, or, when the application set one with p.SetDenyHandler, is
+// answered by that handler. The route's handler does not run. It panics
+// if p is nil, a setup mistake.
 func CrossOrigin(p *session.CrossOriginProtection) echo.MiddlewareFunc {
 	if p == nil {
 		panic("echosession: CrossOrigin of a nil protection")
 	}
-	// p's deny handler is reached through p.Handler, which checks again:
-	// only a refused request pays for that.
-	deny := p.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if p.Check(c.Request()) != nil {
-				deny.ServeHTTP(c.Response(), c.Request())
-				return nil
+			if err := p.Check(c.Request()); err != nil {
+				if deny := p.DenyHandler(); deny != nil {
+					deny.ServeHTTP(c.Response(), c.Request())
+					return nil
+				}
+				return echo.NewHTTPError(http.StatusForbidden, "cross-origin request refused").SetInternal(err)
 			}
 			return next(c)
 		}
@@ -37,10 +40,11 @@ func CrossOrigin(p *session.CrossOriginProtection) echo.MiddlewareFunc {
 // CSRF returns the second layer of CSRF protection, the per-session token
 // check p, as echo middleware. Install it after Middleware, whose session
 // it reads; pages put s.CSRFToken() in their forms (field p.Field()) or
-// their scripts' requests (header p.Header()). A refused request is
-// answered by p's error handler (by default 403; set one with
-// session.WithCSRFErrorHandler) and the route's handler does not run. It
-// panics if p is nil.
+// their scripts' requests (header p.Header()). A refused request gets an
+// [echo.HTTPError] with 403 Forbidden, whose Internal wraps
+// [session.ErrCSRF], for echo's HTTPErrorHandler to answer, or, when the
+// application set one with session.WithCSRFErrorHandler, is answered by
+// that handler. The route's handler does not run. It panics if p is nil.
 func CSRF(p *session.CSRF) echo.MiddlewareFunc {
 	if p == nil {
 		panic("echosession: CSRF of a nil check")
@@ -48,8 +52,11 @@ func CSRF(p *session.CSRF) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if err := p.Check(c.Request()); err != nil {
-				p.Refuse(c.Response(), c.Request(), err)
-				return nil
+				if p.ErrorHandler() != nil {
+					p.Refuse(c.Response(), c.Request(), err)
+					return nil
+				}
+				return echo.NewHTTPError(http.StatusForbidden, "missing or invalid CSRF token").SetInternal(err)
 			}
 			return next(c)
 		}

@@ -32,9 +32,20 @@
 // with a lower status, such as echo.ErrNotFound, commits the session when
 // echo writes the error's response.
 //
-// When the session cannot be saved (the store fails at the commit), echo's
-// HTTPErrorHandler answers instead of the handler's response, once, with
-// [CommitError]; the manager logs the store error once.
+// Session errors are answered the echo way, through echo's
+// HTTPErrorHandler, so that they look like the application's other
+// errors: a session that cannot be loaded gets [LoadError] (503 Service
+// Unavailable) and the route's handler does not run; one that cannot be
+// saved gets [CommitError] (503, or 500 over the size limit) instead of
+// the handler's response, once; CrossOrigin's and CSRF's refusals get an
+// [echo.HTTPError] with 403 Forbidden, and RequireUser without a login
+// URL one with 401 Unauthorized. errors.Is sees through each to the
+// core's error (session.ErrTooLarge, session.ErrCSRF, the store's). A
+// handler the application set on the core instead
+// (session.WithErrorHandler, session.WithCSRFErrorHandler,
+// CrossOriginProtection.SetDenyHandler) answers in its place. The manager
+// logs each failed load or commit once, through its logger, whatever
+// answers it.
 package echosession
 
 import (
@@ -61,22 +72,24 @@ type Config struct {
 	// skips nothing.
 	Skipper middleware.Skipper
 
-	// ErrorHandler, when not nil, is called instead of the manager's error
-	// handler when the session cannot be loaded (the store fails), and the
-	// middleware returns what it returns: return err to let echo's
-	// HTTPErrorHandler answer. The route's handler does not run either way.
+	// ErrorHandler, when not nil, is called when the session cannot be
+	// loaded (the store fails), and the middleware returns what it
+	// returns. The default returns LoadError(err), for echo's
+	// HTTPErrorHandler to answer, or, when the manager has an error handler
+	// of the application's (session.WithErrorHandler), lets that answer.
+	// The route's handler does not run either way.
 	//
 	// A failure to commit, which happens while the handler writes its
-	// response, is answered by echo's HTTPErrorHandler whatever this is:
-	// it gets a *echo.HTTPError with 503 Service Unavailable (500 for a
-	// session over the size limit) whose Internal is the commit's error.
+	// response, is answered by echo's HTTPErrorHandler with CommitError
+	// (or by the manager's session.WithErrorHandler, when set) whatever
+	// this is.
 	ErrorHandler func(c echo.Context, err error) error
 }
 
 // Middleware returns the session middleware of m for e.Use. Every handler
 // behind it can get the request's session with Get. When the session cannot
-// be loaded, the manager's error handler answers and the handler does not
-// run. It panics if m is nil, a setup mistake.
+// be loaded, echo's HTTPErrorHandler answers (see Config.ErrorHandler) and
+// the handler does not run. It panics if m is nil, a setup mistake.
 func Middleware[T any](m *session.Manager[T]) echo.MiddlewareFunc {
 	return MiddlewareWithConfig(m, Config{})
 }
@@ -101,21 +114,38 @@ func MiddlewareWithConfig[T any](m *session.Manager[T], cfg Config) echo.Middlew
 				if onError != nil {
 					return onError(c, err)
 				}
-				m.Error(c.Response(), c.Request(), err)
-				return nil
+				if m.ErrorHandler() != nil {
+					m.Error(c.Response(), c.Request(), err)
+					return nil
+				}
+				h := c.Response().Header()
+				if m.RequestToken(c.Request()) != "" {
+					vary := m.TokenHeader()
+					if vary == "" {
+						vary = "Cookie"
+					}
+					h.Add("Vary", vary)
+				}
+				h.Set("Cache-Control", "no-store")
+				return LoadError(err)
 			}
 			res := c.Response()
 			// The wrapped writer stays in place after the chain returns:
 			// echo's HTTPErrorHandler writes through it.
 			res.Writer = x.Wrap(&sentWriter{ResponseWriter: res.Writer, res: res})
 			c.SetRequest(r)
-			// A failed commit is answered by echo's HTTPErrorHandler, once:
-			// the handler's writes after it return session.ErrDiscarded,
-			// which the middleware then does not pass on to be handled (and
-			// logged) again. The manager logs the store error itself.
+			// A failed commit is answered by echo's HTTPErrorHandler (or
+			// the application's session.WithErrorHandler), once: the
+			// handler's writes after it return session.ErrDiscarded, which
+			// the middleware then does not pass on to be handled (and
+			// logged) again. The manager logs the failure itself.
 			var commitFailed bool
-			x.SetErrorResponder(func(_ http.ResponseWriter, _ *http.Request, err error) {
+			x.SetErrorResponder(func(w http.ResponseWriter, r *http.Request, err error) {
 				commitFailed = true
+				if h := m.ErrorHandler(); h != nil {
+					h(w, r, err)
+					return
+				}
 				c.Echo().HTTPErrorHandler(CommitError(err), c)
 			})
 			ok := false
@@ -154,6 +184,13 @@ func CommitError(err error) *echo.HTTPError {
 		code = http.StatusInternalServerError
 	}
 	return echo.NewHTTPError(code).SetInternal(err)
+}
+
+// LoadError returns the error echo's HTTPErrorHandler gets when the
+// session cannot be loaded (the store fails): an *echo.HTTPError with 503
+// Service Unavailable whose Internal is err.
+func LoadError(err error) *echo.HTTPError {
+	return echo.NewHTTPError(http.StatusServiceUnavailable).SetInternal(err)
 }
 
 // ErrorStatus returns the status an error handler answers err with: the
@@ -195,14 +232,18 @@ func (w *sentWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Get returns the request's session. It panics when the request did not
 // pass through Middleware for a manager of T, a setup mistake.
-func Get[T any](c echo.Context) *session.Session[T] {
+func Get[T any](c echo.Context) *session.Session[T] { return mustLookup[T](c, "Get") }
+
+// mustLookup returns the request's session for fn, or panics naming the
+// session type asked for and the one the request has, if any.
+func mustLookup[T any](c echo.Context, fn string) *session.Session[T] {
 	s, ok := Lookup[T](c)
 	if !ok {
 		msg := "no session in the request"
 		if c != nil && c.Request() != nil {
 			msg = session.Missing[T](c.Request().Context())
 		}
-		panic("echosession: " + msg + " (e.Use(echosession.Middleware(mgr)))")
+		panic("echosession: " + fn + ": " + msg + " (e.Use(echosession.Middleware(mgr)))")
 	}
 	return s
 }
@@ -218,7 +259,7 @@ func Lookup[T any](c echo.Context) (*session.Session[T], bool) {
 // A RequireOption configures RequireUser.
 type RequireOption func(*requireConfig)
 
-type requireConfig struct{ returnParam string }
+type requireConfig struct{ returnParam, challenge string }
 
 // ReturnTo makes RequireUser's redirect carry the page asked for, its path
 // and query, in the login URL's query parameter param:
@@ -228,11 +269,25 @@ func ReturnTo(param string) RequireOption {
 	return func(c *requireConfig) { c.returnParam = param }
 }
 
+// Challenge sets the WWW-Authenticate header of RequireUser's 401 answer
+// (when it has no login URL), such as `Bearer realm="api"`. The default is
+// [session.Challenge]'s: `Session realm="session"`, or `Bearer
+// realm="session"` behind a manager that reads the Authorization header.
+func Challenge(value string) RequireOption {
+	return func(c *requireConfig) { c.challenge = value }
+}
+
 // RequireUser returns middleware that lets a request through only when its
 // session has a user. Others are redirected to loginURL with 303 See Other
 // (with the ReturnTo option, carrying the page asked for), or, when
 // loginURL is empty, get an [echo.HTTPError] with 401 Unauthorized for
-// echo's HTTPErrorHandler to answer.
+// echo's HTTPErrorHandler to answer, with a WWW-Authenticate challenge
+// (see Challenge) in the response's header.
+//
+// It panics, naming both types, when the request has no session of type T:
+// Middleware is not installed in front of it (or skips the route), or its
+// manager's session type is not T. Either would otherwise send a
+// logged-in user to the login page for ever.
 func RequireUser[T any](loginURL string, opts ...RequireOption) echo.MiddlewareFunc {
 	var cfg requireConfig
 	for _, o := range opts {
@@ -242,10 +297,15 @@ func RequireUser[T any](loginURL string, opts ...RequireOption) echo.MiddlewareF
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if s, ok := Lookup[T](c); ok && s.User() != "" {
+			if mustLookup[T](c, "RequireUser").User() != "" {
 				return next(c)
 			}
 			if loginURL == "" {
+				challenge := cfg.challenge
+				if challenge == "" {
+					challenge = session.Challenge(c.Request())
+				}
+				c.Response().Header().Set("WWW-Authenticate", challenge)
 				return echo.NewHTTPError(http.StatusUnauthorized)
 			}
 			return c.Redirect(http.StatusSeeOther, session.LoginRedirect(loginURL, cfg.returnParam, c.Request()))
@@ -257,11 +317,12 @@ func RequireUser[T any](loginURL string, opts ...RequireOption) echo.MiddlewareF
 // GET, HEAD, OPTIONS and TRACE), requires one of the session's form tokens
 // in the header "X-Form-Token" or the form field "form_token", and consumes
 // it. A request without a valid token gets an [echo.HTTPError] with 403
-// Forbidden and does not reach the handler.
+// Forbidden and does not reach the handler. Like RequireUser, it panics
+// when the request has no session of type T.
 func CheckFormToken[T any]() echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if s, _ := Lookup[T](c); !s.CheckRequest(c.Request()) {
+			if !mustLookup[T](c, "CheckFormToken").CheckRequest(c.Request()) {
 				return echo.NewHTTPError(http.StatusForbidden, "invalid or missing form token")
 			}
 			return next(c)

@@ -51,10 +51,10 @@ func ExampleMiddlewareWithConfig() {
 		Skipper: func(c echo.Context) bool {
 			return c.Path() == "/healthz" || strings.HasPrefix(c.Request().URL.Path, "/assets/")
 		},
-		// Store failures go to echo's HTTPErrorHandler instead of the
-		// manager's error handler.
+		// Store failures go to echo's HTTPErrorHandler, with a message
+		// of the app's.
 		ErrorHandler: func(c echo.Context, err error) error {
-			return echo.NewHTTPError(http.StatusServiceUnavailable).SetInternal(err)
+			return echo.NewHTTPError(http.StatusServiceUnavailable, "sessions are down").SetInternal(err)
 		},
 	}))
 	e.GET("/healthz", func(c echo.Context) error {

@@ -80,7 +80,7 @@ func TestGetNamesBothTypes(t *testing.T) {
 
 // TestCommitErrorThroughHTTPErrorHandler: a failed commit is answered by
 // echo's HTTPErrorHandler, called once with the commit's error, and logged
-// once (the manager's store-error warning); the handler's discarded write
+// once (the manager's "request failed" line); the handler's discarded write
 // is not handled or logged again.
 func TestCommitErrorThroughHTTPErrorHandler(t *testing.T) {
 	var logs, echoLogs bytes.Buffer
