@@ -421,9 +421,8 @@ func (a *app) allowed(path string) string {
 }
 
 // sessionError is the manager's error handler: the store failed to load or
-// save the session.
+// save the session. The manager has logged the failure already.
 func (a *app) sessionError(w http.ResponseWriter, r *http.Request, err error) {
-	a.log.Error("session error", "err", err, "method", r.Method, "path", r.URL.Path)
 	if errors.Is(err, session.ErrTooLarge) {
 		a.fail(w, http.StatusInternalServerError, "The session grew too large to be saved.")
 		return
