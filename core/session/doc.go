@@ -38,7 +38,10 @@
 // With [WithHeaderToken], the token travels in a request header
 // (Authorization: Bearer <token>, or a named header) instead of a cookie,
 // and a new or renewed token goes back in a response header, with the same
-// checks, hashing, renewal and expiry. The package
+// checks, hashing, renewal and expiry. A browser script on another origin
+// reads that response header only when the application's CORS middleware
+// sends Access-Control-Expose-Headers: X-Session-Token (see
+// [WithHeaderToken]). The package
 // github.com/session2/session2/core/session/sessiontest helps test handlers
 // in either mode.
 //

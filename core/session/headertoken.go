@@ -32,6 +32,20 @@ const DefaultTokenResponseHeader = "X-Session-Token"
 // request on its own, so a cross-site page cannot make requests that
 // carry the session: CSRF tokens are not needed in this mode (a CORS
 // policy that allows other origins to send the header would change that).
+//
+// A browser script on another origin (a front end at https://app.example.com
+// calling an API at https://api.example.com) sees only the CORS-safelisted
+// response headers, so it cannot read the token of a new or renewed session
+// unless the API's responses carry
+//
+//	Access-Control-Expose-Headers: X-Session-Token
+//
+// (the name [Manager.TokenResponseHeader] returns), and its preflight
+// answers allow the request header with Access-Control-Allow-Headers:
+// Authorization (or the name given here). The manager sets no CORS headers
+// itself: the application's CORS middleware does. Without the first, the
+// client never gets a token, and every request of its starts a new, empty
+// session.
 func WithHeaderToken(name string) Option {
 	return func(c *config) {
 		c.tokenHeader = http.CanonicalHeaderKey(name)

@@ -3,9 +3,13 @@ package session
 import (
 	"bytes"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -220,5 +224,33 @@ func TestCustomRefusalHandlers(t *testing.T) {
 	cop.SetDenyHandler(http.NotFoundHandler())
 	if p.ErrorHandler() == nil || cop.DenyHandler() == nil {
 		t.Error("the application's handler not reported")
+	}
+}
+
+// TestHeaderTokenDocsCORS: the header-token docs tell a browser client on
+// another origin which response header CORS must expose, by its name in
+// the code.
+func TestHeaderTokenDocsCORS(t *testing.T) {
+	want := "Access-Control-Expose-Headers: " + DefaultTokenResponseHeader
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "headertoken.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docText string
+	for _, d := range f.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "WithHeaderToken" {
+			docText = fn.Doc.Text()
+		}
+	}
+	if !strings.Contains(docText, want) {
+		t.Errorf("WithHeaderToken's doc does not say %q", want)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "`"+want+"`") {
+		t.Errorf("core/README.md does not say %q", want)
 	}
 }
