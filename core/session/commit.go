@@ -360,7 +360,7 @@ func (c *commit[T]) capUser(prevUser string) bool {
 	}
 	selfOut, err := c.m.enforceCap(c.ctx, s.user, s.publicIDLocked())
 	if err != nil {
-		c.m.event(c.x.r, EventStoreError, s.key, "", err)
+		c.m.storeWarning(c.x.r, s.key, err) // the request stands
 	}
 	if selfOut {
 		s.base.loaded = false
