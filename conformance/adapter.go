@@ -194,6 +194,12 @@ func testAnonymousUntouched(t *testing.T, newApp appFunc) {
 		if sc := a.sent(res); len(sc) != 0 {
 			t.Errorf("GET %s without a cookie set a cookie: %q", path, sc)
 		}
+		// A page that read the session through the adapter's getter
+		// depends on the cookie, anonymous or not: no shared cache may
+		// serve it to a visitor who has one.
+		if path != "/nothing" && !headerHas(res.Header, "Vary", a.varyName()) {
+			t.Errorf("GET %s read the session without a cookie: Vary %q, want it to name %s", path, res.Header.Values("Vary"), a.varyName())
+		}
 	}
 	if n := a.store.Calls(); n != 0 {
 		t.Errorf("anonymous requests made %d store calls, want 0", n)
@@ -674,6 +680,19 @@ func testBadCookies(t *testing.T, newApp appFunc) {
 		}
 		if n := a.store.Calls() - calls; n != 0 {
 			t.Errorf("%s: %d store calls for a malformed cookie, want 0", label, n)
+		}
+		// A logout clears it, so that the client stops sending it.
+		res, err = c.sendRaw("POST", "/logout", a.rawToken(v))
+		if err != nil {
+			t.Errorf("%s: logout: %v", label, err)
+			continue
+		}
+		res.Body.Close()
+		if tok, sent := a.mgr.ResponseToken(res.Header); !sent || tok != "" {
+			t.Errorf("%s: logout sent %q, want the cookie or token cleared", label, a.sent(res))
+		}
+		if n := a.store.Calls() - calls; n != 0 {
+			t.Errorf("%s: logout made %d store calls for a malformed cookie, want 0", label, n)
 		}
 	}
 	// A well-formed token that was never issued gets a fresh session,

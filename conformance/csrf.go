@@ -49,12 +49,15 @@ func NetHTTPProtected(t *testing.T, m *session.Manager[session.Map], cop *sessio
 //     nor a token passes.
 //   - WrongToken: a POST with a wrong token is refused, even from a script.
 //   - LoginRotates: the token rendered before SetUser no longer passes.
+//   - BodyIntact: the handler reads the exact form body in which the check
+//     found the token.
 //
 // The routes, all answering 200 text/plain:
 //
 //	GET  /form           writes the session's CSRF token ("" when anonymous)
 //	POST /login          SetUser(form field "user"), writes the new token
 //	POST /set            sets form field "key" to "value", writes "ok"
+//	POST /echo           writes the request's body back
 func TestCSRF(t *testing.T, newHandler NewProtectedFunc) {
 	t.Helper()
 	if newHandler == nil {
@@ -79,6 +82,7 @@ var csrfProperties = []struct {
 	{"ScriptWithoutToken", testCSRFScriptWithoutToken},
 	{"WrongToken", testCSRFWrongToken},
 	{"LoginRotates", testCSRFLoginRotates},
+	{"BodyIntact", testCSRFBodyIntact},
 }
 
 // csrfApp is the application TestCSRF drives, with one browser-like
@@ -114,6 +118,16 @@ func startCSRFApp(t *testing.T, newHandler NewProtectedFunc) *csrfApp {
 			}
 			text(w)
 			io.WriteString(w, s.CSRFToken())
+		}},
+		{"POST", "/echo", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			a.handled++
+			b, err := io.ReadAll(r.Body) // all of it before the response starts
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			text(w)
+			w.Write(b)
 		}},
 		{"POST", "/set", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 			a.handled++
@@ -282,4 +296,16 @@ func testCSRFLoginRotates(t *testing.T, a *csrfApp) {
 	a.expect("second login with the token", code, http.StatusOK)
 	code, _, _ = a.do("POST", "/set", url.Values{"key": {"k"}, "value": {"v"}, "csrf_token": {old}}, a.browser())
 	a.expect("POST with the token from before SetUser", code, http.StatusForbidden)
+}
+
+// testCSRFBodyIntact: the handler reads the exact body in which the check
+// found the token (a webhook verifying a signature over it).
+func testCSRFBodyIntact(t *testing.T, a *csrfApp) {
+	tok := a.login("ann")
+	form := url.Values{"a": {"1 2"}, "csrf_token": {tok}, "z": {strings.Repeat("z", 10000)}}
+	code, body, _ := a.do("POST", "/echo", form, a.browser())
+	a.expect("POST with the token in its form", code, http.StatusOK)
+	if body != form.Encode() {
+		t.Errorf("the handler read %d bytes of the body, want the %d sent, unchanged", len(body), len(form.Encode()))
+	}
 }

@@ -61,6 +61,11 @@ func (c *commit[T]) run() error {
 			}
 		}
 		if !hasInfo {
+			if s.ops.destroyed && s.base.presented == "" && c.m.presentsToken(c.x.r.Header) {
+				// A cookie of the wrong shape never reached the store,
+				// but a logout clears it: the browser stops sending it.
+				c.m.revokeCookie(c.x, c.h)
+			}
 			return nil
 		}
 		return c.createAndSend()

@@ -32,6 +32,21 @@ func cookieToken(h http.Header, name string) string {
 	return ""
 }
 
+// hasCookie reports whether the Cookie headers of h hold a cookie called
+// name, whatever its value.
+func hasCookie(h http.Header, name string) bool {
+	for _, line := range h["Cookie"] {
+		for len(line) > 0 {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			if n, _, _ := strings.Cut(textproto.TrimString(part), "="); n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (m *Manager[T]) secure(r *http.Request) bool {
 	switch m.cfg.secure {
 	case SecureAlways:

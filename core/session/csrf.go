@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 )
 
@@ -155,7 +154,11 @@ type csrfSource interface {
 //     of its session, whatever else it carries.
 //   - A request without a token passes when its session has no info: an
 //     anonymous visitor's log-in or sign-up form, which
-//     CrossOriginProtection guards with no session at all.
+//     CrossOriginProtection guards with no session at all. Such a session
+//     has no token, so a token in the header is refused, and its body is
+//     never read: a form field of a stale page counts for nothing, and
+//     the request is one without a token. An anonymous upload or a
+//     webhook costs the check nothing.
 //   - A request without a token, of a session with info, is refused when it
 //     comes from a browser: it carries an Origin or a Sec-Fetch-Site header,
 //     as every browser of the last years sends on a POST. Without either
@@ -177,10 +180,11 @@ type csrfSource interface {
 //
 // A CSRF is safe for concurrent use and never changes after NewCSRF.
 type CSRF struct {
-	header  string
-	field   string
-	strict  bool
-	onError ErrorHandler
+	header    string
+	field     string
+	strict    bool
+	bodyLimit int64 // 0: the header alone
+	onError   ErrorHandler
 
 	customOnError bool // set by WithCSRFErrorHandler
 }
@@ -208,6 +212,23 @@ func WithCSRFField(name string) CSRFOption {
 	}
 }
 
+// WithCSRFBodyLimit sets the most bytes of a form body the check reads
+// to find the token field when the header carries none (default
+// [DefaultCSRFBodyLimit], 256 KiB); a token beyond them is not found. 0
+// keeps the default. A negative n never reads the body: the token must
+// come in the header. For one route only (an upload endpoint, a JSON
+// API), wrap that route in a CSRF of its own made with this option.
+func WithCSRFBodyLimit(n int64) CSRFOption {
+	return func(p *CSRF) {
+		switch {
+		case n > 0:
+			p.bodyLimit = n
+		case n < 0:
+			p.bodyLimit = 0
+		}
+	}
+}
+
 // WithCSRFStrict requires the token on every unsafe request of a session
 // with info, scripts included (default false: see [CSRF] for the policy).
 func WithCSRFStrict(strict bool) CSRFOption { return func(p *CSRF) { p.strict = strict } }
@@ -225,7 +246,7 @@ func WithCSRFErrorHandler(h ErrorHandler) CSRFOption {
 
 // NewCSRF returns the CSRF token check with the given options.
 func NewCSRF(opts ...CSRFOption) *CSRF {
-	p := &CSRF{header: DefaultCSRFHeader, field: DefaultCSRFField, onError: csrfForbidden}
+	p := &CSRF{header: DefaultCSRFHeader, field: DefaultCSRFField, bodyLimit: DefaultCSRFBodyLimit, onError: csrfForbidden}
 	for _, o := range opts {
 		if o != nil {
 			o(p)
@@ -249,11 +270,19 @@ func (p *CSRF) Field() string { return p.field }
 // come from behind a session middleware (the core's or an adapter's);
 // without one, every unsafe request is refused.
 //
-// Without the header, Check reads the form field with r.PostFormValue,
-// which parses a URL-encoded or multipart body with net/http's default
-// limits. A handler that limits the body (http.MaxBytesReader) or streams
-// a multipart body (r.MultipartReader) should parse it first and call
-// Check itself, or have its clients send the token in the header.
+// The header is checked first, without reading the body. Only when it is
+// absent, and the session has info (a session without info has no token,
+// so its body is never read), does Check look for the form field in a
+// URL-encoded or multipart body of a POST, PUT or PATCH: it reads at most
+// the body limit ([WithCSRFBodyLimit], by default
+// [DefaultCSRFBodyLimit]), stops at the field, and in a multipart form at
+// the first file, which it never reads (so a form must put its token
+// field before its file inputs, or the token in the header). What it read
+// is put back in front of the rest: the handler reads the body whole and
+// unchanged (a webhook can check a signature over it, a handler can limit
+// it with http.MaxBytesReader or stream it with r.MultipartReader), and
+// r.PostForm and r.MultipartForm stay unset. A body parsed before Check
+// (r.PostForm set) is not read again.
 func (p *CSRF) Check(r *http.Request) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
@@ -264,10 +293,18 @@ func (p *CSRF) Check(r *http.Request) error {
 		return fmt.Errorf("%w: no session middleware in front of the check", ErrCSRF)
 	}
 	tok := r.Header.Get(p.header)
-	if tok == "" && formBody(r) {
-		tok = r.PostFormValue(p.field)
-	}
 	hasInfo, valid := src.csrfVerify(tok)
+	cut := false
+	if tok == "" && hasInfo && p.bodyLimit > 0 {
+		var err error
+		tok, cut, err = bodyToken(r, p.field, p.bodyLimit)
+		if err != nil {
+			return fmt.Errorf("%w: reading the body: %v", ErrCSRF, err)
+		}
+		if tok != "" {
+			hasInfo, valid = src.csrfVerify(tok)
+		}
+	}
 	switch {
 	case tok != "" && valid:
 		return nil
@@ -275,18 +312,14 @@ func (p *CSRF) Check(r *http.Request) error {
 		return fmt.Errorf("%w: the token does not match the session", ErrCSRF)
 	case !hasInfo:
 		return nil // an anonymous form: CrossOriginProtection's to guard
+	case !p.strict && r.Header.Get("Origin") == "" && r.Header.Get("Sec-Fetch-Site") == "":
+		return nil // not a browser: no cross-site page can send it
+	case cut:
+		return fmt.Errorf("%w: no token in the header, nor in the form body's first %d bytes before any file", ErrCSRF, p.bodyLimit)
 	case p.strict:
 		return fmt.Errorf("%w: no token", ErrCSRF)
-	case r.Header.Get("Origin") != "" || r.Header.Get("Sec-Fetch-Site") != "":
-		return fmt.Errorf("%w: no token in a browser's request", ErrCSRF)
 	}
-	return nil // not a browser: no cross-site page can send it
-}
-
-// formBody reports whether r's body is a form that PostFormValue reads.
-func formBody(r *http.Request) bool {
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return mt == "application/x-www-form-urlencoded" || mt == "multipart/form-data"
+	return fmt.Errorf("%w: no token in a browser's request", ErrCSRF)
 }
 
 // Refuse answers a request that Check refused with err, through the error

@@ -60,7 +60,9 @@
 // did, and nothing otherwise. A handler that panics before the first byte,
 // or a response with a 5xx status, saves nothing; a handler that panics
 // after the first byte has already saved the session. Every response to a
-// request that carried a session cookie has Vary: Cookie.
+// request that carried a session cookie, or whose handler looked up the
+// session (Manager.Get, FromContext, an adapter's getter), has
+// Vary: Cookie, anonymous or not.
 //
 // After the commit nothing more can be saved: SetUser, Renew and
 // NewFormToken return [ErrCommitted], CheckFormToken answers false,

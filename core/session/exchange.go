@@ -29,6 +29,7 @@ type Exchange[T any] struct {
 	lctx boundedContext // the Load's
 	wctx boundedContext // the commit's writes'
 	vary [1]string      // the response's Vary header, when the commit adds it first
+	read atomic.Bool    // the session was looked up: the response depends on it
 
 	onError func(w http.ResponseWriter, r *http.Request, err error) // SetErrorResponder's
 }
@@ -37,20 +38,25 @@ type Exchange[T any] struct {
 type typeKey[T any] struct{}
 
 // Value implements context.Context: the manager is the key of its session,
-// and typeKey[T] finds it by type.
+// and typeKey[T] finds it by type. Finding the session (Manager.Get, an
+// adapter's getter, the CSRF check) marks the response as depending on
+// the cookie: see Commit.
 func (x *Exchange[T]) Value(key any) any {
 	switch k := key.(type) {
 	case *Manager[T]:
 		if k == x.m {
+			x.read.Store(true)
 			return &x.sess
 		}
 	case typeKey[T]:
+		x.read.Store(true)
 		return &x.sess
 	case sessionTypeKey:
 		return typeName[T]()
 	case tokenHeaderKey:
 		return x.m.cfg.tokenHeader
 	case csrfKey:
+		x.read.Store(true)
 		return csrfSource(&x.sess)
 	}
 	return x.Context.Value(key)
@@ -64,8 +70,12 @@ func FromContext[T any](ctx context.Context) (*Session[T], bool) {
 	return s, ok
 }
 
-// Session returns the request's session.
-func (x *Exchange[T]) Session() *Session[T] { return &x.sess }
+// Session returns the request's session, marking the response as
+// depending on the cookie, as a lookup through the context does.
+func (x *Exchange[T]) Session() *Session[T] {
+	x.read.Store(true)
+	return &x.sess
+}
 
 // Begin starts the session part of a request: it reads the cookie and, when
 // it holds a well-formed token, loads the session with one store call,
@@ -244,7 +254,11 @@ func (x *Exchange[T]) Abort() {
 }
 
 // Commit saves what the request changed, writing the cookie and the
-// Cache-Control and Vary headers into h, the response's header. status is
+// Cache-Control and Vary headers into h, the response's header. Vary names
+// the cookie (in header-token mode, the token header) when the request
+// carried a token, and whenever the session was looked up, anonymous or
+// not: a page that shows the login state must not be served by a shared
+// cache to another visitor. status is
 // the response's status: at 500 and above nothing is saved. Only the first
 // call does anything. An error means nothing was sent yet and the response
 // should be replaced by the error handler's; [Exchange.Respond] does both.
@@ -257,7 +271,7 @@ func (x *Exchange[T]) Commit(h http.Header, status int) error {
 	}
 	x.done = true
 	s.committed = true
-	if s.base.presented != "" {
+	if s.base.presented != "" || x.read.Load() {
 		x.m.varyInto(h, &x.vary) // the response depends on the cookie, stored or not
 	}
 	if status >= 500 || s.readOnly {

@@ -87,6 +87,11 @@ const (
 // header or the form_token field of the body (never the URL), which it
 // consumes. The adapters' CheckFormToken middlewares are built on it. A nil
 // Session (no session middleware in front) lets only safe methods through.
+//
+// The body is read as [CSRF.Check] reads it: only when the header is
+// absent and the session has form tokens outstanding, at most
+// [DefaultCSRFBodyLimit] bytes, up to the field and never past a multipart
+// form's first file, and what was read is put back in front of the rest.
 func (s *Session[T]) CheckRequest(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
@@ -96,8 +101,8 @@ func (s *Session[T]) CheckRequest(r *http.Request) bool {
 		return false // no session, so no token to match
 	}
 	tok := r.Header.Get(FormTokenHeader)
-	if tok == "" {
-		tok = r.PostFormValue(FormTokenField)
+	if tok == "" && s.FormTokenCount() > 0 {
+		tok, _, _ = bodyToken(r, FormTokenField, DefaultCSRFBodyLimit)
 	}
 	return tok != "" && s.CheckFormToken(tok)
 }

@@ -24,7 +24,9 @@ const DefaultTokenResponseHeader = "X-Session-Token"
 // Authorization, else name itself. A destroyed session's response carries
 // that header with an empty value: the client drops its token. Such
 // responses get Cache-Control: no-store, and every response to a request
-// that carried a token gets Vary: name.
+// that carried a token, or whose handler looked up the session, gets
+// Vary: name. A logout (Destroy) of a request whose header held a value
+// of the wrong shape answers the empty header too.
 //
 // The token is checked, hashed, renewed (SetUser, Renew) and expired
 // exactly as a cookie's: a value not of a token's exact shape is ignored
@@ -153,6 +155,15 @@ func (m *Manager[T]) requestToken(h http.Header) string {
 		return ""
 	}
 	return v
+}
+
+// presentsToken reports whether h carries the session cookie, or in
+// header-token mode the token header, with a value of any shape.
+func (m *Manager[T]) presentsToken(h http.Header) bool {
+	if m.cfg.tokenHeader == "" {
+		return hasCookie(h, m.cfg.cookieName)
+	}
+	return len(h[m.cfg.tokenHeader]) > 0
 }
 
 // sendHeaderToken writes token (empty to revoke) into the response header

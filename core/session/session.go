@@ -243,7 +243,8 @@ func (s *Session[T]) renewLocked() error {
 }
 
 // Destroy deletes the session from the store at commit and revokes the
-// cookie. The Session then starts over empty; if the handler gives it info
+// cookie: the request's session cookie, whatever its shape (a malformed
+// one never reaches the store, but is cleared all the same). The Session then starts over empty; if the handler gives it info
 // afterwards, it is saved as a new session under a new token. Like every
 // change, it takes effect only if the response is not a 5xx and the handler
 // does not panic.
