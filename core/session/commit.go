@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 )
 
@@ -121,43 +120,40 @@ func (c *commit[T]) changed() ([]byte, bool, error) {
 	return data, changed || string(data) != string(s.base.data), nil
 }
 
-// begin starts the context of the store writes, once: the request's
-// values without its cancellation, so that a client that goes away cannot
-// leave a logout or a renewal half done, bounded by the commit timeout,
-// which covers the wait for the session's lock too.
-func (c *commit[T]) begin() context.Context {
-	if c.ctx == nil {
-		start := c.now // the commit's start, unless a test's clock gives it
-		if c.m.cfg.clockSet {
-			start = time.Now()
-		}
-		c.x.wctx.start(c.x.r.Context(), start.Add(c.m.cfg.commitTimeout), true)
-		c.ctx = &c.x.wctx
-	}
-	return c.ctx
-}
-
-// lockSession takes the lock of the loaded session's key, waiting no
-// longer than the commit timeout.
-func (c *commit[T]) lockSession() error {
-	key := c.s.base.key
-	kl, err := c.m.locks.lock(c.begin(), key)
-	if err != nil {
-		c.m.event(c.x.r, EventStoreError, key, "", err)
+// createAndSend stores the session as a new record and sends its cookie.
+func (c *commit[T]) createAndSend() error {
+	if err := c.create(); err != nil {
 		return err
 	}
-	c.lock, c.locked = kl, key
+	if !c.capUser("") {
+		return nil
+	}
+	c.m.setCookie(c.x, c.h, c.s.token, c.s.expires, c.now)
+	c.m.event(c.x.r, EventCreated, c.s.key, "", nil)
 	return nil
 }
 
-// end releases the lock and the context.
-func (c *commit[T]) end() {
-	if c.lock != nil {
-		c.m.locks.unlock(c.locked, c.lock)
+// create stores the session as a new record under a fresh token. The
+// caller sends the cookie.
+func (c *commit[T]) create() error {
+	s := c.s
+	if s.token == "" || s.key == s.base.key {
+		if err := s.newTokenLocked(); err != nil {
+			return err
+		}
 	}
-	if c.ctx != nil {
-		c.x.wctx.stop()
+	data, err := s.encodeLocked()
+	if err != nil {
+		return err
 	}
+	if len(data) > c.m.cfg.maxSize {
+		return fmt.Errorf("session: save: %w", c.m.tooLarge(len(data)))
+	}
+	if s.created.IsZero() {
+		s.created = c.now
+	}
+	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: c.now, Expires: c.m.sessionExpiry(s, s.created, c.now)}
+	return c.save(s.key, rec)
 }
 
 // write saves the session over the baseline with compare-and-set: an
@@ -206,7 +202,7 @@ func (c *commit[T]) update(data []byte) error {
 	if err := c.save(s.key, rec); err != nil {
 		return err
 	}
-	if c.m.persistentCookie(s) || s.extra.changed {
+	if c.m.persistentCookie(s) || s.settings.changed {
 		c.m.setCookie(c.x, c.h, s.token, rec.Expires, c.now)
 	}
 	return nil
@@ -235,123 +231,35 @@ func (c *commit[T]) saved(key string, rec Record) {
 	c.s.created, c.s.accessed, c.s.expires = rec.Created, rec.Accessed, rec.Expires
 }
 
-// retire replaces the loaded record: by the session under its new token
-// when it was renewed and still has info, else by nothing (its cookie
-// revoked).
-//
-// The old record is first replaced, with compare-and-set, by a tombstone
-// that keeps its user, so that a request in flight can neither undo a
-// logout nor lose another request's write (a conflict is errMerge), and
-// Prune by user still finds it. After the new record is created, the
-// tombstone is confirmed with another compare-and-set: if a logout or a
-// Prune removed it meanwhile, they win, and the new record goes too.
-func (c *commit[T]) retire() error {
+// touch moves an unchanged session's access time and expiry.
+func (c *commit[T]) touch() {
 	s := c.s
-	oldKey := s.base.key
-	renewed := s.key != oldKey && s.hasInfoLocked()
-	if renewed && s.extra.id == "" && (s.user != "" || s.base.user != "") {
-		// The public ID stays the session's across the renewal.
-		s.extra.id = publicID(oldKey)
-	}
-	if renewed {
-		// Check the new record's size before the old one goes: a renewal
-		// that cannot be saved must leave the session as it was.
-		data, err := s.encodeLocked()
-		if err != nil {
-			return err
+	exp := c.m.sessionExpiry(s, s.created, c.now)
+	err := c.m.store.Touch(c.begin(), s.key, c.now, exp)
+	switch {
+	case err == nil:
+		s.accessed, s.expires = c.now, exp
+		s.base.accessed, s.base.expires = c.now, exp
+		if c.m.persistentCookie(s) {
+			c.m.setCookie(c.x, c.h, s.token, exp, c.now)
 		}
-		if len(data) > c.m.cfg.maxSize {
-			return fmt.Errorf("session: save: %w", c.m.tooLarge(len(data)))
-		}
+	case errors.Is(err, ErrNotFound):
+		// Destroyed meanwhile by another request: leave it so.
+	default:
+		// A failed touch costs only freshness; the request stands.
+		c.m.storeWarning(c.x.r, s.key, fmt.Errorf("session: touch: %w", err))
 	}
-	var seq int64
-	if s.base.user != "" {
-		// The revocations of the user so far (revoke.go).
-		var err error
-		if seq, err = c.m.revocationSeq(c.begin(), s.base.user); err != nil {
-			err = fmt.Errorf("session: read revocations: %w", err)
-			c.m.event(c.x.r, EventStoreError, oldKey, "", err)
-			return err
-		}
-	}
-	prev := Record{User: s.base.user, Data: s.base.data, Created: s.base.created, Accessed: s.base.accessed, Expires: s.base.expires}
-	tomb := Record{User: s.base.user, Data: tombstoneData(s), Created: s.base.created, Accessed: s.base.accessed,
-		Expires: c.now.Add(c.m.cfg.commitTimeout), Version: s.base.version}
-	if err := c.m.store.Save(c.begin(), oldKey, tomb); err != nil {
-		if errors.Is(err, ErrConflict) {
-			return errMerge
-		}
-		err = fmt.Errorf("session: retire: %w", err)
-		c.m.event(c.x.r, EventStoreError, oldKey, "", err)
-		return err
-	}
-	tomb.Version++
-	if !renewed {
-		c.deleteRetired(oldKey)
-		c.m.event(c.x.r, EventDestroyed, oldKey, "", nil)
-		s.base.loaded = false
-		c.m.revokeCookie(c.x, c.h)
-		return nil
-	}
-	restore := func(version uint64) {
-		// Put the retired record back (compare-and-set on the tombstone),
-		// so that the failed request leaves the session as it found it.
-		prev.Version = version
-		if rerr := c.m.store.Save(c.ctx, oldKey, prev); rerr != nil {
-			c.m.storeWarning(c.x.r, oldKey, fmt.Errorf("session: restore after a failed renewal: %w", rerr))
-		}
-	}
-	if err := c.create(); err != nil {
-		restore(tomb.Version)
-		return err
-	}
-	if err := c.m.store.Save(c.ctx, oldKey, tomb); err != nil {
-		// The tombstone is gone or changed: a logout or a Prune ran while
-		// the new record was being created. It wins.
-		if !errors.Is(err, ErrConflict) {
-			err = fmt.Errorf("session: confirm renewal: %w", err)
-			c.m.event(c.x.r, EventStoreError, oldKey, "", err)
-		}
-		return c.dropRenewal(oldKey, err)
-	}
-	if s.base.user != "" {
-		// A revocation of the user's sessions (LogoutUser, RevokeSession,
-		// the cap) that read the user's index before the new record was
-		// created left its mark first: running, or ended since seq.
-		gone, err := c.m.revoked(c.ctx, s.base.user, s.extra.id, seq)
-		if err != nil {
-			c.deleteRetired(s.key)
-			restore(tomb.Version + 1)
-			err = fmt.Errorf("session: check revocations: %w", err)
-			c.m.event(c.x.r, EventStoreError, oldKey, "", err)
-			return err
-		}
-		if gone {
-			c.deleteRetired(oldKey)
-			return c.dropRenewal(oldKey, nil)
-		}
-	}
-	c.deleteRetired(oldKey)
-	if !c.capUser(s.base.user) {
-		return nil
-	}
-	c.m.setCookie(c.x, c.h, s.token, s.expires, c.now)
-	c.m.event(c.x.r, EventRenewed, s.key, oldKey, nil)
-	return nil
 }
 
-// dropRenewal undoes a renewal that a logout or a revocation overtook: the
-// new record goes, and the cookie is revoked. err is the request's error,
-// nil when the store answered.
-func (c *commit[T]) dropRenewal(oldKey string, err error) error {
-	c.deleteRetired(c.s.key)
-	c.s.base.loaded = false
-	c.m.revokeCookie(c.x, c.h)
-	if err == nil || errors.Is(err, ErrConflict) {
-		c.m.event(c.x.r, EventDropped, oldKey, "", nil)
-		return nil
+// delete deletes key unconditionally, for a logout.
+func (c *commit[T]) delete(key string) error {
+	if err := c.m.store.Delete(c.begin(), key); err != nil {
+		err = fmt.Errorf("session: delete: %w", err)
+		c.m.event(c.x.r, EventStoreError, key, "", err)
+		return err
 	}
-	return err
+	c.m.event(c.x.r, EventDestroyed, key, "", nil)
+	return nil
 }
 
 // capUser enforces the cap on a user's sessions after the session was
@@ -376,131 +284,43 @@ func (c *commit[T]) capUser(prevUser string) bool {
 	return true
 }
 
-// deleteRetired deletes a record that is retired already: a failure only
-// leaves a tombstone that nobody loads, for the store's sweeper.
-func (c *commit[T]) deleteRetired(key string) {
-	if err := c.m.store.Delete(c.ctx, key); err != nil {
-		c.m.storeWarning(c.x.r, key, fmt.Errorf("session: delete: %w", err))
+// begin starts the context of the store writes, once: the request's
+// values without its cancellation, so that a client that goes away cannot
+// leave a logout or a renewal half done, bounded by the commit timeout,
+// which covers the wait for the session's lock too.
+func (c *commit[T]) begin() context.Context {
+	if c.ctx == nil {
+		start := c.now // the commit's start, unless a test's clock gives it
+		if c.m.cfg.clockSet {
+			start = time.Now()
+		}
+		c.x.wctx.start(c.x.r.Context(), start.Add(c.m.cfg.commitTimeout), true)
+		c.ctx = &c.x.wctx
 	}
+	return c.ctx
 }
 
-// delete deletes key unconditionally, for a logout.
-func (c *commit[T]) delete(key string) error {
-	if err := c.m.store.Delete(c.begin(), key); err != nil {
-		err = fmt.Errorf("session: delete: %w", err)
+// lockSession takes the lock of the loaded session's key, waiting no
+// longer than the commit timeout.
+func (c *commit[T]) lockSession() error {
+	key := c.s.base.key
+	kl, err := c.m.locks.lock(c.begin(), key)
+	if err != nil {
 		c.m.event(c.x.r, EventStoreError, key, "", err)
 		return err
 	}
-	c.m.event(c.x.r, EventDestroyed, key, "", nil)
+	c.lock, c.locked = kl, key
 	return nil
 }
 
-// createAndSend stores the session as a new record and sends its cookie.
-func (c *commit[T]) createAndSend() error {
-	if err := c.create(); err != nil {
-		return err
+// end releases the lock and the context.
+func (c *commit[T]) end() {
+	if c.lock != nil {
+		c.m.locks.unlock(c.locked, c.lock)
 	}
-	if !c.capUser("") {
-		return nil
+	if c.ctx != nil {
+		c.x.wctx.stop()
 	}
-	c.m.setCookie(c.x, c.h, c.s.token, c.s.expires, c.now)
-	c.m.event(c.x.r, EventCreated, c.s.key, "", nil)
-	return nil
-}
-
-// create stores the session as a new record under a fresh token. The
-// caller sends the cookie.
-func (c *commit[T]) create() error {
-	s := c.s
-	if s.token == "" || s.key == s.base.key {
-		if err := s.newTokenLocked(); err != nil {
-			return err
-		}
-	}
-	data, err := s.encodeLocked()
-	if err != nil {
-		return err
-	}
-	if len(data) > c.m.cfg.maxSize {
-		return fmt.Errorf("session: save: %w", c.m.tooLarge(len(data)))
-	}
-	if s.created.IsZero() {
-		s.created = c.now
-	}
-	rec := Record{User: s.user, Data: data, Created: s.created, Accessed: c.now, Expires: c.m.sessionExpiry(s, s.created, c.now)}
-	return c.save(s.key, rec)
-}
-
-// touch moves an unchanged session's access time and expiry.
-func (c *commit[T]) touch() {
-	s := c.s
-	exp := c.m.sessionExpiry(s, s.created, c.now)
-	err := c.m.store.Touch(c.begin(), s.key, c.now, exp)
-	switch {
-	case err == nil:
-		s.accessed, s.expires = c.now, exp
-		s.base.accessed, s.base.expires = c.now, exp
-		if c.m.persistentCookie(s) {
-			c.m.setCookie(c.x, c.h, s.token, exp, c.now)
-		}
-	case errors.Is(err, ErrNotFound):
-		// Destroyed meanwhile by another request: leave it so.
-	default:
-		// A failed touch costs only freshness; the request stands.
-		c.m.storeWarning(c.x.r, s.key, fmt.Errorf("session: touch: %w", err))
-	}
-}
-
-// A tombstone is a record retired by a renewal in flight. Its Data is
-// empty, or for a session with a user its format byte (which no envelope
-// starts with), then the session's public ID and the time of its login
-// (as in a format 2 envelope's settings), so that the user's device list
-// and cap count the session while it is being renewed.
-const tombstoneFormat byte = 0
-
-// isTombstone reports a record retired by a renewal in flight.
-func isTombstone(rec Record) bool {
-	if len(rec.Data) == 0 {
-		return true
-	}
-	if rec.Data[0] != tombstoneFormat {
-		return false
-	}
-	r := envReader{b: rec.Data[1:]}
-	r.string()
-	r.string()
-	return r.err == nil && len(r.b) == 0
-}
-
-// tombstoneData returns the Data of the tombstone that retires s's loaded
-// record. The caller holds s.mu.
-func tombstoneData[T any](s *Session[T]) []byte {
-	if s.base.user == "" || s.extra.id == "" {
-		return []byte{}
-	}
-	b := appendString([]byte{tombstoneFormat}, s.extra.id)
-	since := ""
-	if !s.extra.since.IsZero() {
-		since = strconv.FormatInt(s.extra.since.UnixNano(), 10)
-	}
-	return appendString(b, since)
-}
-
-// tombstoneSession returns the public ID and the time of the login kept in
-// a tombstone's Data, zero values when it has none.
-func tombstoneSession(data []byte) (id string, since time.Time) {
-	if len(data) == 0 {
-		return "", time.Time{}
-	}
-	r := envReader{b: data[1:]}
-	id, ns := r.string(), r.string()
-	if r.err != nil {
-		return "", time.Time{}
-	}
-	if n, err := strconv.ParseInt(ns, 10, 64); err == nil && n > 0 {
-		since = time.Unix(0, n).UTC()
-	}
-	return id, since
 }
 
 // mapClean reports whether p is a Map known to be unchanged since it was

@@ -130,3 +130,41 @@ func noStore(h http.Header) {
 // varyCookie marks a response as depending on the Cookie header, so that a
 // shared cache never serves one client's page to another.
 func varyCookie(h http.Header) { addVary(h, "Cookie", nil) }
+
+// vary marks a response as depending on the header that carries the
+// token: Cookie, or the token header.
+func (m *Manager[T]) vary(h http.Header) { m.varyInto(h, nil) }
+
+// varyInto is vary, with buf (when not nil) as the storage of a Vary
+// header the response does not have yet: see addVary.
+func (m *Manager[T]) varyInto(h http.Header, buf *[1]string) {
+	name := "Cookie"
+	if m.cfg.tokenHeader != "" {
+		name = m.cfg.tokenHeader
+	}
+	addVary(h, name, buf)
+}
+
+// addVary adds name to the Vary header unless it is there already. When
+// the response has no Vary header yet and buf is not nil, the header's
+// value is stored in buf, storage that lives as long as the response
+// (the exchange's), which spares an allocation on every request; a later
+// Add copies it, as it would any full slice.
+func addVary(h http.Header, name string, buf *[1]string) {
+	vs := h["Vary"]
+	for _, v := range vs {
+		for v != "" {
+			var f string
+			f, v, _ = strings.Cut(v, ",")
+			if strings.EqualFold(strings.TrimSpace(f), name) {
+				return
+			}
+		}
+	}
+	if len(vs) == 0 && buf != nil {
+		buf[0] = name
+		h["Vary"] = buf[:]
+		return
+	}
+	h["Vary"] = append(vs, name)
+}

@@ -50,7 +50,7 @@ func publicIDOf(e Entry) (string, time.Time) {
 	if isTombstone(e.Record) {
 		id, since = tombstoneSession(e.Record.Data)
 	} else if env, err := decodeEnvelope(e.Record.Data); err == nil {
-		id, since = env.extra.id, env.extra.since
+		id, since = env.settings.id, env.settings.since
 	}
 	if id == "" {
 		id = publicID(e.Key)
@@ -62,8 +62,8 @@ func publicIDOf(e Entry) (string, time.Time) {
 // for a session without a key. The caller holds s.mu.
 func (s *Session[T]) publicIDLocked() string {
 	switch {
-	case s.extra.id != "":
-		return s.extra.id
+	case s.settings.id != "":
+		return s.settings.id
 	case s.base.loaded:
 		return publicID(s.base.key)
 	case s.key != "":
@@ -104,15 +104,15 @@ func (m *Manager[T]) UserSessions(ctx context.Context, user string) ([]UserSessi
 		if err != nil {
 			continue
 		}
-		id := env.extra.id
+		id := env.settings.id
 		if id == "" {
 			id = publicID(e.Key)
 		}
-		signedIn := env.extra.since
+		signedIn := env.settings.since
 		if signedIn.IsZero() {
 			signedIn = rec.Created
 		}
-		out = append(out, UserSession{ID: id, UserAgent: env.extra.agent, RemoteAddr: env.remote,
+		out = append(out, UserSession{ID: id, UserAgent: env.settings.agent, RemoteAddr: env.remote,
 			Created: rec.Created, SignedIn: signedIn, LastSeen: rec.Accessed, Expires: rec.Expires,
 			Current: id == current})
 	}

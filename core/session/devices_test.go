@@ -333,7 +333,7 @@ func TestRevocationList(t *testing.T) {
 
 func TestTombstoneData(t *testing.T) {
 	since := time.Date(2026, 2, 3, 4, 5, 6, 7, time.UTC)
-	s := &Session[Map]{base: baseline{user: "ann"}, extra: extra{id: "abc", since: since}}
+	s := &Session[Map]{base: baseline{user: "ann"}, settings: settings{id: "abc", since: since}}
 	data := tombstoneData(s)
 	if !isTombstone(Record{Data: data}) {
 		t.Fatal("tombstoneData is not a tombstone")

@@ -3,7 +3,9 @@ package session
 import (
 	"encoding/binary"
 	"errors"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // The record's Data holds an envelope: the session's own fields beside the
@@ -25,8 +27,8 @@ import (
 //
 //	uvarint n   settings, then n pairs of a uvarint tag and a string
 //
-// Unknown tags are skipped, so later versions may add settings (see
-// extra.go for the tags).
+// Unknown tags are skipped, so later versions may add settings (the tags
+// are below; the settings themselves are in settings.go).
 const (
 	envelopeV1 byte = 1
 	envelopeV2 byte = 2
@@ -34,11 +36,11 @@ const (
 
 // envelope is the decoded form of a record's Data, less T.
 type envelope struct {
-	remote  string
-	tokens  []string
-	flashes []string // packed: kind, NUL, text (see flash.go)
-	data    []byte   // the codec's bytes, aliasing the record's Data
-	extra   extra    // the per-session settings of a format 2 envelope
+	remote   string
+	tokens   []string
+	flashes  []string // packed: kind, NUL, text (see flash.go)
+	data     []byte   // the codec's bytes, aliasing the record's Data
+	settings settings // the per-session settings of a format 2 envelope
 }
 
 var errEnvelope = errors.New("session: malformed session record")
@@ -51,7 +53,7 @@ func appendString(b []byte, s string) []byte {
 // appendEnvelope appends the envelope of a session to b: format 1 when it
 // has no settings and no kinded flash, else format 2. flashes are packed
 // (see flash.go).
-func appendEnvelope(b []byte, remote string, tokens, flashes []string, data []byte, x extra) []byte {
+func appendEnvelope(b []byte, remote string, tokens, flashes []string, data []byte, x settings) []byte {
 	v2 := !x.isZero() || kindedFlashes(flashes)
 	if v2 {
 		b = append(b, envelopeV2)
@@ -147,13 +149,126 @@ func decodeEnvelope(b []byte) (envelope, error) {
 				r.err = errEnvelope
 			}
 		}
-		e.extra = r.extra()
+		e.settings = r.settings()
 	}
 	if r.err != nil {
 		return envelope{}, r.err
 	}
 	e.data = r.b
 	return e, nil
+}
+
+// The tags of the settings in a format 2 envelope. A tag this version does
+// not know is skipped when reading.
+const (
+	tagPersist  = 1 // "1" persistent, "0" browser-session cookie
+	tagLifetime = 2 // the lifetime in nanoseconds, decimal
+	tagID       = 3 // the public ID kept across renewals
+	tagAgent    = 4 // the User-Agent, at most maxAgent bytes
+	tagSince    = 5 // the login's time, Unix nanoseconds, decimal
+)
+
+// isZero reports whether x holds no setting to store, so that the
+// session's record can stay in format 1.
+func (x settings) isZero() bool {
+	return x.persist == 0 && x.lifetime == 0 && x.id == "" && x.agent == "" && x.since.IsZero()
+}
+
+// append appends the settings section of a format 2 envelope.
+func (x settings) append(b []byte) []byte {
+	n := 0
+	if x.persist != 0 {
+		n++
+	}
+	if x.lifetime > 0 {
+		n++
+	}
+	for _, v := range [...]bool{x.id != "", x.agent != "", !x.since.IsZero()} {
+		if v {
+			n++
+		}
+	}
+	b = binary.AppendUvarint(b, uint64(n))
+	if x.persist != 0 {
+		v := "0"
+		if x.persist > 0 {
+			v = "1"
+		}
+		b = binary.AppendUvarint(b, tagPersist)
+		b = appendString(b, v)
+	}
+	if x.lifetime > 0 {
+		b = binary.AppendUvarint(b, tagLifetime)
+		b = appendString(b, strconv.FormatInt(int64(x.lifetime), 10))
+	}
+	if x.id != "" {
+		b = binary.AppendUvarint(b, tagID)
+		b = appendString(b, x.id)
+	}
+	if x.agent != "" {
+		b = binary.AppendUvarint(b, tagAgent)
+		b = appendString(b, x.agent)
+	}
+	if !x.since.IsZero() {
+		b = binary.AppendUvarint(b, tagSince)
+		b = appendString(b, strconv.FormatInt(x.since.UnixNano(), 10))
+	}
+	return b
+}
+
+// settings reads the settings section of a format 2 envelope.
+func (r *envReader) settings() settings {
+	var x settings
+	n := r.uvarint()
+	if r.err != nil {
+		return x
+	}
+	// Every setting takes at least two bytes, which bounds n by the input.
+	if n > uint64(len(r.b)) {
+		r.err = errEnvelope
+		return x
+	}
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		tag := r.uvarint()
+		v := r.string()
+		if r.err != nil {
+			break
+		}
+		switch tag {
+		case tagPersist:
+			switch v {
+			case "1":
+				x.persist = 1
+			case "0":
+				x.persist = -1
+			default:
+				r.err = errEnvelope
+			}
+		case tagLifetime:
+			d, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || d <= 0 {
+				r.err = errEnvelope
+			}
+			x.lifetime = time.Duration(d)
+		case tagID:
+			if v == "" || len(v) > 64 {
+				r.err = errEnvelope
+			}
+			x.id = v
+		case tagAgent:
+			if len(v) > maxAgent {
+				r.err = errEnvelope
+			}
+			x.agent = v
+		case tagSince:
+			ns, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || ns <= 0 {
+				r.err = errEnvelope
+			}
+			x.since = time.Unix(0, ns).UTC()
+		}
+	}
+	return x
 }
 
 // Contents describes a stored session's Data for administration tools

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -32,49 +31,6 @@ type Exchange[T any] struct {
 	read atomic.Bool    // the session was looked up: the response depends on it
 
 	onError func(w http.ResponseWriter, r *http.Request, err error) // SetErrorResponder's
-}
-
-// typeKey[T] finds the innermost session of type T in a context.
-type typeKey[T any] struct{}
-
-// Value implements context.Context: the manager is the key of its session,
-// and typeKey[T] finds it by type. Finding the session (Manager.Get, an
-// adapter's getter, the CSRF check) marks the response as depending on
-// the cookie: see Commit.
-func (x *Exchange[T]) Value(key any) any {
-	switch k := key.(type) {
-	case *Manager[T]:
-		if k == x.m {
-			x.read.Store(true)
-			return &x.sess
-		}
-	case typeKey[T]:
-		x.read.Store(true)
-		return &x.sess
-	case sessionTypeKey:
-		return typeName[T]()
-	case tokenHeaderKey:
-		return x.m.cfg.tokenHeader
-	case csrfKey:
-		x.read.Store(true)
-		return csrfSource(&x.sess)
-	}
-	return x.Context.Value(key)
-}
-
-// FromContext returns the session of type T that a manager's middleware put
-// in ctx: the innermost one, should several managers of T be stacked. The
-// adapters' getters are built on it.
-func FromContext[T any](ctx context.Context) (*Session[T], bool) {
-	s, ok := ctx.Value(typeKey[T]{}).(*Session[T])
-	return s, ok
-}
-
-// Session returns the request's session, marking the response as
-// depending on the cookie, as a lookup through the context does.
-func (x *Exchange[T]) Session() *Session[T] {
-	x.read.Store(true)
-	return &x.sess
 }
 
 // Begin starts the session part of a request: it reads the cookie and, when
@@ -159,98 +115,104 @@ func (x *Exchange[T]) load() error {
 	s.created, s.accessed, s.expires = rec.Created, rec.Accessed, rec.Expires
 	s.remote = env.remote
 	s.tokens, s.flashes = env.tokens, env.flashes
-	s.extra = env.extra
+	s.settings = env.settings
 	s.base.set(key, rec)
 	return nil
 }
 
-// boundedContext is the context of a request's store calls: the request's
-// context bounded by a deadline (the load timeout, or for the commit's
-// writes the commit timeout, then without the request's cancellation). Its
-// timer starts only when a store asks for Done, so that a store answering
-// without waiting (in memory) pays nothing for the bound; Deadline and Err
-// hold it all the same.
-type boundedContext struct {
-	parent   context.Context // the request's
-	detached bool            // the request's cancellation does not reach it
-	deadline time.Time
-	once     sync.Once
-	done     <-chan struct{}
-	cancel   context.CancelFunc
-	stopped  atomic.Bool
-}
+// typeKey[T] finds the innermost session of type T in a context.
+type typeKey[T any] struct{}
 
-func (c *boundedContext) start(parent context.Context, deadline time.Time, detached bool) {
-	c.parent, c.deadline, c.detached = parent, deadline, detached
-}
-
-// Deadline returns the earlier of the bound and the request's deadline.
-func (c *boundedContext) Deadline() (time.Time, bool) {
-	if d, ok := c.parent.Deadline(); ok && !c.detached && d.Before(c.deadline) {
-		return d, true
-	}
-	return c.deadline, true
-}
-
-// Done returns a channel closed at the deadline, when the request's context
-// is done (unless detached), or when the calls are over.
-func (c *boundedContext) Done() <-chan struct{} {
-	c.once.Do(func() {
-		p := c.parent
-		if c.detached {
-			p = context.WithoutCancel(p)
+// Value implements context.Context: the manager is the key of its session,
+// and typeKey[T] finds it by type. Finding the session (Manager.Get, an
+// adapter's getter, the CSRF check) marks the response as depending on
+// the cookie: see Commit.
+func (x *Exchange[T]) Value(key any) any {
+	switch k := key.(type) {
+	case *Manager[T]:
+		if k == x.m {
+			x.read.Store(true)
+			return &x.sess
 		}
-		var ctx context.Context
-		ctx, c.cancel = context.WithDeadline(p, c.deadline)
-		c.done = ctx.Done()
-	})
-	return c.done
+	case typeKey[T]:
+		x.read.Store(true)
+		return &x.sess
+	case sessionTypeKey:
+		return typeName[T]()
+	case tokenHeaderKey:
+		return x.m.cfg.tokenHeader
+	case csrfKey:
+		x.read.Store(true)
+		return csrfSource(&x.sess)
+	}
+	return x.Context.Value(key)
 }
 
-// Err reports why the context is done, nil while it is not.
-func (c *boundedContext) Err() error {
-	if !c.detached {
-		if err := c.parent.Err(); err != nil {
-			return err
-		}
+// FromContext returns the session of type T that a manager's middleware put
+// in ctx: the innermost one, should several managers of T be stacked. The
+// adapters' getters are built on it.
+func FromContext[T any](ctx context.Context) (*Session[T], bool) {
+	s, ok := ctx.Value(typeKey[T]{}).(*Session[T])
+	return s, ok
+}
+
+// Session returns the request's session, marking the response as
+// depending on the cookie, as a lookup through the context does.
+func (x *Exchange[T]) Session() *Session[T] {
+	x.read.Store(true)
+	return &x.sess
+}
+
+// Respond commits the session just before a response with the given
+// status goes out through w: call it from the router's hook that sends the
+// header. When the commit fails it replaces the response: it clears every
+// header the handler set (a Location, the handler's own cookies, caching
+// headers), and answers with the manager's error handler. It returns the
+// commit's error, after which the caller must send nothing more. Only the
+// first call does anything; later ones return the first one's error.
+func (x *Exchange[T]) Respond(w http.ResponseWriter, status int) error {
+	if x.doneCommit() {
+		return x.err
 	}
-	if !time.Now().Before(c.deadline) {
-		return context.DeadlineExceeded
-	}
-	if c.stopped.Load() {
-		return context.Canceled
+	h := w.Header()
+	if err := x.Commit(h, status); err != nil {
+		x.err = err
+		clear(h) // none of the handler's headers belong on the error response
+		x.answerError(w, err)
+		return err
 	}
 	return nil
 }
 
-// Value returns the request context's value for key.
-func (c *boundedContext) Value(key any) any { return c.parent.Value(key) }
-
-// stop ends the context once the calls returned.
-func (c *boundedContext) stop() {
-	c.stopped.Store(true)
-	c.once.Do(func() { c.done = closedChan })
-	if c.cancel != nil {
-		c.cancel()
-	}
-}
-
-var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
-
-// set makes rec, stored under key, the baseline.
-func (b *baseline) set(key string, rec Record) {
-	b.loaded, b.key, b.user, b.data = true, key, rec.User, rec.Data
-	b.created, b.accessed, b.expires = rec.Created, rec.Accessed, rec.Expires
-	b.version = rec.Version
-}
-
-// Abort marks the request failed (the handler panicked): nothing will be
-// saved, and a later Commit does nothing.
-func (x *Exchange[T]) Abort() {
+func (x *Exchange[T]) doneCommit() bool {
 	x.sess.mu.Lock()
-	x.done = true
-	x.sess.committed = true
-	x.sess.mu.Unlock()
+	defer x.sess.mu.Unlock()
+	return x.done
+}
+
+// SetErrorResponder makes f answer a failed commit of this exchange instead
+// of the manager's error handler, for an adapter whose framework has its
+// own error handling (echo's HTTPErrorHandler). Respond calls f after
+// clearing the handler's headers and setting Cache-Control: no-store and
+// Vary; f gets the writer Respond was given and the request, and must
+// answer before returning. Call it after Begin, before the handler runs.
+func (x *Exchange[T]) SetErrorResponder(f func(w http.ResponseWriter, r *http.Request, err error)) {
+	x.onError = f
+}
+
+// answerError answers a failed commit through the exchange's responder, or
+// the manager's error handler.
+func (x *Exchange[T]) answerError(w http.ResponseWriter, err error) {
+	if x.onError == nil {
+		x.m.Error(w, x.r, err)
+		return
+	}
+	h := w.Header()
+	if x.m.requestToken(x.r.Header) != "" {
+		x.m.vary(h)
+	}
+	h.Set("Cache-Control", "no-store")
+	x.onError(w, x.r, err)
 }
 
 // Commit saves what the request changed, writing the cookie and the
@@ -294,31 +256,13 @@ func (x *Exchange[T]) Commit(h http.Header, status int) error {
 	return err
 }
 
-// Respond commits the session just before a response with the given
-// status goes out through w: call it from the router's hook that sends the
-// header. When the commit fails it replaces the response: it clears every
-// header the handler set (a Location, the handler's own cookies, caching
-// headers), and answers with the manager's error handler. It returns the
-// commit's error, after which the caller must send nothing more. Only the
-// first call does anything; later ones return the first one's error.
-func (x *Exchange[T]) Respond(w http.ResponseWriter, status int) error {
-	if x.doneCommit() {
-		return x.err
-	}
-	h := w.Header()
-	if err := x.Commit(h, status); err != nil {
-		x.err = err
-		clear(h) // none of the handler's headers belong on the error response
-		x.answerError(w, err)
-		return err
-	}
-	return nil
-}
-
-func (x *Exchange[T]) doneCommit() bool {
+// Abort marks the request failed (the handler panicked): nothing will be
+// saved, and a later Commit does nothing.
+func (x *Exchange[T]) Abort() {
 	x.sess.mu.Lock()
-	defer x.sess.mu.Unlock()
-	return x.done
+	x.done = true
+	x.sess.committed = true
+	x.sess.mu.Unlock()
 }
 
 // Finish ends a request whose handler returned normally. If nothing was

@@ -132,7 +132,7 @@ func (c *commit[T]) replayOps(env envelope) {
 	}
 	s.flashes = append(removeAll(env.flashes, o.flashTaken), o.flashAdded...)
 	s.remote = env.remote
-	s.extra = s.extra.merged(env.extra) // the settings another request stored, and ours
+	s.settings = s.settings.merged(env.settings) // the settings another request stored, and ours
 }
 
 // decodeData decodes a record's Data into a new T, zero when it does not

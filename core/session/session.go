@@ -56,7 +56,7 @@ type Session[T any] struct {
 	readOnly  bool // loaded under OutageAnonymous: write nothing
 	committed bool // the exchange committed or aborted: changes are too late
 
-	extra extra // per-session settings: persistence, lifetime (extra.go)
+	settings settings // the session's own settings: persistence, lifetime, public ID, device (settings.go)
 }
 
 // baseline is the record a request loaded, and after a commit the record
@@ -71,6 +71,13 @@ type baseline struct {
 	accessed  time.Time
 	expires   time.Time
 	version   uint64
+}
+
+// set makes rec, stored under key, the baseline.
+func (b *baseline) set(key string, rec Record) {
+	b.loaded, b.key, b.user, b.data = true, key, rec.User, rec.Data
+	b.created, b.accessed, b.expires = rec.Created, rec.Accessed, rec.Expires
+	b.version = rec.Version
 }
 
 // ops is the log of one request's operations on its session, replayed onto
@@ -195,12 +202,12 @@ func (s *Session[T]) SetUser(user string) error {
 	}
 	s.user = user
 	if user != "" && (s.m.cfg.deviceInfo || s.m.cfg.maxPerUser > 0) {
-		s.extra.since = s.m.cfg.now().UTC()
-		s.extra.agent = ""
+		s.settings.since = s.m.cfg.now().UTC()
+		s.settings.agent = ""
 		if s.m.cfg.deviceInfo && s.req != nil {
-			s.extra.agent = truncateUTF8(s.req.UserAgent(), maxAgent)
+			s.settings.agent = truncateUTF8(s.req.UserAgent(), maxAgent)
 		}
-		s.extra.userSet = true
+		s.settings.userSet = true
 	}
 	return nil
 }
@@ -272,7 +279,7 @@ func (s *Session[T]) Destroy() {
 	s.accessed = time.Time{}
 	s.expires = time.Time{}
 	s.tokens, s.flashes = nil, nil
-	s.extra = extra{}
+	s.settings = settings{}
 	s.ops.tokAdded, s.ops.tokUsed, s.ops.flashAdded, s.ops.flashTaken = nil, nil, nil, nil
 	s.ops.dataTouched = true
 }
@@ -389,5 +396,5 @@ func (s *Session[T]) encodeLocked() ([]byte, error) {
 	for _, f := range s.flashes {
 		n += len(f) + 4
 	}
-	return appendEnvelope(make([]byte, 0, n), s.remote, s.tokens, s.flashes, data, s.extra), nil
+	return appendEnvelope(make([]byte, 0, n), s.remote, s.tokens, s.flashes, data, s.settings), nil
 }

@@ -93,18 +93,18 @@ func FuzzCookieToken(f *testing.F) {
 }
 
 func FuzzDecodeEnvelope(f *testing.F) {
-	f.Add(appendEnvelope(nil, "127.0.0.1", []string{"a", "b"}, []string{packFlash("", "hi")}, []byte(`J{"a":1}`), extra{}))
-	f.Add(appendEnvelope(nil, "127.0.0.1", []string{"a"}, []string{packFlash("error", "no")}, []byte(`J{"a":1}`), extra{persist: 1, lifetime: 3600e9}))
+	f.Add(appendEnvelope(nil, "127.0.0.1", []string{"a", "b"}, []string{packFlash("", "hi")}, []byte(`J{"a":1}`), settings{}))
+	f.Add(appendEnvelope(nil, "127.0.0.1", []string{"a"}, []string{packFlash("error", "no")}, []byte(`J{"a":1}`), settings{persist: 1, lifetime: 3600e9}))
 	f.Add([]byte{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := decodeEnvelope(b)
 		if err != nil {
 			return
 		}
-		again := appendEnvelope(nil, e.remote, e.tokens, e.flashes, e.data, e.extra)
+		again := appendEnvelope(nil, e.remote, e.tokens, e.flashes, e.data, e.settings)
 		e2, err := decodeEnvelope(again)
 		if err != nil || e2.remote != e.remote || len(e2.tokens) != len(e.tokens) || !bytes.Equal(e2.data, e.data) ||
-			fmt.Sprint(e2.flashes) != fmt.Sprint(e.flashes) || e2.extra != e.extra {
+			fmt.Sprint(e2.flashes) != fmt.Sprint(e.flashes) || e2.settings != e.settings {
 			t.Fatalf("round trip changed the envelope")
 		}
 	})
@@ -386,7 +386,7 @@ func TestRegisterTwicePanics(t *testing.T) {
 }
 
 func TestInspect(t *testing.T) {
-	data := appendEnvelope(nil, "10.0.0.1", []string{"secret1", "secret2"}, []string{packFlash("", "hi")}, []byte(`J{"a":1}`), extra{})
+	data := appendEnvelope(nil, "10.0.0.1", []string{"secret1", "secret2"}, []string{packFlash("", "hi")}, []byte(`J{"a":1}`), settings{})
 	c, err := Inspect(data)
 	if err != nil {
 		t.Fatal(err)

@@ -1,14 +1,10 @@
 package session
 
-import (
-	"encoding/binary"
-	"strconv"
-	"time"
-)
+import "time"
 
-// extra holds a session's own settings, which override the manager's for
+// settings holds a session's own settings, which override the manager's for
 // that session alone and are kept in its record (a format 2 envelope).
-type extra struct {
+type settings struct {
 	// persist is the session's cookie persistence: 0 the manager's
 	// (WithPersistentCookie), 1 persistent, -1 a browser-session cookie.
 	persist int8
@@ -36,7 +32,7 @@ type extra struct {
 
 // merged returns the settings of a newer record with this request's
 // changes applied.
-func (x extra) merged(newer extra) extra {
+func (x settings) merged(newer settings) settings {
 	if x.persistSet {
 		newer.persist = x.persist
 	}
@@ -53,119 +49,8 @@ func (x extra) merged(newer extra) extra {
 	return newer
 }
 
-// The tags of the settings in a format 2 envelope. A tag this version does
-// not know is skipped when reading.
-const (
-	tagPersist  = 1 // "1" persistent, "0" browser-session cookie
-	tagLifetime = 2 // the lifetime in nanoseconds, decimal
-	tagID       = 3 // the public ID kept across renewals
-	tagAgent    = 4 // the User-Agent, at most maxAgent bytes
-	tagSince    = 5 // the login's time, Unix nanoseconds, decimal
-)
-
 // maxAgent bounds the User-Agent kept for the device list.
 const maxAgent = 256
-
-func (x extra) isZero() bool {
-	return x.persist == 0 && x.lifetime == 0 && x.id == "" && x.agent == "" && x.since.IsZero()
-}
-
-// append appends the settings section of a format 2 envelope.
-func (x extra) append(b []byte) []byte {
-	n := 0
-	if x.persist != 0 {
-		n++
-	}
-	if x.lifetime > 0 {
-		n++
-	}
-	for _, v := range [...]bool{x.id != "", x.agent != "", !x.since.IsZero()} {
-		if v {
-			n++
-		}
-	}
-	b = binary.AppendUvarint(b, uint64(n))
-	if x.persist != 0 {
-		v := "0"
-		if x.persist > 0 {
-			v = "1"
-		}
-		b = binary.AppendUvarint(b, tagPersist)
-		b = appendString(b, v)
-	}
-	if x.lifetime > 0 {
-		b = binary.AppendUvarint(b, tagLifetime)
-		b = appendString(b, strconv.FormatInt(int64(x.lifetime), 10))
-	}
-	if x.id != "" {
-		b = binary.AppendUvarint(b, tagID)
-		b = appendString(b, x.id)
-	}
-	if x.agent != "" {
-		b = binary.AppendUvarint(b, tagAgent)
-		b = appendString(b, x.agent)
-	}
-	if !x.since.IsZero() {
-		b = binary.AppendUvarint(b, tagSince)
-		b = appendString(b, strconv.FormatInt(x.since.UnixNano(), 10))
-	}
-	return b
-}
-
-// extra reads the settings section of a format 2 envelope.
-func (r *envReader) extra() extra {
-	var x extra
-	n := r.uvarint()
-	if r.err != nil {
-		return x
-	}
-	// Every setting takes at least two bytes, which bounds n by the input.
-	if n > uint64(len(r.b)) {
-		r.err = errEnvelope
-		return x
-	}
-	for i := uint64(0); i < n && r.err == nil; i++ {
-		tag := r.uvarint()
-		v := r.string()
-		if r.err != nil {
-			break
-		}
-		switch tag {
-		case tagPersist:
-			switch v {
-			case "1":
-				x.persist = 1
-			case "0":
-				x.persist = -1
-			default:
-				r.err = errEnvelope
-			}
-		case tagLifetime:
-			d, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || d <= 0 {
-				r.err = errEnvelope
-			}
-			x.lifetime = time.Duration(d)
-		case tagID:
-			if v == "" || len(v) > 64 {
-				r.err = errEnvelope
-			}
-			x.id = v
-		case tagAgent:
-			if len(v) > maxAgent {
-				r.err = errEnvelope
-			}
-			x.agent = v
-		case tagSince:
-			ns, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || ns <= 0 {
-				r.err = errEnvelope
-			}
-			x.since = time.Unix(0, ns).UTC()
-		}
-	}
-	return x
-}
 
 // SetPersistent sets whether this session's cookie outlives the browser
 // session ("remember me"): when true, the cookie carries Max-Age and
@@ -192,9 +77,9 @@ func (s *Session[T]) SetPersistent(persistent bool) {
 	if persistent {
 		p = 1
 	}
-	if s.extra.persist != p {
-		s.extra.persist = p
-		s.extra.changed, s.extra.persistSet = true, true
+	if s.settings.persist != p {
+		s.settings.persist = p
+		s.settings.changed, s.settings.persistSet = true, true
 		s.ops.metaDirty = true
 	}
 }
@@ -226,9 +111,9 @@ func (s *Session[T]) SetLifetime(d time.Duration) {
 	if d <= 0 || d >= s.m.cfg.lifetime {
 		d = 0
 	}
-	if s.extra.lifetime != d {
-		s.extra.lifetime = d
-		s.extra.changed, s.extra.lifetimeSet = true, true
+	if s.settings.lifetime != d {
+		s.settings.lifetime = d
+		s.settings.changed, s.settings.lifetimeSet = true, true
 		s.ops.metaDirty = true
 	}
 }
@@ -238,13 +123,13 @@ func (s *Session[T]) SetLifetime(d time.Duration) {
 func (s *Session[T]) Lifetime() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.m.lifetimeOf(s.extra)
+	return s.m.lifetimeOf(s.settings)
 }
 
 // persistentCookie reports whether s's cookie carries an expiry. The
 // caller holds s.mu.
 func (m *Manager[T]) persistentCookie(s *Session[T]) bool {
-	switch s.extra.persist {
+	switch s.settings.persist {
 	case 1:
 		return true
 	case -1:
@@ -254,7 +139,7 @@ func (m *Manager[T]) persistentCookie(s *Session[T]) bool {
 }
 
 // lifetimeOf returns the absolute lifetime of a session with settings x.
-func (m *Manager[T]) lifetimeOf(x extra) time.Duration {
+func (m *Manager[T]) lifetimeOf(x settings) time.Duration {
 	if x.lifetime > 0 && x.lifetime < m.cfg.lifetime {
 		return x.lifetime
 	}
@@ -266,7 +151,7 @@ func (m *Manager[T]) lifetimeOf(x extra) time.Duration {
 // lifetime. The caller holds s.mu.
 func (m *Manager[T]) sessionExpiry(s *Session[T], created, accessed time.Time) time.Time {
 	exp := m.expiry(created, accessed)
-	if lt := m.lifetimeOf(s.extra); lt < m.cfg.lifetime {
+	if lt := m.lifetimeOf(s.settings); lt < m.cfg.lifetime {
 		if e := created.Add(lt); e.Before(exp) {
 			exp = e
 		}

@@ -12,10 +12,6 @@ import (
 // drops the oldest.
 const MaxFormTokens = 32
 
-// MaxFlashes is how many flash messages a session keeps queued; adding one
-// more drops the oldest.
-const MaxFlashes = 32
-
 // NewFormToken creates a single-use token to put in a form and check with
 // CheckFormToken when the form comes back, for a one-shot action that must
 // not be submitted twice. CSRF protection is [CrossOriginProtection] and
@@ -39,6 +35,7 @@ func (s *Session[T]) NewFormToken() (string, error) {
 	return tok, nil
 }
 
+// appendCapped appends v to list, keeping the newest MaxFormTokens.
 func appendCapped(list []string, v string) []string {
 	list = append(list, v)
 	if n := len(list) - MaxFormTokens; n > 0 {
@@ -112,29 +109,4 @@ func (s *Session[T]) FormTokenCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.tokens)
-}
-
-// AddFlash queues a message for the next page that calls Flashes. The
-// session keeps the newest MaxFlashes messages. AddFlashKind adds a
-// message with a kind.
-func (s *Session[T]) AddFlash(msg string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.addFlashLocked(packFlash("", msg))
-}
-
-// Flashes returns the texts of the queued flash messages and removes them.
-// TakeFlashes returns their kinds too.
-func (s *Session[T]) Flashes() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	packed := s.takeFlashesLocked()
-	if len(packed) == 0 {
-		return nil
-	}
-	out := make([]string, len(packed))
-	for i, p := range packed {
-		out[i] = unpackFlash(p).Text
-	}
-	return out
 }
