@@ -193,7 +193,7 @@ func buildSession2Redis(tb testing.TB, addr, prefix string, dial func(network, a
 	if err := store.Setup(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	m, err := session.New[session.Map](store, session.WithIdleTimeout(redisIdleTimeout), session.WithCookieName(cookieName))
+	m, err := session.New[session.Map](store, session.WithIdleTimeout(redisIdleTimeout), session.WithCookie(session.Cookie{Name: cookieName}))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -140,7 +140,7 @@ func sqlApp(get func(r *http.Request, key string) any, set func(r *http.Request,
 
 // session2SQL builds session2's contender on store.
 func session2SQL(b *testing.B, store session.Store, c *sqlstoretest.Counter) sqlContender {
-	m, err := session.New[session.Map](store, session.WithIdleTimeout(sqlIdleTimeout), session.WithCookieName(cookieName))
+	m, err := session.New[session.Map](store, session.WithIdleTimeout(sqlIdleTimeout), session.WithCookie(session.Cookie{Name: cookieName}))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -165,7 +165,7 @@ func tputBuilders(t *testing.T, store string) map[string]func(t *testing.T) http
 }
 
 func session2Tput(t testing.TB, s session.Store) http.Handler {
-	m, err := session.New[session.Map](s, session.WithIdleTimeout(tputIdle), session.WithCookieName(cookieName))
+	m, err := session.New[session.Map](s, session.WithIdleTimeout(tputIdle), session.WithCookie(session.Cookie{Name: cookieName}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -83,7 +83,7 @@ func (m *Manager[T]) UserSessions(ctx context.Context, user string) ([]UserSessi
 		return nil, errors.New("session: UserSessions: empty user")
 	}
 	current := ""
-	if s, ok := m.FromContext(ctx); ok {
+	if s, ok := m.fromContext(ctx); ok {
 		s.mu.Lock()
 		if s.user == user {
 			current = s.publicIDLocked()
@@ -132,7 +132,7 @@ func (m *Manager[T]) RevokeSession(ctx context.Context, user, id string) error {
 	if user == "" || id == "" {
 		return errors.New("session: RevokeSession: empty user or ID")
 	}
-	if s, ok := m.FromContext(ctx); ok {
+	if s, ok := m.fromContext(ctx); ok {
 		s.mu.Lock()
 		mine := s.user == user && s.publicIDLocked() == id
 		s.mu.Unlock()

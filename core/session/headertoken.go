@@ -94,11 +94,11 @@ func (m *Manager[T]) SetRequestToken(r *http.Request, token string) {
 	case "":
 		var kept []string
 		for _, c := range r.Cookies() {
-			if c.Name != m.cfg.cookieName {
+			if c.Name != m.cfg.cookie.Name {
 				kept = append(kept, c.String())
 			}
 		}
-		kept = append(kept, m.cfg.cookieName+"="+token)
+		kept = append(kept, m.cfg.cookie.Name+"="+token)
 		r.Header.Set("Cookie", strings.Join(kept, "; "))
 	case "Authorization":
 		r.Header.Set("Authorization", "Bearer "+token)
@@ -121,7 +121,7 @@ func (m *Manager[T]) ResponseToken(h http.Header) (token string, sent bool) {
 	}
 	res := http.Response{Header: http.Header{"Set-Cookie": h.Values("Set-Cookie")}}
 	for _, c := range res.Cookies() {
-		if c.Name != m.cfg.cookieName {
+		if c.Name != m.cfg.cookie.Name {
 			continue
 		}
 		if c.MaxAge < 0 || c.Value == "" {
@@ -136,7 +136,7 @@ func (m *Manager[T]) ResponseToken(h http.Header) (token string, sent bool) {
 // requestToken returns the well-formed token in h, "" without one.
 func (m *Manager[T]) requestToken(h http.Header) string {
 	if m.cfg.tokenHeader == "" {
-		return cookieToken(h, m.cfg.cookieName)
+		return cookieToken(h, m.cfg.cookie.Name)
 	}
 	vs := h[m.cfg.tokenHeader]
 	if len(vs) == 0 {
@@ -161,7 +161,7 @@ func (m *Manager[T]) requestToken(h http.Header) string {
 // header-token mode the token header, with a value of any shape.
 func (m *Manager[T]) presentsToken(h http.Header) bool {
 	if m.cfg.tokenHeader == "" {
-		return hasCookie(h, m.cfg.cookieName)
+		return hasCookie(h, m.cfg.cookie.Name)
 	}
 	return len(h[m.cfg.tokenHeader]) > 0
 }

@@ -27,9 +27,9 @@ func (m *Manager[T]) noteInsecureCookie(r *http.Request) {
 	if !m.insecureNoted.CompareAndSwap(false, true) {
 		return
 	}
-	cause, fix := "session.WithSecure(session.SecureAlways) makes the session cookie Secure", "or set session.WithSecure(session.SecureAuto)"
-	if n := m.cfg.cookieName; strings.HasPrefix(n, "__Host-") || strings.HasPrefix(n, "__Secure-") {
-		cause, fix = "the cookie name "+n+" makes the session cookie Secure", "or, for plain HTTP, a cookie name without the prefix (session.WithCookieName)"
+	cause, fix := "session.Cookie{Secure: session.SecureAlways} makes the session cookie Secure", "or leave Cookie.Secure at session.SecureAuto"
+	if n := m.cfg.cookie.Name; strings.HasPrefix(n, "__Host-") || strings.HasPrefix(n, "__Secure-") {
+		cause, fix = "the cookie name "+n+" makes the session cookie Secure", "or, for plain HTTP, a Cookie.Name without the prefix"
 	}
 	m.cfg.logger.Warn("session: "+cause+", but a browser reached "+host+" over plain HTTP: browsers drop a Secure cookie sent over HTTP, "+
 		"so the session does not stick (a login loops back to the login page); serve the site over HTTPS, "+fix+" (logged once)",

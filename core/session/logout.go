@@ -42,7 +42,7 @@ func (m *Manager[T]) LogoutUser(ctx context.Context, user string) (int, error) {
 	if user == "" {
 		return 0, errors.New("session: LogoutUser: empty user")
 	}
-	if s, ok := m.FromContext(ctx); ok && s.User() == user {
+	if s, ok := m.fromContext(ctx); ok && s.User() == user {
 		s.destroyKeepingFlashes()
 	}
 	n, err := m.revoke(ctx, user, nil)

@@ -50,14 +50,12 @@ func New[T any](store Store, opts ...Option) (*Manager[T], error) {
 	return &Manager[T]{store: store, cfg: cfg, locks: keyLocks{m: map[string]*keyLock{}}}, nil
 }
 
-// Store returns the manager's store, for administration (List, Prune).
-func (m *Manager[T]) Store() Store { return m.store }
-
 // CookieName returns the name of the session cookie.
-func (m *Manager[T]) CookieName() string { return m.cfg.cookieName }
+func (m *Manager[T]) CookieName() string { return m.cfg.cookie.Name }
 
-// FromContext returns the session the manager's middleware put in ctx.
-func (m *Manager[T]) FromContext(ctx context.Context) (*Session[T], bool) {
+// fromContext returns the session this manager's middleware put in ctx
+// (not another manager's of the same type: see [FromContext]).
+func (m *Manager[T]) fromContext(ctx context.Context) (*Session[T], bool) {
 	s, ok := ctx.Value(m).(*Session[T])
 	return s, ok
 }
@@ -66,7 +64,7 @@ func (m *Manager[T]) FromContext(ctx context.Context) (*Session[T], bool) {
 // middleware. It panics when there is none: the middleware is not installed
 // in front of this handler, which is a setup mistake.
 func (m *Manager[T]) Get(r *http.Request) *Session[T] {
-	s, ok := m.FromContext(r.Context())
+	s, ok := m.fromContext(r.Context())
 	if !ok {
 		panic("session: Get on a request without this manager's session: " + Missing[T](r.Context()))
 	}

@@ -126,7 +126,7 @@ func TestOutageAnonymousLoggedOnce(t *testing.T) {
 
 // TestSecureCookieOverPlainHTTPLogsOnce: a Secure cookie sent to a browser
 // on plain HTTP to a host other than localhost is dropped by the browser;
-// the manager says so once, naming WithSecure, and stays quiet where the
+// the manager says so once, naming Cookie.Secure, and stays quiet where the
 // browser keeps the cookie.
 func TestSecureCookieOverPlainHTTPLogsOnce(t *testing.T) {
 	login := func(h http.Handler, target string, header map[string]string) {
@@ -157,7 +157,7 @@ func TestSecureCookieOverPlainHTTPLogsOnce(t *testing.T) {
 	}
 	for _, q := range quiet {
 		log, buf := logLines()
-		_, h := testApp(t, newTestStore(), WithLogger(log), WithSecure(SecureAlways))
+		_, h := testApp(t, newTestStore(), WithLogger(log), WithCookie(Cookie{Secure: SecureAlways}))
 		login(h, q.target, q.header)
 		if buf.Len() != 0 {
 			t.Errorf("%s %v: logged %s", q.target, q.header, buf)
@@ -169,17 +169,17 @@ func TestSecureCookieOverPlainHTTPLogsOnce(t *testing.T) {
 		{"X-Forwarded-Proto": "http"},
 	} {
 		log, buf := logLines()
-		_, h := testApp(t, newTestStore(), WithLogger(log), WithSecure(SecureAlways))
+		_, h := testApp(t, newTestStore(), WithLogger(log), WithCookie(Cookie{Secure: SecureAlways}))
 		login(h, "http://app.example.com/login?u=ann", header)
 		login(h, "http://app.example.com/login?u=bob", header)
 		out := buf.String()
-		if lineCount(buf) != 1 || !strings.Contains(out, "session.WithSecure") || !strings.Contains(out, "HTTPS") {
-			t.Errorf("%v: logged %d lines, want one naming WithSecure:\n%s", header, lineCount(buf), out)
+		if lineCount(buf) != 1 || !strings.Contains(out, "session.Cookie{Secure: session.SecureAlways}") || !strings.Contains(out, "HTTPS") {
+			t.Errorf("%v: logged %d lines, want one naming Cookie.Secure:\n%s", header, lineCount(buf), out)
 		}
 	}
 	// A __Host- name forces Secure: the line says so.
 	log, buf := logLines()
-	_, h := testApp(t, newTestStore(), WithLogger(log), WithCookieName("__Host-s"))
+	_, h := testApp(t, newTestStore(), WithLogger(log), WithCookie(Cookie{Name: "__Host-s"}))
 	login(h, "http://app.example.com/login?u=ann", map[string]string{"Origin": "http://app.example.com"})
 	if !strings.Contains(buf.String(), "__Host-s") {
 		t.Errorf("the line does not name the cookie whose prefix forces Secure:\n%s", buf)

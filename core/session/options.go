@@ -5,21 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
-)
-
-// SecureMode says when the cookie carries the Secure attribute.
-type SecureMode int
-
-const (
-	// SecureAuto sets Secure on requests that arrived over TLS. It is the
-	// default. A "__Host-" or "__Secure-" cookie name makes it SecureAlways.
-	SecureAuto SecureMode = iota
-	// SecureAlways always sets Secure. Use it behind a proxy that ends TLS.
-	SecureAlways
-	// SecureNever never sets Secure (local development over plain HTTP).
-	SecureNever
 )
 
 // OutagePolicy says what a request gets when the store fails to load its
@@ -51,12 +37,7 @@ const (
 )
 
 type config struct {
-	cookieName    string
-	cookieDomain  string
-	cookiePath    string
-	sameSite      http.SameSite
-	secure        SecureMode
-	persistent    bool
+	cookie        Cookie // WithCookie's, its defaults filled in by validate
 	idleTimeout   time.Duration
 	lifetime      time.Duration
 	touchInterval time.Duration
@@ -80,35 +61,6 @@ type config struct {
 
 // An Option configures a [Manager] in [New].
 type Option func(*config)
-
-// WithCookieName sets the cookie's name (default "session"). A name starting
-// with "__Host-" requires the path "/" and no domain, and forces Secure.
-func WithCookieName(name string) Option { return func(c *config) { c.cookieName = name } }
-
-// WithCookieDomain sets the cookie's Domain attribute (default none: the
-// cookie goes back only to the host that set it).
-func WithCookieDomain(domain string) Option { return func(c *config) { c.cookieDomain = domain } }
-
-// WithCookiePath sets the cookie's Path attribute (default "/").
-func WithCookiePath(path string) Option { return func(c *config) { c.cookiePath = path } }
-
-// WithSameSite sets the cookie's SameSite attribute (default Lax).
-// SameSite=None requires WithSecure(SecureAlways).
-func WithSameSite(s http.SameSite) Option { return func(c *config) { c.sameSite = s } }
-
-// WithSecure sets when the cookie is marked Secure (default SecureAuto).
-// Browsers drop a Secure cookie sent over plain HTTP (but to localhost):
-// with SecureAlways, a site reached that way loses every session. The
-// manager logs that once, when a browser's request says it came over
-// plain HTTP (its Origin or Referer, or a proxy's X-Forwarded-Proto).
-func WithSecure(m SecureMode) Option { return func(c *config) { c.secure = m } }
-
-// WithPersistentCookie makes the cookie outlive the browser session: it
-// carries an expiry equal to the session's. By default the cookie is a
-// browser-session cookie, while the server still enforces the expiry.
-func WithPersistentCookie(persistent bool) Option {
-	return func(c *config) { c.persistent = persistent }
-}
 
 // WithIdleTimeout ends a session not used for d (default 0: no idle
 // timeout). The server enforces it. d must be shorter than the lifetime
@@ -202,10 +154,6 @@ var errorf = fmt.Errorf
 
 func defaultConfig() config {
 	return config{
-		cookieName:    DefaultCookieName,
-		cookiePath:    "/",
-		sameSite:      http.SameSiteLaxMode,
-		secure:        SecureAuto,
 		lifetime:      DefaultLifetime,
 		maxSize:       DefaultMaxSize,
 		commitTimeout: DefaultCommitTimeout,
@@ -221,41 +169,7 @@ func (c *config) validate() error {
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf(format, args...))
 	}
-	if c.cookieName == "" || !validCookieName(c.cookieName) {
-		bad("cookie name %q is not a valid cookie name", c.cookieName)
-	}
-	if c.cookiePath == "" || !strings.HasPrefix(c.cookiePath, "/") || strings.ContainsAny(c.cookiePath, ";\x00\r\n") {
-		bad("cookie path %q must start with / and hold no ';'", c.cookiePath)
-	}
-	if strings.ContainsAny(c.cookieDomain, "; \t\x00\r\n") {
-		bad("cookie domain %q is not a domain", c.cookieDomain)
-	}
-	if strings.HasPrefix(c.cookieName, "__Host-") {
-		if c.cookieDomain != "" {
-			bad("a __Host- cookie must not have a Domain")
-		}
-		if c.cookiePath != "/" {
-			bad("a __Host- cookie must have Path=/")
-		}
-	}
-	if strings.HasPrefix(c.cookieName, "__Host-") || strings.HasPrefix(c.cookieName, "__Secure-") {
-		if c.secure == SecureNever {
-			bad("cookie %q must be Secure, but SecureNever is set", c.cookieName)
-		}
-		c.secure = SecureAlways
-	}
-	switch c.sameSite {
-	case http.SameSiteDefaultMode, http.SameSiteLaxMode, http.SameSiteStrictMode:
-	case http.SameSiteNoneMode:
-		if c.secure != SecureAlways {
-			bad("SameSite=None requires WithSecure(SecureAlways): browsers drop such cookies without Secure")
-		}
-	default:
-		bad("unknown SameSite mode %d", c.sameSite)
-	}
-	if c.secure < SecureAuto || c.secure > SecureNever {
-		bad("unknown SecureMode %d", c.secure)
-	}
+	errs = append(errs, c.cookie.validate()...)
 	if c.lifetime <= 0 {
 		bad("lifetime must be positive, not %v", c.lifetime)
 	}
@@ -307,16 +221,4 @@ func (c *config) validate() error {
 		return fmt.Errorf("%w: %w", ErrInvalidConfig, errors.Join(errs...))
 	}
 	return nil
-}
-
-// validCookieName reports whether s is an HTTP token (RFC 7230), as cookie
-// names must be.
-func validCookieName(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
 }

@@ -65,16 +65,19 @@ func (c *commit[T]) retire() error {
 		c.m.revokeCookie(c.x, c.h)
 		return nil
 	}
-	restore := func(version uint64) {
-		// Put the retired record back (compare-and-set on the tombstone),
-		// so that the failed request leaves the session as it found it.
-		prev.Version = version
-		if rerr := c.m.store.Save(c.ctx, oldKey, prev); rerr != nil {
-			c.m.storeWarning(c.x.r, oldKey, fmt.Errorf("session: restore after a failed renewal: %w", rerr))
-		}
-	}
+	return c.renew(oldKey, prev, tomb, seq)
+}
+
+// renew completes a renewal once the loaded record, prev, is retired under
+// oldKey by the tombstone tomb (at its stored version): it creates the new
+// record, confirms the tombstone, checks the user's revocations since seq
+// (revoke.go), and sends the new cookie. A failure leaves the session as
+// it was, prev put back; a logout or a revocation that ran meanwhile wins,
+// and the session is signed out.
+func (c *commit[T]) renew(oldKey string, prev, tomb Record, seq int64) error {
+	s := c.s
 	if err := c.create(); err != nil {
-		restore(tomb.Version)
+		c.restore(oldKey, prev, tomb.Version)
 		return err
 	}
 	if err := c.m.store.Save(c.ctx, oldKey, tomb); err != nil {
@@ -93,7 +96,7 @@ func (c *commit[T]) retire() error {
 		gone, err := c.m.revoked(c.ctx, s.base.user, s.settings.id, seq)
 		if err != nil {
 			c.deleteRetired(s.key)
-			restore(tomb.Version + 1)
+			c.restore(oldKey, prev, tomb.Version+1)
 			err = fmt.Errorf("session: check revocations: %w", err)
 			c.m.event(c.x.r, EventStoreError, oldKey, "", err)
 			return err
@@ -110,6 +113,16 @@ func (c *commit[T]) retire() error {
 	c.m.setCookie(c.x, c.h, s.token, s.expires, c.now)
 	c.m.event(c.x.r, EventRenewed, s.key, oldKey, nil)
 	return nil
+}
+
+// restore puts the retired record prev back under oldKey, with
+// compare-and-set on the tombstone's version, so that a failed renewal
+// leaves the session as it found it.
+func (c *commit[T]) restore(oldKey string, prev Record, version uint64) {
+	prev.Version = version
+	if err := c.m.store.Save(c.ctx, oldKey, prev); err != nil {
+		c.m.storeWarning(c.x.r, oldKey, fmt.Errorf("session: restore after a failed renewal: %w", err))
+	}
 }
 
 // dropRenewal undoes a renewal that a logout or a revocation overtook: the

@@ -6,7 +6,7 @@ import "time"
 // that session alone and are kept in its record (a format 2 envelope).
 type settings struct {
 	// persist is the session's cookie persistence: 0 the manager's
-	// (WithPersistentCookie), 1 persistent, -1 a browser-session cookie.
+	// (Cookie.Persistent), 1 persistent, -1 a browser-session cookie.
 	persist int8
 	// lifetime is the session's own absolute lifetime, 0 for the
 	// manager's; never longer than the manager's.
@@ -55,7 +55,7 @@ const maxAgent = 256
 // SetPersistent sets whether this session's cookie outlives the browser
 // session ("remember me"): when true, the cookie carries Max-Age and
 // Expires equal to the session's expiry; when false, it is a
-// browser-session cookie. It overrides [WithPersistentCookie] for this
+// browser-session cookie. It overrides [Cookie].Persistent for this
 // session alone; the choice is stored with the session, so it holds on
 // later requests, across renewals (SetUser, Renew) and touches, until
 // changed again or the session is destroyed. The cookie is sent again with
@@ -135,7 +135,7 @@ func (m *Manager[T]) persistentCookie(s *Session[T]) bool {
 	case -1:
 		return false
 	}
-	return m.cfg.persistent
+	return m.cfg.cookie.Persistent
 }
 
 // lifetimeOf returns the absolute lifetime of a session with settings x.

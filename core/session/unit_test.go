@@ -20,13 +20,12 @@ import (
 func TestNewValidates(t *testing.T) {
 	st := newTestStore()
 	bad := map[string][]Option{
-		"__Host- with Domain":      {WithCookieName("__Host-s"), WithCookieDomain("example.com")},
-		"__Host- with Path":        {WithCookieName("__Host-s"), WithCookiePath("/app")},
-		"__Host- never secure":     {WithCookieName("__Host-s"), WithSecure(SecureNever)},
-		"SameSite=None not Secure": {WithSameSite(http.SameSiteNoneMode)},
-		"empty name":               {WithCookieName("")},
-		"name with space":          {WithCookieName("a b")},
-		"path without slash":       {WithCookiePath("app")},
+		"__Host- with Domain":      {WithCookie(Cookie{Name: "__Host-s", Domain: "example.com"})},
+		"__Host- with Path":        {WithCookie(Cookie{Name: "__Host-s", Path: "/app"})},
+		"__Host- never secure":     {WithCookie(Cookie{Name: "__Host-s", Secure: SecureNever})},
+		"SameSite=None not Secure": {WithCookie(Cookie{SameSite: http.SameSiteNoneMode})},
+		"name with space":          {WithCookie(Cookie{Name: "a b"})},
+		"path without slash":       {WithCookie(Cookie{Path: "app"})},
 		"zero lifetime":            {WithLifetime(0)},
 		"negative idle":            {WithIdleTimeout(-time.Second)},
 		"touch >= idle":            {WithIdleTimeout(time.Minute), WithTouchInterval(time.Minute)},
@@ -47,8 +46,8 @@ func TestNewValidates(t *testing.T) {
 	}
 	good := [][]Option{
 		nil,
-		{WithCookieName("__Host-s")},
-		{WithSameSite(http.SameSiteNoneMode), WithSecure(SecureAlways)},
+		{WithCookie(Cookie{Name: "__Host-s"})},
+		{WithCookie(Cookie{SameSite: http.SameSiteNoneMode, Secure: SecureAlways})},
 		{WithIdleTimeout(time.Minute)}, // default touch interval shrinks to fit
 	}
 	for i, opts := range good {
@@ -271,7 +270,7 @@ func TestOutageAnonymous(t *testing.T) {
 
 func TestPersistentAndSecureCookie(t *testing.T) {
 	st := newTestStore()
-	_, h := testApp(t, st, WithPersistentCookie(true), WithCookieName("__Host-sid"))
+	_, h := testApp(t, st, WithCookie(Cookie{Name: "__Host-sid", Persistent: true}))
 	req := httptest.NewRequest("GET", "https://example.com/set?k=a&v=1", nil)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)

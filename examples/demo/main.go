@@ -137,20 +137,20 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 
 // managerOptions turns the command line into the manager's options.
 func (o options) managerOptions(a *app) []session.Option {
-	opts := []session.Option{
+	cookie := session.Cookie{Persistent: o.persistentCookie}
+	if o.secureCookie {
+		cookie.Secure = session.SecureAlways
+	}
+	return []session.Option{
 		session.WithIdleTimeout(o.idleTimeout),
 		session.WithLifetime(o.lifetime),
-		session.WithPersistentCookie(o.persistentCookie),
+		session.WithCookie(cookie),
 		session.WithLogger(a.log),
 		session.WithErrorHandler(a.sessionError),
 		// For /devices: the User-Agent and the time of each login.
 		session.WithDeviceInfo(),
 		session.WithMaxSessionsPerUser(o.maxSessions),
 	}
-	if o.secureCookie {
-		opts = append(opts, session.WithSecure(session.SecureAlways))
-	}
-	return opts
 }
 
 // loopback reports whether addr is a loopback address, reachable from this
