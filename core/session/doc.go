@@ -113,8 +113,8 @@
 // # Security
 //
 // Tokens are 32 bytes from crypto/rand. Cookies are HttpOnly, SameSite=Lax,
-// Path=/, and Secure on TLS requests by default; "__Host-" names are
-// honoured. Responses that set or clear the cookie carry
+// Path=/, and Secure on TLS requests by default ([WithCookie] changes
+// them); "__Host-" names are honoured. Responses that set or clear the cookie carry
 // Cache-Control: no-store and Vary: Cookie. Idle timeout and absolute
 // lifetime are enforced on the server. A cookie of the wrong shape never
 // reaches the store, and an unknown token gets a fresh session with a new
@@ -138,4 +138,40 @@
 // The single-use form tokens ([Session.NewFormToken],
 // [Session.CheckFormToken]) are for one-shot actions, a form that must not
 // be submitted twice; they are not a CSRF layer of their own.
+//
+// # Where things live
+//
+// For a reader of the source, each job has its file:
+//
+//   - The manager: manager.go (New, Get, Error, and how failures are
+//     logged); options.go (the options of New and their checks).
+//   - The request lifecycle, in the order a request meets it:
+//     middleware.go (the net/http middleware, and the writer that commits
+//     before the first byte); exchange.go (Begin and the load, then
+//     Respond, Commit, Abort and Finish); commit.go (the store writes of a
+//     commit: create, update, touch, delete); renew.go (a renewal: the
+//     tombstone, the new record, its confirmation and the revocation
+//     check); merge.go (after a conflict: reload, merge per key, replay of
+//     Update). Beside them, keylock.go (the lock of one session's commits
+//     in this process) and boundedcontext.go (the deadline of the store
+//     calls).
+//   - The Store contract and the sentinel errors: store.go; opening a
+//     store by URL: registry.go.
+//   - The stored bytes: envelope.go (the envelope around the data, the
+//     per-session settings and flashes included); codec.go (JSONCodec,
+//     GobCodec); token.go (tokens and store keys).
+//   - What a handler uses: session.go (Session), settings.go (its own
+//     persistence, lifetime and device), flash.go, formtoken.go, map.go
+//     and mapjson.go (Map).
+//   - The token on the wire: cookie.go (Cookie, reading and writing the
+//     cookie, Vary and Cache-Control); headertoken.go (the token in a
+//     header); insecure.go (the warning for a Secure cookie over plain
+//     HTTP).
+//   - CSRF: crossorigin.go (CrossOriginProtection); csrf.go and
+//     csrfbody.go (the per-session token, and reading it from a body).
+//   - Per-user revocations and devices: logout.go (LogoutUser); devices.go
+//     (UserSessions, RevokeSession, the cap per user); revoke.go (the
+//     revocation record that makes them win over renewals in flight).
+//   - Events: event.go. For adapters: returnto.go, challenge.go,
+//     typename.go, refusal.go.
 package session

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -75,20 +74,6 @@ func TestValidToken(t *testing.T) {
 			t.Errorf("validToken(%q) = true", s)
 		}
 	}
-}
-
-func FuzzCookieToken(f *testing.F) {
-	tok, _ := newToken()
-	f.Add("session=" + tok)
-	f.Add("a=b; session=\"" + tok + "\"; c=d")
-	f.Add("session=../../etc/passwd")
-	f.Fuzz(func(t *testing.T, header string) {
-		h := http.Header{"Cookie": {header}}
-		got := cookieToken(h, "session")
-		if got != "" && !validToken(got) {
-			t.Fatalf("cookieToken returned malformed %q", got)
-		}
-	})
 }
 
 func FuzzDecodeEnvelope(f *testing.F) {
@@ -265,20 +250,6 @@ func TestOutageAnonymous(t *testing.T) {
 	st.fail = nil
 	if got := body(t, c.do("GET", "/get?k=a")); got != "1" {
 		t.Fatalf("after the outage: %q", got)
-	}
-}
-
-func TestPersistentAndSecureCookie(t *testing.T) {
-	st := newTestStore()
-	_, h := testApp(t, st, WithCookie(Cookie{Name: "__Host-sid", Persistent: true}))
-	req := httptest.NewRequest("GET", "https://example.com/set?k=a&v=1", nil)
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	sc := rec.Header().Get("Set-Cookie")
-	for _, want := range []string{"__Host-sid=", "Secure", "Max-Age=86400", "Expires="} {
-		if !strings.Contains(sc, want) {
-			t.Errorf("Set-Cookie %q lacks %q", sc, want)
-		}
 	}
 }
 
@@ -460,46 +431,5 @@ func TestServeContentThroughMiddleware(t *testing.T) {
 	res.Body.Close()
 	if string(b) != content || res.Header.Get("Set-Cookie") == "" || st.writes() != 1 {
 		t.Fatalf("got %d bytes, Set-Cookie %q, %d store writes", len(b), res.Header.Get("Set-Cookie"), st.writes())
-	}
-}
-
-// TestAddVary checks that Vary gets the name once, next to what the
-// handler put there, and that a value stored in the exchange's buffer is
-// copied, not overwritten, when the handler adds to it afterwards.
-func TestAddVary(t *testing.T) {
-	for _, tc := range []struct {
-		before []string
-		want   []string
-	}{
-		{nil, []string{"Cookie"}},
-		{[]string{"Accept-Encoding"}, []string{"Accept-Encoding", "Cookie"}},
-		{[]string{"Origin, cookie"}, []string{"Origin, cookie"}},
-		{[]string{"Origin", " COOKIE "}, []string{"Origin", " COOKIE "}},
-		{[]string{"Cookies,Origin"}, []string{"Cookies,Origin", "Cookie"}},
-	} {
-		for _, withBuf := range []bool{false, true} {
-			h := http.Header{}
-			if tc.before != nil {
-				h["Vary"] = append([]string(nil), tc.before...)
-			}
-			var buf [1]string
-			b := &buf
-			if !withBuf {
-				b = nil
-			}
-			addVary(h, "Cookie", b)
-			addVary(h, "Cookie", b) // a second call adds nothing
-			if !slices.Equal(h["Vary"], tc.want) {
-				t.Errorf("Vary %q (buffer %v): got %q, want %q", tc.before, withBuf, h["Vary"], tc.want)
-			}
-			wantBuf := "" // the buffer holds the header only when it made it
-			if withBuf && tc.before == nil {
-				wantBuf = "Cookie"
-			}
-			h.Add("Vary", "Origin")
-			if n := len(h["Vary"]); h["Vary"][n-1] != "Origin" || buf[0] != wantBuf {
-				t.Errorf("Vary %q (buffer %v): after Add, %q with buffer %q", tc.before, withBuf, h["Vary"], buf[0])
-			}
-		}
 	}
 }
