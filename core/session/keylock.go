@@ -16,6 +16,8 @@ type keyLocks struct {
 	m  map[string]*keyLock
 }
 
+// keyLock is one key's lock: a semaphore of one, and how many goroutines
+// hold it or wait for it.
 type keyLock struct {
 	sem  chan struct{} // holds one token while the lock is held
 	refs int           // holders and waiters
@@ -53,6 +55,7 @@ func (l *keyLocks) unlock(key string, kl *keyLock) {
 	l.release(key, kl)
 }
 
+// release drops a holder or waiter of kl, and the entry with the last.
 func (l *keyLocks) release(key string, kl *keyLock) {
 	l.mu.Lock()
 	kl.refs--
