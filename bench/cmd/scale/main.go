@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/session2/session2/bench/internal/cli"
+	"github.com/session2/session2/bench/internal/csvfile"
 	"github.com/session2/session2/bench/internal/scale"
 )
 
@@ -45,7 +46,7 @@ func main() {
 	if *ops < 1 {
 		log.Fatalf("-ops %d: at least 1", *ops)
 	}
-	f, err := cli.AppendCSV(*out, scale.CSVHeader)
+	f, err := csvfile.Append(*out, scale.CSVHeader)
 	if err != nil {
 		log.Fatal(err)
 	}

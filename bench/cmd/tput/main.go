@@ -25,6 +25,7 @@ import (
 
 	"github.com/session2/session2/bench/internal/cli"
 	"github.com/session2/session2/bench/internal/cputime"
+	"github.com/session2/session2/bench/internal/csvfile"
 	"github.com/session2/session2/bench/internal/loadgen"
 	"github.com/session2/session2/bench/internal/tput"
 )
@@ -85,7 +86,7 @@ func main() {
 	if o.split {
 		o.description += ", split"
 	}
-	f, err := cli.AppendCSV(*out, tput.CSVHeader)
+	f, err := csvfile.Append(*out, tput.CSVHeader)
 	if err != nil {
 		log.Fatal(err)
 	}

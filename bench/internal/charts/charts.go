@@ -131,107 +131,118 @@ func logAxes(p *plot.Plot) {
 	p.Add(plotter.NewGrid())
 }
 
-// drawScale draws op's y against N, a line per store and label: solid for
-// "after", dashed for "before". It draws nothing, and says so, when no row
-// is of op.
-func drawScale(rows []scale.Row, op, title, ylabel string, y func(scale.Row) float64, path string) (bool, error) {
+// line is one line of a chart.
+type line struct {
+	store  string // picks the colour
+	name   string // the legend's
+	dashed bool   // a "before" line, or the peer's
+	xys    plotter.XYs
+}
+
+// lines collects the points of a chart's lines, one per key, in the order
+// they are first met.
+type lines[K comparable] struct {
+	byKey map[K]*line
+	order []*line
+}
+
+// add adds a point to key's line, making the line with mk when new. A log
+// axis has no zero: a value at or below it is drawn at 0.001.
+func (ls *lines[K]) add(key K, x, y float64, mk func() *line) {
+	if ls.byKey == nil {
+		ls.byKey = map[K]*line{}
+	}
+	l := ls.byKey[key]
+	if l == nil {
+		l = mk()
+		ls.byKey[key] = l
+		ls.order = append(ls.order, l)
+	}
+	if y <= 0 {
+		y = 0.001
+	}
+	l.xys = append(l.xys, plotter.XY{X: x, Y: y})
+}
+
+// newChart returns an empty chart with log scales on both axes.
+func newChart(title, xlabel, ylabel string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
-	p.X.Label.Text = "records in the store"
+	p.X.Label.Text = xlabel
 	p.Y.Label.Text = ylabel + " (log scale)"
 	logAxes(p)
+	return p
+}
+
+// drawLines draws ls on p, sorted by cmp, each in its store's colour, and
+// writes the chart to path.
+func drawLines(p *plot.Plot, ls []*line, cmp func(a, b *line) int, path string) error {
+	slices.SortFunc(ls, cmp)
 	leg := plot.NewLegend()
-	type series struct{ store, label string }
-	pts := map[series]plotter.XYs{}
-	for _, r := range rows {
-		if r.Op != op {
-			continue
-		}
-		v := y(r)
-		if v <= 0 {
-			v = 0.001 // a log axis has no zero
-		}
-		k := series{r.Store, r.Label}
-		pts[k] = append(pts[k], plotter.XY{X: float64(r.N), Y: v})
-	}
-	if len(pts) == 0 {
-		return false, nil
-	}
-	keys := make([]series, 0, len(pts))
-	for k := range pts {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b series) int {
-		if c := strings.Compare(a.store, b.store); c != 0 {
-			return c
-		}
-		return strings.Compare(b.label, a.label) // "before" after "after"
-	})
-	for _, k := range keys {
-		xys := pts[k]
-		slices.SortFunc(xys, func(a, b plotter.XY) int { return int(a.X - b.X) })
-		l, s, err := plotter.NewLinePoints(xys)
+	for _, ln := range ls {
+		slices.SortFunc(ln.xys, func(a, b plotter.XY) int { return int(a.X - b.X) })
+		l, s, err := plotter.NewLinePoints(ln.xys)
 		if err != nil {
-			return false, err
+			return err
 		}
-		c := storeColors[k.store]
+		c := storeColors[ln.store]
 		if c == nil {
 			c = color.Black
 		}
 		l.Color, s.Color = c, c
 		l.Width = vg.Points(1.5)
-		name := k.store
-		if k.label != "" {
-			name += " " + k.label
-		}
-		if k.label == "before" {
+		if ln.dashed {
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 			s.Shape = draw.CrossGlyph{}
 		}
 		p.Add(l, s)
-		leg.Add(name, l, s)
+		leg.Add(ln.name, l, s)
 	}
-	return true, save(p, leg, path)
+	return save(p, leg, path)
+}
+
+// drawScale draws op's y against N, a line per store and label: solid for
+// "after", dashed for "before". It draws nothing, and says so, when no row
+// is of op.
+func drawScale(rows []scale.Row, op, title, ylabel string, y func(scale.Row) float64, path string) (bool, error) {
+	type key struct{ store, label string }
+	var ls lines[key]
+	for _, r := range rows {
+		if r.Op != op {
+			continue
+		}
+		ls.add(key{r.Store, r.Label}, float64(r.N), y(r), func() *line {
+			name := r.Store
+			if r.Label != "" {
+				name += " " + r.Label
+			}
+			return &line{store: r.Store, name: name, dashed: r.Label == "before"}
+		})
+	}
+	if len(ls.order) == 0 {
+		return false, nil
+	}
+	p := newChart(title, "records in the store", ylabel)
+	return true, drawLines(p, ls.order, func(a, b *line) int {
+		if c := strings.Compare(a.store, b.store); c != 0 {
+			return c
+		}
+		return strings.Compare(b.name, a.name) // "before" after "after"
+	}, path)
 }
 
 // drawTput draws y against the number of clients, a line per library and
-// store.
+// store: scs's dashed.
 func drawTput(rows []tput.Row, title, ylabel string, y func(tput.Row) float64, path string) error {
-	p := plot.New()
-	p.Title.Text = title
-	p.X.Label.Text = "concurrent clients"
-	p.Y.Label.Text = ylabel + " (log scale)"
-	logAxes(p)
-	leg := plot.NewLegend()
-	type series struct{ store, lib string }
-	pts := map[series]plotter.XYs{}
+	type key struct{ store, lib string }
+	var ls lines[key]
 	for _, r := range rows {
-		k := series{r.Store, r.Lib}
-		pts[k] = append(pts[k], plotter.XY{X: float64(r.Clients), Y: max(y(r), 0.001)})
+		ls.add(key{r.Store, r.Lib}, float64(r.Clients), y(r), func() *line {
+			return &line{store: r.Store, name: r.Lib + " on " + r.Store, dashed: r.Lib == "scs"}
+		})
 	}
-	keys := make([]series, 0, len(pts))
-	for k := range pts {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b series) int {
-		return strings.Compare(a.store+a.lib, b.store+b.lib)
-	})
-	for _, k := range keys {
-		xys := pts[k]
-		slices.SortFunc(xys, func(a, b plotter.XY) int { return int(a.X - b.X) })
-		l, s, err := plotter.NewLinePoints(xys)
-		if err != nil {
-			return err
-		}
-		c := storeColors[k.store]
-		l.Color, s.Color = c, c
-		l.Width = vg.Points(1.5)
-		if k.lib == "scs" {
-			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			s.Shape = draw.CrossGlyph{}
-		}
-		p.Add(l, s)
-		leg.Add(k.lib+" on "+k.store, l, s)
-	}
-	return save(p, leg, path)
+	p := newChart(title, "concurrent clients", ylabel)
+	return drawLines(p, ls.order, func(a, b *line) int {
+		return strings.Compare(a.store+a.name, b.store+b.name)
+	}, path)
 }

@@ -1,10 +1,9 @@
-// Package cli holds what bench's commands share: the comma-separated lists
-// of their flags and the CSV files they append rows to.
+// Package cli parses what bench's commands share: the comma-separated lists
+// of their flags.
 package cli
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,25 +34,4 @@ func Names(name, value string, known []string) ([]string, error) {
 		out = append(out, f)
 	}
 	return out, nil
-}
-
-// AppendCSV opens path for appending rows, writing header first into a new
-// or empty file; it returns nil when path is empty.
-func AppendCSV(path, header string) (*os.File, error) {
-	if path == "" {
-		return nil, nil
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	fi, err := f.Stat()
-	if err == nil && fi.Size() == 0 {
-		_, err = fmt.Fprintln(f, header)
-	}
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return f, nil
 }

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -29,24 +27,5 @@ func TestNames(t *testing.T) {
 	}
 	if _, err := Names("stores", "memory,sqlite", known); err == nil || !strings.Contains(err.Error(), "known: memory, postgres") {
 		t.Errorf("Names with sqlite: %v", err)
-	}
-}
-
-// TestAppendCSV checks that the header is written once, into a new file.
-func TestAppendCSV(t *testing.T) {
-	if f, err := AppendCSV("", "h"); f != nil || err != nil {
-		t.Errorf("no path: %v, %v", f, err)
-	}
-	path := filepath.Join(t.TempDir(), "rows.csv")
-	for _, row := range []string{"1", "2"} {
-		f, err := AppendCSV(path, "h")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.WriteString(row + "\n")
-		f.Close()
-	}
-	if b, _ := os.ReadFile(path); string(b) != "h\n1\n2\n" {
-		t.Errorf("file %q", b)
 	}
 }

@@ -1,13 +1,13 @@
 package scale
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/session2/session2/bench/internal/csvfile"
 )
 
 // Row is one measured point: an operation on a store of N records.
@@ -48,32 +48,19 @@ func (r Row) note() string {
 
 // ReadCSV reads the rows of a file that cmd/scale wrote.
 func ReadCSV(path string) ([]Row, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
 	var rows []Row
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line == CSVHeader {
-			continue
-		}
-		fs := strings.Split(line, ",")
-		if len(fs) != 8 {
-			return nil, fmt.Errorf("%s: bad row %q", path, line)
-		}
+	err := csvfile.Read(path, CSVHeader, func(fs []string) error {
 		n, err1 := strconv.Atoi(fs[2])
 		p50, err2 := strconv.ParseFloat(fs[4], 64)
 		p99, err3 := strconv.ParseFloat(fs[5], 64)
 		c, err4 := strconv.Atoi(fs[6])
 		x, err5 := strconv.ParseFloat(fs[7], 64)
 		if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
-			return nil, fmt.Errorf("%s: row %q: %w", path, line, err)
+			return err
 		}
 		rows = append(rows, Row{Label: fs[0], Store: fs[1], N: n, Op: fs[3],
 			P50: time.Duration(p50 * 1e3), P99: time.Duration(p99 * 1e3), Count: c, Bytes: x})
-	}
-	return rows, sc.Err()
+		return nil
+	})
+	return rows, err
 }

@@ -1,13 +1,12 @@
 package tput
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/session2/session2/bench/internal/csvfile"
 )
 
 // Row is one measured point: a library on a store at a number of clients.
@@ -28,31 +27,18 @@ func (r Row) CSV() string {
 
 // ReadCSV reads the rows of a file that cmd/tput wrote.
 func ReadCSV(path string) ([]Row, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
 	var rows []Row
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || line == CSVHeader {
-			continue
-		}
-		fs := strings.Split(line, ",")
-		if len(fs) != 6 {
-			return nil, fmt.Errorf("%s: bad row %q", path, line)
-		}
+	err := csvfile.Read(path, CSVHeader, func(fs []string) error {
 		c, err1 := strconv.Atoi(fs[2])
 		rps, err2 := strconv.ParseFloat(fs[3], 64)
 		p50, err3 := strconv.ParseFloat(fs[4], 64)
 		p99, err4 := strconv.ParseFloat(fs[5], 64)
 		if err := errors.Join(err1, err2, err3, err4); err != nil {
-			return nil, fmt.Errorf("%s: row %q: %w", path, line, err)
+			return err
 		}
 		rows = append(rows, Row{Store: fs[0], Lib: fs[1], Clients: c, RPS: rps,
 			P50: time.Duration(p50 * 1e3), P99: time.Duration(p99 * 1e3)})
-	}
-	return rows, sc.Err()
+		return nil
+	})
+	return rows, err
 }
