@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/session2/session2/bench/internal/cputime"
 )
 
 // The request kinds the benchmarks compare.
@@ -53,7 +55,7 @@ func benchRequest(b *testing.B, l lib, k string) {
 	path := "/" + k
 	var w *httptest.ResponseRecorder
 	b.ReportAllocs()
-	cpu0, cpuOK := cpuTime()
+	cpu0, cpuOK := cputime.Process()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
@@ -67,7 +69,7 @@ func benchRequest(b *testing.B, l lib, k string) {
 		}
 	}
 	b.StopTimer()
-	if cpu1, ok := cpuTime(); ok && cpuOK {
+	if cpu1, ok := cputime.Process(); ok && cpuOK {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 	if k == kindWrite && l.name != "bare" {

@@ -1,20 +1,19 @@
-// Package bench holds no library code: its tests compare session2's net/http
-// middleware with alexedwards/scs and gorilla/sessions on the same requests,
-// and check that concurrent requests on one session lose no update.
+// Package bench holds no library code: its benchmarks compare session2's
+// net/http middleware with alexedwards/scs and gorilla/sessions on the same
+// requests (in memory, on SQL, on Redis), and its tests check that
+// concurrent requests on one session lose no update.
 //
-// Run the comparison with
+// Run the comparison and check the budgets with
 //
-//	go test -run '^$' -bench . -benchmem -count 6 | tee results.txt
-//	SESSION2_BENCH_RESULTS=results.txt go test -run TestBudgets -v
+//	go test -run '^$' -bench Request -benchmem -count 6 | tee results.txt
+//	go run ./cmd/budget results.txt
 //
-// and the lost-update check with
+// The tools beside the benchmarks are commands: cmd/scale fills each store
+// with up to a million sessions and times every operation, cmd/tput drives
+// session2 and scs over HTTP with a growing number of clients, cmd/plot
+// draws their rows into charts. Their code lives in internal packages
+// (loadgen, tput, scale, charts, budget), whose tests run short versions
+// of each in CI.
 //
-//	go test -run TestLostUpdate -v
-//
-// TestScale fills each store with up to a million sessions and times every
-// operation, TestThroughput drives session2 and scs over HTTP with a
-// growing number of clients, and TestPlot draws both into charts; by
-// default the first two run only small sizes, for CI.
-//
-// See README.md for the figures measured.
+// See README.md for what is measured and how to run it.
 package bench

@@ -13,6 +13,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
+	"github.com/session2/session2/bench/internal/cputime"
 	"github.com/session2/session2/contrib/otelsession"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/memstore"
@@ -108,14 +109,14 @@ func BenchmarkOtelStore(b *testing.B) {
 					ctx := context.Background()
 					b.ReportAllocs()
 					b.ResetTimer()
-					cpu0, cpuOK := cpuTime()
+					cpu0, cpuOK := cputime.Process()
 					for i := 0; i < b.N; i++ {
 						if err := op.call(ctx, s, key, i); err != nil {
 							b.Fatal(err)
 						}
 					}
 					b.StopTimer()
-					if cpu1, ok := cpuTime(); ok && cpuOK {
+					if cpu1, ok := cputime.Process(); ok && cpuOK {
 						b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 					}
 				})

@@ -3,10 +3,10 @@ package bench
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +18,8 @@ import (
 	"github.com/gomodule/redigo/redis"
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/session2/session2/bench/internal/cputime"
+	"github.com/session2/session2/bench/internal/servers"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/redisstore"
 )
@@ -68,18 +70,14 @@ var redisLibs = []redisLib{
 // or skips.
 func redisAddr(tb testing.TB) string {
 	tb.Helper()
-	raw := os.Getenv("SESSION2_REDIS_URL")
-	if raw == "" {
-		tb.Skip("SESSION2_REDIS_URL is not set (for example redis://127.0.0.1:6379/0)")
+	addr, err := servers.RedisAddr()
+	if errors.Is(err, servers.ErrNotSet) {
+		tb.Skip(err)
 	}
-	o, err := goredis.ParseURL(raw)
 	if err != nil {
-		tb.Fatalf("SESSION2_REDIS_URL: %v", err)
+		tb.Fatal(err)
 	}
-	if o.DB != 0 {
-		tb.Fatalf("SESSION2_REDIS_URL: the benchmarks use database 0")
-	}
-	return o.Addr
+	return addr
 }
 
 // BenchmarkRedis measures one request through each contender, side by
@@ -120,7 +118,7 @@ func benchRedis(b *testing.B, l redisLib, addr, kind string) {
 	var w *httptest.ResponseRecorder
 	b.ReportAllocs()
 	w0 := writes.Load()
-	cpu0, cpuOK := cpuTime()
+	cpu0, cpuOK := cputime.Process()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r := httptest.NewRequest(http.MethodGet, path, nil)
@@ -133,7 +131,7 @@ func benchRedis(b *testing.B, l redisLib, addr, kind string) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(writes.Load()-w0)/float64(b.N), "rt/op")
-	if cpu1, ok := cpuTime(); ok && cpuOK {
+	if cpu1, ok := cputime.Process(); ok && cpuOK {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 	if kind == kindWrite {

@@ -3,15 +3,11 @@ package bench
 import (
 	"context"
 	"database/sql"
-	"fmt"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/alexedwards/scs/mysqlstore"
 	"github.com/alexedwards/scs/postgresstore"
@@ -19,6 +15,8 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/lib/pq"
 
+	"github.com/session2/session2/bench/internal/servers"
+	"github.com/session2/session2/bench/internal/tput"
 	"github.com/session2/session2/core/session"
 	s2mysql "github.com/session2/session2/stores/mysqlstore"
 	s2pg "github.com/session2/session2/stores/postgresstore"
@@ -34,9 +32,6 @@ import (
 //
 // Besides ns/op each reports stmts/op, the statements the database driver
 // executed per request, counted by a wrapper around the driver.
-
-// sqlIdleTimeout is the idle timeout of both contenders.
-const sqlIdleTimeout = 30 * time.Minute
 
 // sqlContender is one library on one database, ready to serve.
 type sqlContender struct {
@@ -113,58 +108,19 @@ func benchSQL(b *testing.B, c sqlContender, kind string) {
 	b.ReportMetric(float64(c.counter.Statements()-s0)/float64(b.N), "stmts/op")
 }
 
-// sqlApp is the application both contenders serve: /prime sets
-// name=alice, /read checks it, /write sets n to a growing number.
-func sqlApp(get func(r *http.Request, key string) any, set func(r *http.Request, key string, v any)) http.Handler {
-	var n atomic.Int64
-	n.Store(1000)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		switch r.URL.Path {
-		case "/prime":
-			set(r, "name", "alice")
-		case "/read":
-			if v := get(r, "name"); v != any("alice") {
-				http.Error(w, fmt.Sprintf("read %v, want alice", v), http.StatusInternalServerError)
-				return
-			}
-		case "/write":
-			set(r, "n", int(n.Add(1)))
-		default:
-			http.NotFound(w, r)
-			return
-		}
-		_, _ = w.Write(okBody)
-	})
-}
-
 // session2SQL builds session2's contender on store.
 func session2SQL(b *testing.B, store session.Store, c *sqlstoretest.Counter) sqlContender {
-	m, err := session.New[session.Map](store, session.WithIdleTimeout(sqlIdleTimeout), session.WithCookie(session.Cookie{Name: cookieName}))
+	h, err := tput.Session2(store)
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := sqlApp(
-		func(r *http.Request, key string) any { v, _ := m.Get(r).Data().Get(key); return v },
-		func(r *http.Request, key string, v any) { m.Get(r).Data().Set(key, v) },
-	)
-	return sqlContender{handler: m.Handler(h), counter: c}
+	return sqlContender{handler: h, counter: c}
 }
 
 // scsSQL builds scs's contender on store.
 func scsSQL(store scs.Store, c *sqlstoretest.Counter) sqlContender {
-	sm := scs.New()
-	sm.Store = store
-	sm.Cookie.Name = cookieName
-	sm.IdleTimeout = sqlIdleTimeout
-	h := sqlApp(
-		func(r *http.Request, key string) any { return sm.Get(r.Context(), key) },
-		func(r *http.Request, key string, v any) { sm.Put(r.Context(), key, v) },
-	)
-	return sqlContender{handler: sm.LoadAndSave(h), counter: c}
+	return sqlContender{handler: tput.SCS(store), counter: c}
 }
-
-func sqlRandom() string { return fmt.Sprintf("%x", time.Now().UnixNano()) }
 
 func mustExec(b *testing.B, db *sql.DB, query string) {
 	b.Helper()
@@ -176,9 +132,9 @@ func mustExec(b *testing.B, db *sql.DB, query string) {
 // setupPostgres prepares both contenders' tables on the PostgreSQL server,
 // with synchronous_commit off on their connections when async is set.
 func setupPostgres(b *testing.B, async bool) (func(*testing.B) sqlContender, func(*testing.B) sqlContender) {
-	dsn := os.Getenv("SESSION2_POSTGRES_DSN")
-	if dsn == "" {
-		b.Skip("SESSION2_POSTGRES_DSN is not set: no PostgreSQL to benchmark against")
+	dsn, err := servers.PostgresDSN()
+	if errors.Is(err, servers.ErrNotSet) {
+		b.Skip(err)
 	}
 	if async {
 		u, err := url.Parse(dsn)
@@ -197,7 +153,7 @@ func setupPostgres(b *testing.B, async bool) (func(*testing.B) sqlContender, fun
 		return db, c
 	}
 	admin, _ := open(b)
-	suffix := sqlRandom()
+	suffix := servers.Unique()
 	s2Table, scsTable := "s2bench_"+suffix, "scsbench_"+suffix
 	mustExec(b, admin, "CREATE TABLE "+scsTable+" (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)")
 	mustExec(b, admin, "CREATE INDEX "+scsTable+"_expiry_idx ON "+scsTable+" (expiry)")
@@ -229,31 +185,19 @@ func setupPostgres(b *testing.B, async bool) (func(*testing.B) sqlContender, fun
 // database of the benchmark's own, since scs's mysqlstore always uses a
 // table named sessions.
 func setupMySQL(b *testing.B) (func(*testing.B) sqlContender, func(*testing.B) sqlContender) {
-	raw := os.Getenv("SESSION2_MYSQL_DSN")
-	if raw == "" {
-		b.Skip("SESSION2_MYSQL_DSN is not set: no MySQL to benchmark against")
+	cfg, err := servers.MySQLConfig()
+	if errors.Is(err, servers.ErrNotSet) {
+		b.Skip(err)
 	}
-	if strings.HasPrefix(raw, "mysql://") {
-		u, err := url.Parse(raw)
-		if err == nil {
-			raw, err = s2mysql.DSN(u)
-		}
-		if err != nil {
-			b.Fatalf("SESSION2_MYSQL_DSN: %v", err)
-		}
-	}
-	cfg, err := mysql.ParseDSN(raw)
 	if err != nil {
-		b.Fatalf("SESSION2_MYSQL_DSN: %v", err)
+		b.Fatal(err)
 	}
-	// What s2mysql.DSN sets, for both contenders.
-	cfg.ParseTime, cfg.ClientFoundRows, cfg.Loc = true, true, time.UTC
 	adminDB, err := sql.Open("mysql", cfg.FormatDSN())
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { adminDB.Close() })
-	dbName := "s2bench_" + sqlRandom()
+	dbName := "s2bench_" + servers.Unique()
 	mustExec(b, adminDB, "CREATE DATABASE "+dbName)
 	b.Cleanup(func() { adminDB.Exec("DROP DATABASE IF EXISTS " + dbName) })
 	cfg.DBName = dbName

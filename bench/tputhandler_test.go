@@ -5,18 +5,24 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/session2/session2/bench/internal/cputime"
+	"github.com/session2/session2/bench/internal/tput"
 	"github.com/session2/session2/stores/memstore"
 )
 
-// BenchmarkTputHandler is TestThroughput's session2 point on the memory
+// BenchmarkTputHandler is cmd/tput's session2 point on the memory
 // store without the network: the same application, the same mix of 90%
 // reads and 10% writes over one session, served by ServeHTTP on a writer
 // that only keeps the header. It isolates session2's own per-request cost
-// (time, CPU time with the garbage collector's, allocations) from the HTTP exchange's, for profiling.
+// (time, CPU time with the garbage collector's, allocations) from the
+// HTTP exchange's, for profiling.
 func BenchmarkTputHandler(b *testing.B) {
 	s := memstore.New()
 	defer s.Close()
-	h := session2Tput(b, s)
+	h, err := tput.Session2(s)
+	if err != nil {
+		b.Fatal(err)
+	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/prime", nil))
 	var cookie string
@@ -34,7 +40,7 @@ func BenchmarkTputHandler(b *testing.B) {
 	write.Header.Set("Cookie", cookie)
 	w := &headerWriter{}
 	b.ReportAllocs()
-	cpu0, cpuOK := cpuTime()
+	cpu0, cpuOK := cputime.Process()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		r := read
@@ -48,7 +54,7 @@ func BenchmarkTputHandler(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	if cpu1, ok := cpuTime(); ok && cpuOK {
+	if cpu1, ok := cputime.Process(); ok && cpuOK {
 		b.ReportMetric(float64(cpu1-cpu0)/float64(b.N), "cpu-ns/op")
 	}
 }
