@@ -172,6 +172,9 @@
 //   - Per-user revocations and devices: logout.go (LogoutUser); devices.go
 //     (UserSessions, RevokeSession, the cap per user); revoke.go (the
 //     revocation record that makes them win over renewals in flight).
+//   - Taking over another library's sessions: import.go (WithImporter,
+//     the Importer interface, and the import's steps in the load and the
+//     commit).
 //   - Events: event.go. For adapters: returnto.go, challenge.go,
 //     typename.go, refusal.go.
 package session

@@ -36,18 +36,27 @@ const (
 	// had started (the commit), so the change was not saved. Reported once
 	// per request, with a warning through the manager's logger.
 	EventLateChange
+	// EventImported: a session of another library was imported
+	// ([WithImporter]) and stored under Key.
+	EventImported
+	// EventImportFailed: importing a session of another library failed,
+	// or its old record could not be deleted; Err says how. The request
+	// went on with a fresh session.
+	EventImportFailed
 )
 
 var eventNames = [...]string{
-	EventCreated:     "created",
-	EventRenewed:     "renewed",
-	EventDestroyed:   "destroyed",
-	EventUndecodable: "undecodable",
-	EventMerged:      "merged",
-	EventOverwritten: "overwritten",
-	EventDropped:     "dropped",
-	EventStoreError:  "store-error",
-	EventLateChange:  "late-change",
+	EventCreated:      "created",
+	EventRenewed:      "renewed",
+	EventDestroyed:    "destroyed",
+	EventUndecodable:  "undecodable",
+	EventMerged:       "merged",
+	EventOverwritten:  "overwritten",
+	EventDropped:      "dropped",
+	EventStoreError:   "store-error",
+	EventLateChange:   "late-change",
+	EventImported:     "imported",
+	EventImportFailed: "import-failed",
 }
 
 // String returns the kind's name, such as "created".

@@ -31,6 +31,7 @@ type Exchange[T any] struct {
 	read atomic.Bool    // the session was looked up: the response depends on it
 
 	onError func(w http.ResponseWriter, r *http.Request, err error) // SetErrorResponder's
+	imp     *importState                                            // what WithImporter's importer read (import.go)
 }
 
 // Begin starts the session part of a request: it reads the cookie and, when
@@ -56,6 +57,9 @@ func (x *Exchange[T]) load() error {
 	token := m.requestToken(r.Header)
 	if token == "" {
 		s.remote = remoteHost(r)
+		if m.cfg.importer != nil {
+			x.importOld(time.Time{}) // another library's cookie, perhaps
+		}
 		return nil // no store access at all
 	}
 	key := keyOf(token)
@@ -67,6 +71,9 @@ func (x *Exchange[T]) load() error {
 	switch {
 	case errors.Is(err, ErrNotFound):
 		s.remote = remoteHost(r)
+		if m.cfg.importer != nil {
+			x.importOld(start) // another library's token, perhaps
+		}
 		return nil
 	case err != nil:
 		err = fmt.Errorf("session: load: %w", err)
@@ -252,6 +259,9 @@ func (x *Exchange[T]) Commit(h http.Header, status int) error {
 		x.m.failed(x.r, err)
 	} else if len(h["Set-Cookie"]) > cookies {
 		x.m.noteInsecureCookie(x.r)
+	}
+	if err == nil && x.imp != nil {
+		x.finishImport(h, cookies)
 	}
 	return err
 }

@@ -47,6 +47,9 @@ func New[T any](store Store, opts ...Option) (*Manager[T], error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if err := checkImporter[T](&cfg); err != nil {
+		return nil, err
+	}
 	return &Manager[T]{store: store, cfg: cfg, locks: keyLocks{m: map[string]*keyLock{}}}, nil
 }
 

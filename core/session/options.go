@@ -57,6 +57,8 @@ type config struct {
 
 	tokenHeader    string // WithHeaderToken: the request header, "" for the cookie
 	tokenHeaderSet bool
+
+	importer *importConfig // WithImporter's, nil without (import.go)
 }
 
 // An Option configures a [Manager] in [New].
