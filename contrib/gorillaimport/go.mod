@@ -1,0 +1,8 @@
+module github.com/session2/session2/contrib/gorillaimport
+
+go 1.23.0
+
+require (
+	github.com/gorilla/securecookie v1.1.2
+	github.com/session2/session2/core v0.1.0
+)
