@@ -131,9 +131,22 @@ func (p *CrossOriginProtection) SetDenyHandler(h http.Handler) {
 	p.deny = h
 }
 
-// Check returns nil for a request that may pass, and an error wrapping
-// [ErrCrossOrigin] for one to refuse.
+// Check returns nil for a request that may pass, and a *[Refusal]
+// wrapping [ErrCrossOrigin] for one to refuse (403 Forbidden, or the deny
+// handler).
 func (p *CrossOriginProtection) Check(r *http.Request) error {
+	err := p.check(r)
+	if err == nil {
+		return nil
+	}
+	p.mu.RLock()
+	deny := p.deny
+	p.mu.RUnlock()
+	return &Refusal{Status: http.StatusForbidden, Message: "cross-origin request refused", Err: err, Handler: deny}
+}
+
+// check is Check without the Refusal around the error.
+func (p *CrossOriginProtection) check(r *http.Request) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		return nil
@@ -188,18 +201,5 @@ func (p *CrossOriginProtection) bypassed(r *http.Request) bool {
 // the deny handler and never reaches next (nor, behind it, a session
 // store).
 func (p *CrossOriginProtection) Handler(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := p.Check(r); err != nil {
-			p.mu.RLock()
-			deny := p.deny
-			p.mu.RUnlock()
-			if deny != nil {
-				deny.ServeHTTP(w, r)
-				return
-			}
-			http.Error(w, "403 Forbidden: cross-origin request refused", http.StatusForbidden)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return guard(p.Check, next)
 }

@@ -183,10 +183,8 @@ type CSRF struct {
 	header    string
 	field     string
 	strict    bool
-	bodyLimit int64 // 0: the header alone
-	onError   ErrorHandler
-
-	customOnError bool // set by WithCSRFErrorHandler
+	bodyLimit int64        // 0: the header alone
+	onError   ErrorHandler // nil: the default 403
 }
 
 // A CSRFOption configures [NewCSRF].
@@ -239,14 +237,14 @@ func WithCSRFStrict(strict bool) CSRFOption { return func(p *CSRF) { p.strict = 
 func WithCSRFErrorHandler(h ErrorHandler) CSRFOption {
 	return func(p *CSRF) {
 		if h != nil {
-			p.onError, p.customOnError = h, true
+			p.onError = h
 		}
 	}
 }
 
 // NewCSRF returns the CSRF token check with the given options.
 func NewCSRF(opts ...CSRFOption) *CSRF {
-	p := &CSRF{header: DefaultCSRFHeader, field: DefaultCSRFField, bodyLimit: DefaultCSRFBodyLimit, onError: csrfForbidden}
+	p := &CSRF{header: DefaultCSRFHeader, field: DefaultCSRFField, bodyLimit: DefaultCSRFBodyLimit}
 	for _, o := range opts {
 		if o != nil {
 			o(p)
@@ -255,18 +253,15 @@ func NewCSRF(opts ...CSRFOption) *CSRF {
 	return p
 }
 
-func csrfForbidden(w http.ResponseWriter, r *http.Request, err error) {
-	http.Error(w, "403 Forbidden: missing or invalid CSRF token", http.StatusForbidden)
-}
-
 // Header returns the name of the header the token is read from.
 func (p *CSRF) Header() string { return p.header }
 
 // Field returns the name of the form field the token is read from.
 func (p *CSRF) Field() string { return p.field }
 
-// Check returns nil for a request that may pass, and an error wrapping
-// [ErrCSRF] for one to refuse. It needs the request's session: r must
+// Check returns nil for a request that may pass, and a *[Refusal]
+// wrapping [ErrCSRF] for one to refuse (403 Forbidden, or the error
+// handler of [WithCSRFErrorHandler]). It needs the request's session: r must
 // come from behind a session middleware (the core's or an adapter's);
 // without one, every unsafe request is refused.
 //
@@ -284,6 +279,14 @@ func (p *CSRF) Field() string { return p.field }
 // r.PostForm and r.MultipartForm stay unset. A body parsed before Check
 // (r.PostForm set) is not read again.
 func (p *CSRF) Check(r *http.Request) error {
+	if err := p.check(r); err != nil {
+		return p.refusal(err)
+	}
+	return nil
+}
+
+// check is Check without the Refusal around the error.
+func (p *CSRF) check(r *http.Request) error {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 		return nil
@@ -322,9 +325,15 @@ func (p *CSRF) Check(r *http.Request) error {
 	return fmt.Errorf("%w: no token in a browser's request", ErrCSRF)
 }
 
-// Refuse answers a request that Check refused with err, through the error
-// handler. Adapters call it; a net/http application uses Handler.
-func (p *CSRF) Refuse(w http.ResponseWriter, r *http.Request, err error) { p.onError(w, r, err) }
+// refusal is the Refusal of a request refused with err: 403 Forbidden,
+// or the application's error handler, which gets err.
+func (p *CSRF) refusal(err error) *Refusal {
+	ref := &Refusal{Status: http.StatusForbidden, Message: "missing or invalid CSRF token", Err: err}
+	if p.onError != nil {
+		ref.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.onError(w, r, err) })
+	}
+	return ref
+}
 
 // Handler returns next behind the check: a refused request goes to the
 // error handler and never reaches next.
@@ -332,11 +341,5 @@ func (p *CSRF) Handler(next http.Handler) http.Handler {
 	if next == nil {
 		panic("session: CSRF.Handler of a nil http.Handler")
 	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := p.Check(r); err != nil {
-			p.onError(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+	return guard(p.Check, next)
 }

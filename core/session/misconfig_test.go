@@ -213,20 +213,6 @@ func TestChallenge(t *testing.T) {
 	}
 }
 
-// TestCustomRefusalHandlers: the CSRF check and the cross-origin
-// protection say whether the application set its own refusal handler.
-func TestCustomRefusalHandlers(t *testing.T) {
-	if NewCSRF().ErrorHandler() != nil || NewCrossOriginProtection().DenyHandler() != nil {
-		t.Error("a default handler reported as the application's")
-	}
-	p := NewCSRF(WithCSRFErrorHandler(func(http.ResponseWriter, *http.Request, error) {}))
-	cop := NewCrossOriginProtection()
-	cop.SetDenyHandler(http.NotFoundHandler())
-	if p.ErrorHandler() == nil || cop.DenyHandler() == nil {
-		t.Error("the application's handler not reported")
-	}
-}
-
 // TestHeaderTokenDocsCORS: the header-token docs tell a browser client on
 // another origin which response header CORS must expose, by its name in
 // the code.

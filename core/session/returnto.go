@@ -53,8 +53,8 @@ func ReturnTo(r *http.Request, param, fallback string) string {
 
 // LoginRedirect returns loginURL with the parameter param set to the path
 // and query r asked for, for the login page to come back to (see
-// [ReturnTo]). The adapters' RequireUser uses it with their ReturnTo
-// option. A request path that is not a local path is left out.
+// [ReturnTo]). [RequireUser] uses it with the [ReturnParam] option, as
+// do the adapters' RequireUser. A request path that is not a local path is left out.
 func LoginRedirect(loginURL, param string, r *http.Request) string {
 	back := r.URL.RequestURI()
 	if param == "" || !LocalPath(back) {
