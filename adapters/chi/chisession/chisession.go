@@ -52,78 +52,31 @@ func Lookup[T any](r *http.Request) (*session.Session[T], bool) {
 	return session.FromContext[T](r.Context())
 }
 
-// A RequireOption configures RequireUser.
-type RequireOption func(*requireConfig)
+// A RequireOption configures RequireUser: the core's
+// [session.RequireOption].
+type RequireOption = session.RequireOption
 
-type requireConfig struct{ returnParam, challenge string }
+// ReturnTo makes RequireUser's redirect carry the page asked for in the
+// login URL's query parameter param: [session.ReturnParam].
+func ReturnTo(param string) RequireOption { return session.ReturnParam(param) }
 
-// ReturnTo makes RequireUser's redirect carry the page asked for, its path
-// and query, in the login URL's query parameter param:
-// "/login?next=%2Fcart". The login handler sends the user back there with
-// [session.ReturnTo], which accepts only a local path.
-func ReturnTo(param string) RequireOption {
-	return func(c *requireConfig) { c.returnParam = param }
-}
+// Challenge sets the WWW-Authenticate header of RequireUser's 401
+// answer: [session.ChallengeWith].
+func Challenge(value string) RequireOption { return session.ChallengeWith(value) }
 
-// Challenge sets the WWW-Authenticate header of RequireUser's 401 answer
-// (when it has no login URL), such as `Bearer realm="api"`. The default is
-// [session.Challenge]'s: `Session realm="session"`, or `Bearer
-// realm="session"` behind a manager that reads the Authorization header.
-func Challenge(value string) RequireOption {
-	return func(c *requireConfig) { c.challenge = value }
-}
-
-// RequireUser returns middleware that lets a request through only when its
-// session has a user. Others are redirected to loginURL with 303 See Other
-// (with the ReturnTo option, carrying the page asked for), or answered 401
-// Unauthorized with a WWW-Authenticate challenge (see Challenge) when
-// loginURL is empty.
-//
-// It panics, naming both types, when the request has no session of type T:
-// Middleware is not installed in front of it, or its manager's session
-// type is not T. Either would otherwise send a logged-in user to the login
-// page for ever.
+// RequireUser returns the core's [session.RequireUser] middleware: a
+// request whose session has no user is redirected to loginURL with 303
+// See Other, or answered 401 Unauthorized with a WWW-Authenticate
+// challenge when loginURL is empty. It panics, naming both types, when
+// the request has no session of type T.
 func RequireUser[T any](loginURL string, opts ...RequireOption) func(http.Handler) http.Handler {
-	var cfg requireConfig
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if mustLookup[T](r, "RequireUser").User() != "" {
-				next.ServeHTTP(w, r)
-				return
-			}
-			if loginURL == "" {
-				challenge := cfg.challenge
-				if challenge == "" {
-					challenge = session.Challenge(r)
-				}
-				w.Header().Set("WWW-Authenticate", challenge)
-				http.Error(w, http.StatusText(http.StatusUnauthorized), http.StatusUnauthorized)
-				return
-			}
-			http.Redirect(w, r, session.LoginRedirect(loginURL, cfg.returnParam, r), http.StatusSeeOther)
-		})
-	}
+	return session.RequireUser[T](loginURL, opts...).Handler
 }
 
-// CheckFormToken returns middleware that, on unsafe methods (anything but
-// GET, HEAD, OPTIONS and TRACE), requires one of the session's form tokens
-// in the form field "form_token" or the header "X-Form-Token", and consumes
-// it. A request without a valid token is answered 403 Forbidden and does
-// not reach the handler. Like RequireUser, it panics when the request has
-// no session of type T.
+// CheckFormToken returns the core's [session.CheckFormToken] middleware:
+// an unsafe request without one of the session's form tokens, which it
+// consumes, is answered 403 Forbidden. Like RequireUser, it panics when
+// the request has no session of type T.
 func CheckFormToken[T any]() func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if !mustLookup[T](r, "CheckFormToken").CheckRequest(r) {
-				http.Error(w, "invalid or missing form token", http.StatusForbidden)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
+	return session.CheckFormToken[T]().Handler
 }

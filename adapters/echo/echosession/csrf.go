@@ -1,8 +1,6 @@
 package echosession
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 	"github.com/session2/session2/core/session"
 )
@@ -23,18 +21,7 @@ func CrossOrigin(p *session.CrossOriginProtection) echo.MiddlewareFunc {
 	if p == nil {
 		panic("echosession: CrossOrigin of a nil protection")
 	}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if err := p.Check(c.Request()); err != nil {
-				if deny := p.DenyHandler(); deny != nil {
-					deny.ServeHTTP(c.Response(), c.Request())
-					return nil
-				}
-				return echo.NewHTTPError(http.StatusForbidden, "cross-origin request refused").SetInternal(err)
-			}
-			return next(c)
-		}
-	}
+	return guard(p.Check)
 }
 
 // CSRF returns the second layer of CSRF protection, the per-session token
@@ -49,16 +36,5 @@ func CSRF(p *session.CSRF) echo.MiddlewareFunc {
 	if p == nil {
 		panic("echosession: CSRF of a nil check")
 	}
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if err := p.Check(c.Request()); err != nil {
-				if p.ErrorHandler() != nil {
-					p.Refuse(c.Response(), c.Request(), err)
-					return nil
-				}
-				return echo.NewHTTPError(http.StatusForbidden, "missing or invalid CSRF token").SetInternal(err)
-			}
-			return next(c)
-		}
-	}
+	return guard(p.Check)
 }

@@ -256,76 +256,69 @@ func Lookup[T any](c echo.Context) (*session.Session[T], bool) {
 	return session.FromContext[T](c.Request().Context())
 }
 
-// A RequireOption configures RequireUser.
-type RequireOption func(*requireConfig)
+// A RequireOption configures RequireUser: the core's
+// [session.RequireOption].
+type RequireOption = session.RequireOption
 
-type requireConfig struct{ returnParam, challenge string }
+// ReturnTo makes RequireUser's redirect carry the page asked for, in the
+// login URL's query parameter param; see [session.ReturnParam].
+func ReturnTo(param string) RequireOption { return session.ReturnParam(param) }
 
-// ReturnTo makes RequireUser's redirect carry the page asked for, its path
-// and query, in the login URL's query parameter param:
-// "/login?next=%2Fcart". The login handler sends the user back there with
-// [session.ReturnTo], which accepts only a local path.
-func ReturnTo(param string) RequireOption {
-	return func(c *requireConfig) { c.returnParam = param }
-}
+// Challenge sets the WWW-Authenticate header of RequireUser's 401; see
+// [session.ChallengeWith].
+func Challenge(value string) RequireOption { return session.ChallengeWith(value) }
 
-// Challenge sets the WWW-Authenticate header of RequireUser's 401 answer
-// (when it has no login URL), such as `Bearer realm="api"`. The default is
-// [session.Challenge]'s: `Session realm="session"`, or `Bearer
-// realm="session"` behind a manager that reads the Authorization header.
-func Challenge(value string) RequireOption {
-	return func(c *requireConfig) { c.challenge = value }
-}
-
-// RequireUser returns middleware that lets a request through only when its
-// session has a user. Others are redirected to loginURL with 303 See Other
-// (with the ReturnTo option, carrying the page asked for), or, when
-// loginURL is empty, get an [echo.HTTPError] with 401 Unauthorized for
-// echo's HTTPErrorHandler to answer, with a WWW-Authenticate challenge
-// (see Challenge) in the response's header.
+// RequireUser is the core's [session.RequireUser] as echo middleware: a
+// request whose session has no user is redirected to loginURL (303 See
+// Other), or, when loginURL is empty, gets an [echo.HTTPError] with 401
+// Unauthorized for echo's HTTPErrorHandler to answer, with a
+// WWW-Authenticate challenge in the response's header.
 //
-// It panics, naming both types, when the request has no session of type T:
-// Middleware is not installed in front of it (or skips the route), or its
-// manager's session type is not T. Either would otherwise send a
-// logged-in user to the login page for ever.
+// It panics, naming both types, when the request has no session of type
+// T: Middleware is not installed in front of it (or skips the route), or
+// its manager's session type is not T.
 func RequireUser[T any](loginURL string, opts ...RequireOption) echo.MiddlewareFunc {
-	var cfg requireConfig
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
+	return guard(session.RequireUser[T](loginURL, opts...).Check)
+}
+
+// CheckFormToken is the core's [session.CheckFormToken] as echo
+// middleware: an unsafe request without one of the session's form tokens
+// ("X-Form-Token" header or "form_token" field), which it consumes, gets
+// an [echo.HTTPError] with 403 Forbidden and does not reach the handler.
+// Like RequireUser, it panics when the request has no session of type T.
+func CheckFormToken[T any]() echo.MiddlewareFunc {
+	return guard(session.CheckFormToken[T]().Check)
+}
+
+// guard runs one of the core's checks in echo's chain. A refusal with an
+// error status ([session.Refusal]) becomes an [echo.HTTPError] for echo's
+// HTTPErrorHandler, its headers set on the response, unless the
+// application set its own handler for it; a redirect, or the
+// application's handler, answers at once.
+func guard(check func(*http.Request) error) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			if mustLookup[T](c, "RequireUser").User() != "" {
+			err := check(c.Request())
+			if err == nil {
 				return next(c)
 			}
-			if loginURL == "" {
-				challenge := cfg.challenge
-				if challenge == "" {
-					challenge = session.Challenge(c.Request())
-				}
-				c.Response().Header().Set("WWW-Authenticate", challenge)
-				return echo.NewHTTPError(http.StatusUnauthorized)
+			var ref *session.Refusal
+			if !errors.As(err, &ref) {
+				return echo.NewHTTPError(http.StatusForbidden).SetInternal(err)
 			}
-			return c.Redirect(http.StatusSeeOther, session.LoginRedirect(loginURL, cfg.returnParam, c.Request()))
-		}
-	}
-}
-
-// CheckFormToken returns middleware that, on unsafe methods (anything but
-// GET, HEAD, OPTIONS and TRACE), requires one of the session's form tokens
-// in the header "X-Form-Token" or the form field "form_token", and consumes
-// it. A request without a valid token gets an [echo.HTTPError] with 403
-// Forbidden and does not reach the handler. Like RequireUser, it panics
-// when the request has no session of type T.
-func CheckFormToken[T any]() echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if !mustLookup[T](c, "CheckFormToken").CheckRequest(c.Request()) {
-				return echo.NewHTTPError(http.StatusForbidden, "invalid or missing form token")
+			if ref.Handler != nil || ref.Status < 400 {
+				ref.ServeHTTP(c.Response(), c.Request())
+				return nil
 			}
-			return next(c)
+			h := c.Response().Header()
+			for k, v := range ref.Header {
+				h[k] = v
+			}
+			he := echo.NewHTTPError(ref.Status)
+			if ref.Message != "" {
+				he.Message = ref.Message
+			}
+			return he.SetInternal(err)
 		}
 	}
 }

@@ -1,8 +1,6 @@
 package ginsession
 
 import (
-	"net/http"
-
 	"github.com/gin-gonic/gin"
 	"github.com/session2/session2/core/session"
 )
@@ -20,17 +18,7 @@ func CrossOrigin(p *session.CrossOriginProtection) gin.HandlerFunc {
 	if p == nil {
 		panic("ginsession: CrossOrigin of a nil protection")
 	}
-	// p's deny handler is reached through p.Handler, which checks again:
-	// only a refused request pays for that.
-	deny := p.Handler(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	return func(c *gin.Context) {
-		if p.Check(c.Request) != nil {
-			deny.ServeHTTP(c.Writer, c.Request)
-			c.Abort()
-			return
-		}
-		c.Next()
-	}
+	return guard(p.Check, false)
 }
 
 // CSRF returns the second layer of CSRF protection, the per-session token
@@ -38,18 +26,10 @@ func CrossOrigin(p *session.CrossOriginProtection) gin.HandlerFunc {
 // it reads; pages put s.CSRFToken() in their forms (field p.Field()) or
 // their scripts' requests (header p.Header()). A refused request is
 // answered by p's error handler (by default 403) and the chain is
-// aborted. It panics if p is nil.
+// aborted, with the refusal in c.Errors. It panics if p is nil.
 func CSRF(p *session.CSRF) gin.HandlerFunc {
 	if p == nil {
 		panic("ginsession: CSRF of a nil check")
 	}
-	return func(c *gin.Context) {
-		if err := p.Check(c.Request); err != nil {
-			p.Refuse(c.Writer, c.Request, err)
-			_ = c.Error(err)
-			c.Abort()
-			return
-		}
-		c.Next()
-	}
+	return guard(p.Check, true)
 }

@@ -26,6 +26,7 @@ package ginsession
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
 
@@ -249,76 +250,57 @@ func Lookup[T any](c *gin.Context) (*session.Session[T], bool) {
 	return session.FromContext[T](c.Request.Context())
 }
 
-// A RequireOption configures RequireUser.
-type RequireOption func(*requireConfig)
+// A RequireOption configures RequireUser: the core's
+// [session.RequireOption].
+type RequireOption = session.RequireOption
 
-type requireConfig struct{ returnParam, challenge string }
-
-// ReturnTo makes RequireUser's redirect carry the page asked for, its path
-// and query, in the login URL's query parameter param:
-// "/login?next=%2Fcart". The login handler sends the user back there with
-// [session.ReturnTo], which accepts only a local path.
-func ReturnTo(param string) RequireOption {
-	return func(c *requireConfig) { c.returnParam = param }
-}
+// ReturnTo makes RequireUser's redirect carry the page asked for in the
+// login URL's query parameter param ([session.ReturnParam]).
+func ReturnTo(param string) RequireOption { return session.ReturnParam(param) }
 
 // Challenge sets the WWW-Authenticate header of RequireUser's 401 answer
-// (when it has no login URL), such as `Bearer realm="api"`. The default is
-// [session.Challenge]'s: `Session realm="session"`, or `Bearer
-// realm="session"` behind a manager that reads the Authorization header.
-func Challenge(value string) RequireOption {
-	return func(c *requireConfig) { c.challenge = value }
+// ([session.ChallengeWith]).
+func Challenge(value string) RequireOption { return session.ChallengeWith(value) }
+
+// RequireUser is the core's [session.RequireUser] as gin middleware: a
+// request whose session has no user is redirected to loginURL (303 See
+// Other), or answered 401 Unauthorized with a WWW-Authenticate challenge
+// when loginURL is empty, and the chain is aborted.
+//
+// It panics, naming both types, when the request has no session of type
+// T: Middleware is not installed in front of it (or skips the route), or
+// its manager's session type is not T.
+func RequireUser[T any](loginURL string, opts ...RequireOption) gin.HandlerFunc {
+	return guard(session.RequireUser[T](loginURL, opts...).Check, false)
 }
 
-// RequireUser returns middleware that lets a request through only when its
-// session has a user. Others are redirected to loginURL with 303 See Other
-// (with the ReturnTo option, carrying the page asked for), or answered 401
-// Unauthorized with a WWW-Authenticate challenge (see Challenge) when
-// loginURL is empty; the chain is aborted.
-//
-// It panics, naming both types, when the request has no session of type T:
-// Middleware is not installed in front of it (or skips the route), or its
-// manager's session type is not T. Either would otherwise send a
-// logged-in user to the login page for ever.
-func RequireUser[T any](loginURL string, opts ...RequireOption) gin.HandlerFunc {
-	var cfg requireConfig
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
-		}
-	}
+// CheckFormToken is the core's [session.CheckFormToken] as gin
+// middleware: an unsafe request without one of the session's form tokens
+// ("X-Form-Token" header or "form_token" field), which it consumes, is
+// answered 403 Forbidden and the chain is aborted. Like RequireUser, it
+// panics when the request has no session of type T.
+func CheckFormToken[T any]() gin.HandlerFunc {
+	return guard(session.CheckFormToken[T]().Check, false)
+}
+
+// guard runs one of the core's checks in gin's chain: a request it
+// refuses gets the core's answer ([session.Refusal]), with the refusal in
+// c.Errors when report is set, and the chain is aborted.
+func guard(check func(*http.Request) error, report bool) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if mustLookup[T](c, "RequireUser").User() != "" {
+		err := check(c.Request)
+		if err == nil {
 			c.Next()
 			return
 		}
 		c.Abort()
-		if loginURL == "" {
-			challenge := cfg.challenge
-			if challenge == "" {
-				challenge = session.Challenge(c.Request)
-			}
-			c.Header("WWW-Authenticate", challenge)
-			c.String(http.StatusUnauthorized, http.StatusText(http.StatusUnauthorized))
-			return
+		var ref *session.Refusal
+		if !errors.As(err, &ref) {
+			ref = &session.Refusal{Status: http.StatusForbidden, Err: err}
 		}
-		c.Redirect(http.StatusSeeOther, session.LoginRedirect(loginURL, cfg.returnParam, c.Request))
-	}
-}
-
-// CheckFormToken returns middleware that, on unsafe methods (anything but
-// GET, HEAD, OPTIONS and TRACE), requires one of the session's form tokens
-// in the header "X-Form-Token" or the form field "form_token", and consumes
-// it. A request without a valid token is answered 403 Forbidden and the
-// chain is aborted. Like RequireUser, it panics when the request has no
-// session of type T.
-func CheckFormToken[T any]() gin.HandlerFunc {
-	return func(c *gin.Context) {
-		if !mustLookup[T](c, "CheckFormToken").CheckRequest(c.Request) {
-			c.Abort()
-			c.String(http.StatusForbidden, "invalid or missing form token")
-			return
+		ref.ServeHTTP(c.Writer, c.Request)
+		if report {
+			_ = c.Error(err)
 		}
-		c.Next()
 	}
 }
