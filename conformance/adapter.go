@@ -2,6 +2,7 @@ package conformance
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/session2/session2/core/session"
@@ -13,13 +14,31 @@ import (
 // middleware, and calls Handle with the session its own getter returns.
 type Route struct {
 	Method string // "GET" or "POST"
-	Path   string // a fixed path such as "/set"
+	Path   string // a path such as "/set", or with a {name} wildcard (see ColonPattern)
 	// Handle serves the route with the session the adapter's getter returned.
 	Handle func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map])
 }
 
 // Routes is the application TestAdapter drives.
 type Routes []Route
+
+// ColonPattern returns path with its {name} wildcards (ServeMux's and
+// chi's syntax) written :name, for routers such as gin and echo:
+// "/hooks/{provider}" becomes "/hooks/:provider".
+func ColonPattern(path string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(path, '{')
+		j := strings.IndexByte(path, '}')
+		if i < 0 || j < i {
+			b.WriteString(path)
+			return b.String()
+		}
+		b.WriteString(path[:i])
+		b.WriteString(":" + path[i+1:j])
+		path = path[j+1:]
+	}
+}
 
 // NewAdapterFunc builds the router under test: the adapter's middleware
 // for m, and every route of routes on the adapter's router.

@@ -51,6 +51,14 @@ func NetHTTPProtected(t *testing.T, m *session.Manager[session.Map], cop *sessio
 //   - LoginRotates: the token rendered before SetUser no longer passes.
 //   - BodyIntact: the handler reads the exact form body in which the check
 //     found the token.
+//   - BypassPatterns: a cross-site POST passes where a bypass pattern
+//     ("POST /hooks/{provider}", "POST /login/") matches what ServeMux
+//     would serve with the bypass itself, and only there: not
+//     /hooks/github%2Frotate (an escaped slash, which some routers read
+//     as two segments), nor POST /login (which ServeMux would redirect).
+//   - AppHandlers: the application's own refusal handlers
+//     (SetDenyHandler, WithCSRFErrorHandler) answer, the handler does not
+//     run, and the CSRF handler gets an error wrapping ErrCSRF.
 //
 // The routes, all answering 200 text/plain:
 //
@@ -58,6 +66,11 @@ func NetHTTPProtected(t *testing.T, m *session.Manager[session.Map], cop *sessio
 //	POST /login          SetUser(form field "user"), writes the new token
 //	POST /set            sets form field "key" to "value", writes "ok"
 //	POST /echo           writes the request's body back
+//	POST /hooks/{provider}, /hooks/{provider}/rotate, /login/callback
+//	                     write "ran " and the route's path
+//
+// Paths with a {name} wildcard are served on a router with another
+// syntax through [ColonPattern].
 func TestCSRF(t *testing.T, newHandler NewProtectedFunc) {
 	t.Helper()
 	if newHandler == nil {
@@ -65,7 +78,12 @@ func TestCSRF(t *testing.T, newHandler NewProtectedFunc) {
 	}
 	for _, p := range csrfProperties {
 		t.Run(p.name, func(t *testing.T) {
-			p.test(t, startCSRFApp(t, newHandler))
+			a := &csrfApp{t: t, cop: session.NewCrossOriginProtection()}
+			var opts []session.CSRFOption
+			if p.protect != nil {
+				opts = p.protect(a)
+			}
+			p.test(t, startCSRFApp(a, newHandler, opts))
 		})
 	}
 }
@@ -73,16 +91,21 @@ func TestCSRF(t *testing.T, newHandler NewProtectedFunc) {
 var csrfProperties = []struct {
 	name string
 	test func(t *testing.T, a *csrfApp)
+	// protect, when not nil, sets up a.cop and returns the options of
+	// the app's CSRF check.
+	protect func(a *csrfApp) []session.CSRFOption
 }{
-	{"Tabs", testCSRFTabs},
-	{"Htmx", testCSRFHtmx},
-	{"CrossSite", testCSRFCrossSite},
-	{"Anonymous", testCSRFAnonymous},
-	{"BrowserWithoutToken", testCSRFBrowserWithoutToken},
-	{"ScriptWithoutToken", testCSRFScriptWithoutToken},
-	{"WrongToken", testCSRFWrongToken},
-	{"LoginRotates", testCSRFLoginRotates},
-	{"BodyIntact", testCSRFBodyIntact},
+	{"Tabs", testCSRFTabs, nil},
+	{"Htmx", testCSRFHtmx, nil},
+	{"CrossSite", testCSRFCrossSite, nil},
+	{"Anonymous", testCSRFAnonymous, nil},
+	{"BrowserWithoutToken", testCSRFBrowserWithoutToken, nil},
+	{"ScriptWithoutToken", testCSRFScriptWithoutToken, nil},
+	{"WrongToken", testCSRFWrongToken, nil},
+	{"LoginRotates", testCSRFLoginRotates, nil},
+	{"BodyIntact", testCSRFBodyIntact, nil},
+	{"BypassPatterns", testCSRFBypassPatterns, protectBypass},
+	{"AppHandlers", testCSRFAppHandlers, protectAppHandlers},
 }
 
 // csrfApp is the application TestCSRF drives, with one browser-like
@@ -93,13 +116,16 @@ type csrfApp struct {
 	srv     *httptest.Server
 	cookie  string
 	handled int
+	cop     *session.CrossOriginProtection
+	refused error // what the application's CSRF error handler got
 }
 
-func startCSRFApp(t *testing.T, newHandler NewProtectedFunc) *csrfApp {
+func startCSRFApp(a *csrfApp, newHandler NewProtectedFunc, opts []session.CSRFOption) *csrfApp {
+	t := a.t
 	t.Helper()
 	ms := memstore.New(memstore.WithSweepInterval(0))
 	t.Cleanup(func() { ms.Close() })
-	a := &csrfApp{t: t, store: storetest.Wrap(ms)}
+	a.store = storetest.Wrap(ms)
 	m, err := session.New[session.Map](a.store, session.WithLogger(discardLogger()))
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +162,14 @@ func startCSRFApp(t *testing.T, newHandler NewProtectedFunc) *csrfApp {
 			io.WriteString(w, "ok")
 		}},
 	}
-	a.srv = httptest.NewUnstartedServer(newHandler(t, m, session.NewCrossOriginProtection(), session.NewCSRF(), routes))
+	for _, path := range []string{"/hooks/{provider}", "/hooks/{provider}/rotate", "/login/callback"} {
+		routes = append(routes, Route{"POST", path, func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			a.handled++
+			text(w)
+			io.WriteString(w, "ran "+path)
+		}})
+	}
+	a.srv = httptest.NewUnstartedServer(newHandler(t, m, a.cop, session.NewCSRF(opts...), routes))
 	a.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	a.srv.Start()
 	t.Cleanup(a.srv.Close)

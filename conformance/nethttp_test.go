@@ -22,3 +22,8 @@ func TestAdapterNetHTTPHeaderToken(t *testing.T) {
 func TestCSRFNetHTTP(t *testing.T) {
 	conformance.TestCSRF(t, conformance.NetHTTPProtected)
 }
+
+// TestHelpersNetHTTP runs the helper suite on the core's own gates.
+func TestHelpersNetHTTP(t *testing.T) {
+	conformance.TestHelpers(t, conformance.NetHTTPHelpers)
+}

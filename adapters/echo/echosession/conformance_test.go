@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -30,7 +31,7 @@ func quietRecover() echo.MiddlewareFunc {
 func serve(e *echo.Echo, routes conformance.Routes) {
 	for _, rt := range routes {
 		handle := rt.Handle
-		e.Add(rt.Method, rt.Path, func(c echo.Context) error {
+		e.Add(rt.Method, conformance.ColonPattern(rt.Path), func(c echo.Context) error {
 			handle(c.Response(), c.Request(), echosession.Get[session.Map](c))
 			return nil
 		})
@@ -61,6 +62,31 @@ func TestAdapter(t *testing.T) {
 	})
 	t.Run("NoRecover", func(t *testing.T) { conformance.TestAdapter(t, build(nil)) })
 	t.Run("HeaderToken", func(t *testing.T) { conformance.TestAdapterHeaderToken(t, build(quietRecover(), nil)) })
+}
+
+func TestHelpers(t *testing.T) {
+	conformance.TestHelpers(t, conformance.Helpers[echo.MiddlewareFunc]{
+		Router: func(t *testing.T, m *session.Manager[session.Map], routes []conformance.GuardedRoute[echo.MiddlewareFunc], skip []string) http.Handler {
+			e := newEcho()
+			e.Use(echosession.MiddlewareWithConfig(m, echosession.Config{Skipper: func(c echo.Context) bool {
+				return slices.Contains(skip, c.Request().URL.Path)
+			}}))
+			for _, rt := range routes {
+				handle := rt.Handle
+				e.Add(rt.Method, rt.Path, func(c echo.Context) error {
+					s, _ := echosession.Lookup[session.Map](c)
+					handle(c.Response(), c.Request(), s)
+					return nil
+				}, rt.Use...)
+			}
+			return e
+		},
+		RequireUser:           echosession.RequireUser[session.Map],
+		CheckFormToken:        echosession.CheckFormToken[session.Map],
+		RequireAccount:        echosession.RequireUser[conformance.Account],
+		CheckFormTokenAccount: echosession.CheckFormToken[conformance.Account],
+		Skips:                 true,
+	})
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

@@ -21,7 +21,7 @@ func quietRecovery() gin.HandlerFunc { return gin.RecoveryWithWriter(io.Discard)
 func serve(r *gin.Engine, routes conformance.Routes) {
 	for _, rt := range routes {
 		handle := rt.Handle
-		r.Handle(rt.Method, rt.Path, func(c *gin.Context) {
+		r.Handle(rt.Method, conformance.ColonPattern(rt.Path), func(c *gin.Context) {
 			handle(c.Writer, c.Request, ginsession.Get[session.Map](c))
 		})
 	}
@@ -59,6 +59,28 @@ func TestAdapter(t *testing.T) {
 			serve(r, routes)
 			return r
 		})
+	})
+}
+
+func TestHelpers(t *testing.T) {
+	conformance.TestHelpers(t, conformance.Helpers[gin.HandlerFunc]{
+		Router: func(t *testing.T, m *session.Manager[session.Map], routes []conformance.GuardedRoute[gin.HandlerFunc], skip []string) http.Handler {
+			r := gin.New()
+			r.Use(ginsession.Middleware(m, ginsession.WithSkipPaths(skip...)))
+			for _, rt := range routes {
+				handle := rt.Handle
+				r.Handle(rt.Method, rt.Path, append(rt.Use[:len(rt.Use):len(rt.Use)], func(c *gin.Context) {
+					s, _ := ginsession.Lookup[session.Map](c)
+					handle(c.Writer, c.Request, s)
+				})...)
+			}
+			return r
+		},
+		RequireUser:           ginsession.RequireUser[session.Map],
+		CheckFormToken:        ginsession.CheckFormToken[session.Map],
+		RequireAccount:        ginsession.RequireUser[conformance.Account],
+		CheckFormTokenAccount: ginsession.CheckFormToken[conformance.Account],
+		Skips:                 true,
 	})
 }
 

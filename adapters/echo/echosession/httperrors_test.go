@@ -3,7 +3,6 @@ package echosession_test
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -17,66 +16,6 @@ import (
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/core/session/sessiontest"
 )
-
-// TestHelpersOfAnotherTypePanic: RequireUser and CheckFormToken of a type
-// that is not the manager's panic naming both types, instead of sending a
-// logged-in user to the login page (or refusing every form) for ever.
-func TestHelpersOfAnotherTypePanic(t *testing.T) {
-	m := sessiontest.NewManager[account](t)
-	var msg string
-	e := newEcho()
-	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) (err error) {
-			defer func() {
-				if v := recover(); v != nil {
-					msg = fmt.Sprint(v)
-					err = echo.ErrInternalServerError
-				}
-			}()
-			return next(c)
-		}
-	}, echosession.Middleware(m))
-	ok := func(c echo.Context) error { return c.String(http.StatusOK, "in") }
-	e.GET("/account", ok, echosession.RequireUser[session.Map]("/login"))
-	e.POST("/deposit", ok, echosession.CheckFormToken[session.Map]())
-	for _, tc := range []struct{ method, path, helper string }{
-		{"GET", "/account", "RequireUser"},
-		{"POST", "/deposit", "CheckFormToken"},
-	} {
-		msg = ""
-		req := sessiontest.WithSession(t, m, httptest.NewRequest(tc.method, tc.path, nil), "ann", nil)
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		if rec.Code != http.StatusInternalServerError || !strings.Contains(msg, tc.helper) ||
-			!strings.Contains(msg, "session.Map") || !strings.Contains(msg, "echosession_test.account") {
-			t.Errorf("%s: %d, panic %q; want a panic of %s naming both types", tc.path, rec.Code, msg, tc.helper)
-		}
-	}
-}
-
-// TestRequireUser401Challenge: RequireUser without a login URL answers 401
-// with a WWW-Authenticate challenge, as RFC 9110 requires.
-func TestRequireUser401Challenge(t *testing.T) {
-	for _, tc := range []struct {
-		opts []session.Option
-		req  []echosession.RequireOption
-		want string
-	}{
-		{nil, nil, `Session realm="session"`},
-		{[]session.Option{session.WithHeaderToken("Authorization")}, nil, `Bearer realm="session"`},
-		{nil, []echosession.RequireOption{echosession.Challenge(`Bearer realm="api"`)}, `Bearer realm="api"`},
-	} {
-		m := sessiontest.NewManager[account](t, tc.opts...)
-		e := newEcho()
-		e.Use(echosession.Middleware(m))
-		e.GET("/api", func(echo.Context) error { return nil }, echosession.RequireUser[account]("", tc.req...))
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, httptest.NewRequest("GET", "/api", nil))
-		if rec.Code != http.StatusUnauthorized || rec.Header().Get("WWW-Authenticate") != tc.want {
-			t.Errorf("%d, WWW-Authenticate %q; want 401 with %q", rec.Code, rec.Header().Get("WWW-Authenticate"), tc.want)
-		}
-	}
-}
 
 // errorsApp is an echo app with every layer of session2, whose
 // HTTPErrorHandler records what it gets, over a store that can fail.
@@ -107,6 +46,9 @@ func newErrorsApp(t *testing.T, opts ...session.Option) *errorsApp {
 		echosession.Get[session.Map](c).Data().Set("k", c.QueryParam("v"))
 		return c.String(http.StatusOK, "set")
 	})
+	a.e.GET("/api", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, echosession.RequireUser[session.Map](""))
+	a.e.GET("/page", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, echosession.RequireUser[session.Map]("/login"))
+	a.e.DELETE("/once", func(c echo.Context) error { return c.NoContent(http.StatusOK) }, echosession.CheckFormToken[session.Map]())
 	return a
 }
 
@@ -131,10 +73,11 @@ func (a *errorsApp) do(t *testing.T, method, target, cookie string, header map[s
 }
 
 // TestSessionErrorsThroughHTTPErrorHandler: every session error (a
-// cross-origin or CSRF refusal, a failed load, a failed commit, a session
-// over the size limit) is answered by echo's HTTPErrorHandler, once, in
-// echo's JSON; failed loads and commits are logged once by the manager,
-// the size limit naming session.WithMaxSize.
+// cross-origin or CSRF refusal, RequireUser's 401, CheckFormToken's 403,
+// a failed load, a failed commit, a session over the size limit) is
+// answered by echo's HTTPErrorHandler, once, in echo's JSON; failed loads
+// and commits are logged once by the manager, the size limit naming
+// session.WithMaxSize. RequireUser's redirect is no error.
 func TestSessionErrorsThroughHTTPErrorHandler(t *testing.T) {
 	a := newErrorsApp(t)
 	_, cookie := a.do(t, "POST", "/set?v=1", "", nil)
@@ -156,6 +99,17 @@ func TestSessionErrorsThroughHTTPErrorHandler(t *testing.T) {
 			rec, _ := a.do(t, "POST", "/set?v=2", cookie, map[string]string{"X-CSRF-Token": "forged"})
 			return rec
 		}, http.StatusForbidden, session.ErrCSRF, nil},
+		{"login required", func() *httptest.ResponseRecorder {
+			rec, _ := a.do(t, "GET", "/api", cookie, nil)
+			if rec.Header().Get("WWW-Authenticate") != `Session realm="session"` {
+				t.Errorf("login required: WWW-Authenticate %q", rec.Header().Get("WWW-Authenticate"))
+			}
+			return rec
+		}, http.StatusUnauthorized, session.ErrLoginRequired, nil},
+		{"form token", func() *httptest.ResponseRecorder {
+			rec, _ := a.do(t, "DELETE", "/once", cookie, nil)
+			return rec
+		}, http.StatusForbidden, session.ErrFormToken, nil},
 		{"load", func() *httptest.ResponseRecorder {
 			a.st.Fail(storetest.Load, storetest.ErrInjected)
 			defer a.st.Fail(storetest.Load, nil)
@@ -190,6 +144,11 @@ func TestSessionErrorsThroughHTTPErrorHandler(t *testing.T) {
 				t.Errorf("%s: the log does not hold %q:\n%s", tc.name, want, a.logs.String())
 			}
 		}
+	}
+	if rec, _ := a.do(t, "GET", "/page", cookie, nil); rec.Code != http.StatusSeeOther ||
+		rec.Header().Get("Location") != "/login" || len(a.handled) != 0 {
+		t.Errorf("RequireUser with a login page: %d to %q, HTTPErrorHandler got %v; want 303 to /login, no error",
+			rec.Code, rec.Header().Get("Location"), a.handled)
 	}
 	if rec, _ := a.do(t, "GET", "/nothing", cookie, nil); rec.Code != http.StatusNotFound {
 		t.Errorf("after the failures: %d", rec.Code)
