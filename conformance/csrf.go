@@ -185,29 +185,14 @@ func (a *csrfApp) browser() http.Header {
 // response sets. form, when not nil, is the URL-encoded body.
 func (a *csrfApp) do(method, path string, form url.Values, header http.Header) (int, string, http.Header) {
 	a.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, a.srv.URL+path, body)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	for k, vs := range header {
-		req.Header[k] = vs
-	}
 	if a.cookie != "" {
-		req.Header.Set("Cookie", a.cookie)
+		header = header.Clone()
+		if header == nil {
+			header = http.Header{}
+		}
+		header.Set("Cookie", a.cookie)
 	}
-	res, err := a.srv.Client().Do(req)
-	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	res, b := send(a.t, a.srv.Client(), method, a.srv.URL+path, form, header)
 	for _, ck := range res.Cookies() {
 		if ck.MaxAge < 0 || ck.Value == "" {
 			a.cookie = ""
@@ -215,7 +200,7 @@ func (a *csrfApp) do(method, path string, form url.Values, header http.Header) (
 			a.cookie = ck.Name + "=" + ck.Value
 		}
 	}
-	return res.StatusCode, string(b), res.Header
+	return res.StatusCode, b, res.Header
 }
 
 // login logs in from an anonymous session and returns the new token.

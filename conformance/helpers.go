@@ -3,9 +3,7 @@ package conformance
 import (
 	"fmt"
 	"io"
-	"log"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -15,7 +13,6 @@ import (
 	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/core/session/sessiontest"
-	"github.com/session2/session2/stores/memstore"
 )
 
 // Helpers describes an adapter's helpers for [TestHelpers], over the
@@ -149,24 +146,23 @@ func TestHelpers[H any](t *testing.T, kit Helpers[H]) {
 
 // helperApp is the application TestHelpers drives.
 type helperApp struct {
-	t       *testing.T
-	mgr     *session.Manager[session.Map]
-	store   *storetest.Store
+	*Harness
 	h       http.Handler
-	srv     *httptest.Server
 	reached atomic.Int64 // runs of /transfer
 }
 
 func startHelperApp[H any](t *testing.T, kit Helpers[H], opts []session.Option) *helperApp {
 	t.Helper()
-	ms := memstore.New(memstore.WithSweepInterval(0))
-	t.Cleanup(func() { ms.Close() })
-	a := &helperApp{t: t, store: storetest.Wrap(ms)}
-	m, err := session.New[session.Map](a.store, append([]session.Option{session.WithLogger(discardLogger())}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.mgr = m
+	a := &helperApp{}
+	a.Harness = NewHarness(t, func(m *session.Manager[session.Map]) http.Handler {
+		a.h = kit.Router(t, m, helperRoutes(a, kit), []string{"/healthz"})
+		return a.h
+	}, opts...)
+	return a
+}
+
+// helperRoutes returns the application's routes, with kit's helpers.
+func helperRoutes[H any](a *helperApp, kit Helpers[H]) []GuardedRoute[H] {
 	type S = *session.Session[session.Map]
 	write := func(w http.ResponseWriter, s string) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -187,7 +183,7 @@ func startHelperApp[H any](t *testing.T, kit Helpers[H], opts []session.Option) 
 	route := func(method, path string, handle func(http.ResponseWriter, *http.Request, S), use ...H) GuardedRoute[H] {
 		return GuardedRoute[H]{Route{method, path, handle}, use}
 	}
-	a.h = kit.Router(t, m, []GuardedRoute[H]{
+	return []GuardedRoute[H]{
 		route("POST", "/login", func(w http.ResponseWriter, r *http.Request, s S) {
 			if err := s.SetUser(r.URL.Query().Get("user")); err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -213,63 +209,17 @@ func startHelperApp[H any](t *testing.T, kit Helpers[H], opts []session.Option) 
 		route("POST", "/other-form", user, kit.CheckFormTokenAccount()),
 		route("GET", "/probe", probe),
 		route("GET", "/healthz", probe),
-	}, []string{"/healthz"})
-	a.srv = httptest.NewUnstartedServer(a.h)
-	a.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
-	a.srv.Start()
-	t.Cleanup(a.srv.Close)
-	return a
-}
-
-// browser returns a client with a cookie jar that follows no redirect.
-func (a *helperApp) browser() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-}
-
-// send sends method to path from c, with form as a URL-encoded body when
-// not nil, and returns the response and its body.
-func (a *helperApp) send(c *http.Client, method, path string, form url.Values, header http.Header) (*http.Response, string) {
-	a.t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, a.srv.URL+path, body)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	res, err := c.Do(req)
-	if err != nil {
-		a.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
-}
-
-func (a *helperApp) get(c *http.Client, path string) (*http.Response, string) {
-	a.t.Helper()
-	return a.send(c, "GET", path, nil, nil)
 }
 
 func testRequireUserRedirects(t *testing.T, newApp func(opts ...session.Option) *helperApp) {
 	a := newApp()
-	b := a.browser()
+	b := a.Browser()
 	for path, want := range map[string]string{
 		"/account":  "/login-page",
 		"/cart?x=1": "/login?lang=en&next=" + url.QueryEscape("/cart?x=1"),
 	} {
-		res, body := a.get(b, path)
+		res, body := b.Get(path)
 		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
 			t.Errorf("anonymous %s: %d to %q, want 303 to %q", path, res.StatusCode, res.Header.Get("Location"), want)
 		}
@@ -289,7 +239,7 @@ func testRequireUserChallenges(t *testing.T, newApp func(opts ...session.Option)
 		{[]session.Option{session.WithHeaderToken("Authorization")}, "/api/me", `Bearer realm="session"`},
 	} {
 		a := newApp(tc.opts...)
-		res, body := a.get(a.browser(), tc.path)
+		res, body := a.Browser().Get(tc.path)
 		if res.StatusCode != http.StatusUnauthorized || res.Header.Get("WWW-Authenticate") != tc.want {
 			t.Errorf("anonymous %s (%d manager options): %d %q, WWW-Authenticate %q; want 401 with %q",
 				tc.path, len(tc.opts), res.StatusCode, body, res.Header.Get("WWW-Authenticate"), tc.want)
@@ -299,10 +249,10 @@ func testRequireUserChallenges(t *testing.T, newApp func(opts ...session.Option)
 
 func testRequireUserLetsUsersIn(t *testing.T, newApp func(opts ...session.Option) *helperApp) {
 	a := newApp()
-	b := a.browser()
-	a.send(b, "POST", "/login?user=ann", nil, nil)
+	b := a.Browser()
+	b.Send("POST", "/login?user=ann", nil, nil)
 	for path, want := range map[string]string{"/account": "account of ann", "/api/me": "ann", "/cart": "ann"} {
-		if res, body := a.get(b, path); res.StatusCode != http.StatusOK || body != want {
+		if res, body := b.Get(path); res.StatusCode != http.StatusOK || body != want {
 			t.Errorf("logged-in %s: %d %q, want 200 %q", path, res.StatusCode, body, want)
 		}
 	}
@@ -310,11 +260,11 @@ func testRequireUserLetsUsersIn(t *testing.T, newApp func(opts ...session.Option
 
 func testCheckFormToken(t *testing.T, newApp func(opts ...session.Option) *helperApp) {
 	a := newApp()
-	b := a.browser()
-	if res, _ := a.get(b, "/transfer"); res.StatusCode != http.StatusOK {
+	b := a.Browser()
+	if res, _ := b.Get("/transfer"); res.StatusCode != http.StatusOK {
 		t.Errorf("GET /transfer without a token: %d, want 200 (a safe method)", res.StatusCode)
 	}
-	_, tok := a.get(b, "/token")
+	_, tok := b.Get("/token")
 	for _, tc := range []struct {
 		name string
 		path string
@@ -327,16 +277,16 @@ func testCheckFormToken(t *testing.T, newApp func(opts ...session.Option) *helpe
 		{"form field", "/transfer", url.Values{session.FormTokenField: {tok}}, http.StatusOK},
 		{"used twice", "/transfer", url.Values{session.FormTokenField: {tok}}, http.StatusForbidden},
 	} {
-		if res, body := a.send(b, "POST", tc.path, tc.form, nil); res.StatusCode != tc.want {
+		if res, body := b.Send("POST", tc.path, tc.form, nil); res.StatusCode != tc.want {
 			t.Errorf("POST, %s: %d %q, want %d", tc.name, res.StatusCode, body, tc.want)
 		}
 	}
-	_, tok2 := a.get(b, "/token")
-	if res, body := a.send(b, "DELETE", "/transfer", nil, http.Header{session.FormTokenHeader: {tok2}}); res.StatusCode != http.StatusOK {
+	_, tok2 := b.Get("/token")
+	if res, body := b.Send("DELETE", "/transfer", nil, http.Header{session.FormTokenHeader: {tok2}}); res.StatusCode != http.StatusOK {
 		t.Errorf("DELETE with the token in the header: %d %q, want 200", res.StatusCode, body)
 	}
-	_, tok3 := a.get(b, "/token")
-	if res, _ := a.send(a.browser(), "POST", "/transfer", url.Values{session.FormTokenField: {tok3}}, nil); res.StatusCode != http.StatusForbidden {
+	_, tok3 := b.Get("/token")
+	if res, _ := a.Browser().Send("POST", "/transfer", url.Values{session.FormTokenField: {tok3}}, nil); res.StatusCode != http.StatusForbidden {
 		t.Errorf("another browser with this session's token: %d, want 403", res.StatusCode)
 	}
 	if n := a.reached.Load(); n != 3 {
@@ -350,7 +300,7 @@ func testHelpersOfAnotherTypePanic(t *testing.T, newApp func(opts ...session.Opt
 		{"GET", "/other-user", "RequireUser"},
 		{"POST", "/other-form", "CheckFormToken"},
 	} {
-		req := sessiontest.WithSession(t, a.mgr, httptest.NewRequest(tc.method, tc.path, nil), "ann", nil)
+		req := sessiontest.WithSession(t, a.Manager, httptest.NewRequest(tc.method, tc.path, nil), "ann", nil)
 		msg := func() (msg string) {
 			defer func() { msg = fmt.Sprint(recover()) }()
 			a.h.ServeHTTP(httptest.NewRecorder(), req)
@@ -364,17 +314,17 @@ func testHelpersOfAnotherTypePanic(t *testing.T, newApp func(opts ...session.Opt
 
 func testSkippedRoutes(t *testing.T, newApp func(opts ...session.Option) *helperApp) {
 	a := newApp()
-	b := a.browser()
-	a.send(b, "POST", "/login?user=ann", nil, nil)
-	loads := a.store.Calls(storetest.Load)
-	res, body := a.get(b, "/healthz")
+	b := a.Browser()
+	b.Send("POST", "/login?user=ann", nil, nil)
+	loads := a.Store.Calls(storetest.Load)
+	res, body := b.Get("/healthz")
 	if body != "none" || len(res.Header.Values("Set-Cookie")) != 0 {
 		t.Errorf("/healthz, skipped: %q, Set-Cookie %q; want no session and no cookie", body, res.Header.Values("Set-Cookie"))
 	}
-	if n := a.store.Calls(storetest.Load) - loads; n != 0 {
+	if n := a.Store.Calls(storetest.Load) - loads; n != 0 {
 		t.Errorf("a skipped request made %d store loads", n)
 	}
-	if _, body := a.get(b, "/probe"); body != "session" {
+	if _, body := b.Get("/probe"); body != "session" {
 		t.Errorf("/probe: %q, want a session", body)
 	}
 }

@@ -38,6 +38,16 @@ func serve(e *echo.Echo, routes conformance.Routes) {
 	}
 }
 
+// addLookup adds rt to e behind use, with the session Lookup returns
+// (nil on a skipped route).
+func addLookup(e *echo.Echo, rt conformance.Route, use ...echo.MiddlewareFunc) {
+	e.Add(rt.Method, rt.Path, func(c echo.Context) error {
+		s, _ := echosession.Lookup[session.Map](c)
+		rt.Handle(c.Response(), c.Request(), s)
+		return nil
+	}, use...)
+}
+
 func TestAdapter(t *testing.T) {
 	build := func(mw ...echo.MiddlewareFunc) conformance.NewAdapterFunc {
 		return func(t *testing.T, m *session.Manager[session.Map], routes conformance.Routes) http.Handler {
@@ -72,12 +82,7 @@ func TestHelpers(t *testing.T) {
 				return slices.Contains(skip, c.Request().URL.Path)
 			}}))
 			for _, rt := range routes {
-				handle := rt.Handle
-				e.Add(rt.Method, rt.Path, func(c echo.Context) error {
-					s, _ := echosession.Lookup[session.Map](c)
-					handle(c.Response(), c.Request(), s)
-					return nil
-				}, rt.Use...)
+				addLookup(e, rt.Route, rt.Use...)
 			}
 			return e
 		},

@@ -3,86 +3,27 @@ package echosession_test
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/labstack/echo/v4"
 	"github.com/session2/session2/adapters/echo/echosession"
+	"github.com/session2/session2/conformance"
 	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
-	"github.com/session2/session2/stores/memstore"
 )
 
-// fixture is an echo server behind a real HTTP server, with a manager of
-// session.Map on a memstore.
-type fixture struct {
-	t     *testing.T
-	store *storetest.Store
-	mgr   *session.Manager[session.Map]
-	e     *echo.Echo
-	srv   *httptest.Server
-}
-
-func newFixture(t *testing.T, build func(f *fixture)) *fixture {
-	t.Helper()
-	ms := memstore.New(memstore.WithSweepInterval(0))
-	t.Cleanup(func() { ms.Close() })
-	f := &fixture{t: t, store: storetest.Wrap(ms)}
-	m, err := session.New[session.Map](f.store, session.WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.mgr = m
-	f.e = newEcho()
-	build(f)
-	f.srv = httptest.NewServer(f.e)
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-// browser is a client with a cookie jar that does not follow redirects.
-func (f *fixture) browser() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
-func (f *fixture) do(c *http.Client, req *http.Request) (*http.Response, string) {
-	f.t.Helper()
-	res, err := c.Do(req)
-	if err != nil {
-		f.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return res, string(b)
-}
-
-func (f *fixture) get(c *http.Client, path string) (*http.Response, string) {
-	f.t.Helper()
-	req, _ := http.NewRequest("GET", f.srv.URL+path, nil)
-	return f.do(c, req)
-}
-
-func (f *fixture) postForm(c *http.Client, path string, form url.Values, header http.Header) (*http.Response, string) {
-	f.t.Helper()
-	req, _ := http.NewRequest("POST", f.srv.URL+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	return f.do(c, req)
+// newFixture serves the echo.Echo that build fills for the manager m, behind
+// a harness of conformance.
+func newFixture(t *testing.T, build func(e *echo.Echo, m *session.Manager[session.Map])) *conformance.Harness {
+	return conformance.NewHarness(t, func(m *session.Manager[session.Map]) http.Handler {
+		e := newEcho()
+		build(e, m)
+		return e
+	})
 }
 
 // routes installs a small application: /set and /get a key, /login a
@@ -111,22 +52,13 @@ func routes(e *echo.Echo) {
 	})
 }
 
-func hasSessionCookie(res *http.Response, name string) bool {
-	for _, c := range res.Cookies() {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // TestErrorFlow: errors returned by handlers reach echo's HTTPErrorHandler
 // after the chain returned; 5xx saves nothing, lower statuses commit with
 // the error's response.
 func TestErrorFlow(t *testing.T) {
-	f := newFixture(t, func(f *fixture) {
-		f.e.Use(echosession.Middleware(f.mgr))
-		routes(f.e)
+	f := newFixture(t, func(e *echo.Echo, m *session.Manager[session.Map]) {
+		e.Use(echosession.Middleware(m))
+		routes(e)
 		for _, tc := range []struct {
 			path string
 			err  error
@@ -138,42 +70,42 @@ func TestErrorFlow(t *testing.T) {
 			{"/teapot", echo.NewHTTPError(http.StatusTeapot).SetInternal(errors.New("why"))},
 		} {
 			err := tc.err
-			f.e.GET(tc.path, func(c echo.Context) error {
+			e.GET(tc.path, func(c echo.Context) error {
 				echosession.Get[session.Map](c).Data().Set(strings.TrimPrefix(c.Path(), "/"), "yes")
 				return err
 			})
 		}
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
-	saves := int64(f.store.Calls(storetest.Save))
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
+	saves := int64(f.Store.Calls(storetest.Save))
 	for _, path := range []string{"/http503", "/plain", "/wrapped502"} {
-		res, _ := f.get(b, path)
-		if res.StatusCode < 500 || hasSessionCookie(res, f.mgr.CookieName()) {
+		res, _ := b.Get(path)
+		if res.StatusCode < 500 || f.HasCookie(res) {
 			t.Errorf("%s: %d, cookies %v", path, res.StatusCode, res.Cookies())
 		}
 	}
-	if n := int64(f.store.Calls(storetest.Save)) - saves; n != 0 {
+	if n := int64(f.Store.Calls(storetest.Save)) - saves; n != 0 {
 		t.Errorf("5xx errors made %d saves", n)
 	}
 	for _, k := range []string{"http503", "plain", "wrapped502"} {
-		if _, v := f.get(b, "/get?key="+k); v != "" {
+		if _, v := b.Get("/get?key=" + k); v != "" {
 			t.Errorf("key %s of a 5xx error was saved: %q", k, v)
 		}
 	}
 	for _, k := range []string{"notfound", "teapot"} {
-		res, body := f.get(b, "/"+k)
+		res, body := b.Get("/" + k)
 		if res.StatusCode >= 500 || !strings.Contains(body, "message") {
 			t.Errorf("/%s: %d %q, want echo's JSON error", k, res.StatusCode, body)
 		}
-		if _, v := f.get(b, "/get?key="+k); v != "yes" {
+		if _, v := b.Get("/get?key=" + k); v != "yes" {
 			t.Errorf("the change of a %d response was not saved: %q", res.StatusCode, v)
 		}
 	}
 	// A new session is created by a 404 error's response, cookie included.
-	anon := f.browser()
-	res, _ := f.get(anon, "/notfound")
-	if res.StatusCode != http.StatusNotFound || !hasSessionCookie(res, f.mgr.CookieName()) {
+	anon := f.Browser()
+	res, _ := anon.Get("/notfound")
+	if res.StatusCode != http.StatusNotFound || !f.HasCookie(res) {
 		t.Errorf("a new session on a 404 error: %d, cookies %v", res.StatusCode, res.Cookies())
 	}
 }
@@ -181,36 +113,36 @@ func TestErrorFlow(t *testing.T) {
 // TestErrorHandlerAnswering200: an HTTPErrorHandler that renders errors and
 // panics with 200 still saves nothing for a 5xx error or a panic.
 func TestErrorHandlerAnswering200(t *testing.T) {
-	f := newFixture(t, func(f *fixture) {
-		f.e.HTTPErrorHandler = func(err error, c echo.Context) {
+	f := newFixture(t, func(e *echo.Echo, m *session.Manager[session.Map]) {
+		e.HTTPErrorHandler = func(err error, c echo.Context) {
 			if !c.Response().Committed {
 				c.String(http.StatusOK, "sorry")
 			}
 		}
-		f.e.Use(quietRecover(), echosession.Middleware(f.mgr))
-		routes(f.e)
-		f.e.GET("/panic", func(c echo.Context) error {
+		e.Use(quietRecover(), echosession.Middleware(m))
+		routes(e)
+		e.GET("/panic", func(c echo.Context) error {
 			echosession.Get[session.Map](c).Data().Set("p", "1")
 			panic("deliberate")
 		})
-		f.e.GET("/boom", func(c echo.Context) error {
+		e.GET("/boom", func(c echo.Context) error {
 			echosession.Get[session.Map](c).Data().Set("b", "1")
 			return errors.New("boom")
 		})
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
-	saves := int64(f.store.Calls(storetest.Save))
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
+	saves := int64(f.Store.Calls(storetest.Save))
 	for _, path := range []string{"/panic", "/boom"} {
-		if res, body := f.get(b, path); res.StatusCode != http.StatusOK || body != "sorry" {
+		if res, body := b.Get(path); res.StatusCode != http.StatusOK || body != "sorry" {
 			t.Errorf("%s: %d %q", path, res.StatusCode, body)
 		}
 	}
-	if n := int64(f.store.Calls(storetest.Save)) - saves; n != 0 {
+	if n := int64(f.Store.Calls(storetest.Save)) - saves; n != 0 {
 		t.Errorf("a panic and a 5xx error made %d saves", n)
 	}
 	for _, k := range []string{"p", "b"} {
-		if _, v := f.get(b, "/get?key="+k); v != "" {
+		if _, v := b.Get("/get?key=" + k); v != "" {
 			t.Errorf("key %s was saved: %q", k, v)
 		}
 	}
@@ -219,8 +151,8 @@ func TestErrorHandlerAnswering200(t *testing.T) {
 func TestStoreErrors(t *testing.T) {
 	var handlerRuns atomic.Int64
 	var seenStatus atomic.Int64
-	f := newFixture(t, func(f *fixture) {
-		f.e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+	f := newFixture(t, func(e *echo.Echo, m *session.Manager[session.Map]) {
+		e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 			return func(c echo.Context) error {
 				// What an outer middleware (a logger) sees: the status
 				// sent, or the error echo's HTTPErrorHandler will answer.
@@ -232,20 +164,20 @@ func TestStoreErrors(t *testing.T) {
 				}
 				return err
 			}
-		}, echosession.Middleware(f.mgr))
-		routes(f.e)
-		f.e.GET("/write", func(c echo.Context) error {
+		}, echosession.Middleware(m))
+		routes(e)
+		e.GET("/write", func(c echo.Context) error {
 			handlerRuns.Add(1)
 			echosession.Get[session.Map](c).Data().Set("w", "1")
 			return c.String(http.StatusOK, "handler body")
 		})
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
 
-	f.store.Fail(storetest.Save, storetest.ErrInjected)
-	res, body := f.get(b, "/write")
-	f.store.Fail(storetest.Save, nil)
+	f.Store.Fail(storetest.Save, storetest.ErrInjected)
+	res, body := b.Get("/write")
+	f.Store.Fail(storetest.Save, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "handler body") {
 		t.Errorf("failed commit: %d %q, want the error handler's 503", res.StatusCode, body)
 	}
@@ -253,10 +185,10 @@ func TestStoreErrors(t *testing.T) {
 		t.Errorf("c.Response().Status after a failed commit = %d, want 503", s)
 	}
 
-	f.store.Fail(storetest.Load, storetest.ErrInjected)
+	f.Store.Fail(storetest.Load, storetest.ErrInjected)
 	runs := handlerRuns.Load()
-	res, _ = f.get(b, "/write")
-	f.store.Fail(storetest.Load, nil)
+	res, _ = b.Get("/write")
+	f.Store.Fail(storetest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("failed load: %d, want 503", res.StatusCode)
 	}
@@ -266,30 +198,30 @@ func TestStoreErrors(t *testing.T) {
 	if handlerRuns.Load() != runs {
 		t.Error("the handler ran although the session could not be loaded")
 	}
-	if _, v := f.get(b, "/get?key=a"); v != "1" {
+	if _, v := b.Get("/get?key=a"); v != "1" {
 		t.Errorf("after the failures: %q, want 1", v)
 	}
 }
 
 func TestConfigErrorHandler(t *testing.T) {
 	var handlerRuns atomic.Int64
-	f := newFixture(t, func(f *fixture) {
-		f.e.Use(echosession.MiddlewareWithConfig(f.mgr, echosession.Config{
+	f := newFixture(t, func(e *echo.Echo, m *session.Manager[session.Map]) {
+		e.Use(echosession.MiddlewareWithConfig(m, echosession.Config{
 			ErrorHandler: func(c echo.Context, err error) error {
 				return echo.NewHTTPError(http.StatusServiceUnavailable, "sessions are down").SetInternal(err)
 			},
 		}))
-		routes(f.e)
-		f.e.GET("/count", func(c echo.Context) error {
+		routes(e)
+		e.GET("/count", func(c echo.Context) error {
 			handlerRuns.Add(1)
 			return c.NoContent(http.StatusOK)
 		})
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
-	f.store.Fail(storetest.Load, storetest.ErrInjected)
-	res, body := f.get(b, "/count")
-	f.store.Fail(storetest.Load, nil)
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
+	f.Store.Fail(storetest.Load, storetest.ErrInjected)
+	res, body := b.Get("/count")
+	f.Store.Fail(storetest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "sessions are down") {
 		t.Errorf("failed load: %d %q, want echo's JSON 503", res.StatusCode, body)
 	}
@@ -302,10 +234,10 @@ func TestConfigErrorHandler(t *testing.T) {
 // echo's Response knows the header went out.
 func TestFlushFirst(t *testing.T) {
 	var committed atomic.Bool
-	f := newFixture(t, func(f *fixture) {
-		f.e.Use(echosession.Middleware(f.mgr))
-		routes(f.e)
-		f.e.GET("/flush", func(c echo.Context) error {
+	f := newFixture(t, func(e *echo.Echo, m *session.Manager[session.Map]) {
+		e.Use(echosession.Middleware(m))
+		routes(e)
+		e.GET("/flush", func(c echo.Context) error {
 			echosession.Get[session.Map](c).Data().Set("f", "1")
 			c.Response().Flush()
 			committed.Store(c.Response().Committed)
@@ -313,24 +245,24 @@ func TestFlushFirst(t *testing.T) {
 			return err
 		})
 	})
-	b := f.browser()
-	res, body := f.get(b, "/flush")
-	if body != "flushed" || !hasSessionCookie(res, f.mgr.CookieName()) {
+	b := f.Browser()
+	res, body := b.Get("/flush")
+	if body != "flushed" || !f.HasCookie(res) {
 		t.Errorf("/flush: %q, cookies %v", body, res.Cookies())
 	}
 	if !committed.Load() {
 		t.Error("c.Response().Committed is false after a Flush")
 	}
-	if _, v := f.get(b, "/get?key=f"); v != "1" {
+	if _, v := b.Get("/get?key=f"); v != "1" {
 		t.Errorf("the flushing request's change: %q", v)
 	}
 }
 
 func TestHijack(t *testing.T) {
-	f := newFixture(t, func(f *fixture) {
-		f.e.Use(echosession.Middleware(f.mgr))
-		routes(f.e)
-		f.e.GET("/hijack", func(c echo.Context) error {
+	f := newFixture(t, func(e *echo.Echo, m *session.Manager[session.Map]) {
+		e.Use(echosession.Middleware(m))
+		routes(e)
+		e.GET("/hijack", func(c echo.Context) error {
 			echosession.Get[session.Map](c).Data().Set("h", "1")
 			conn, rw, err := c.Response().Hijack()
 			if err != nil {
@@ -341,12 +273,12 @@ func TestHijack(t *testing.T) {
 			return rw.Flush()
 		})
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
-	if _, body := f.get(b, "/hijack"); body != "hijacked" {
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
+	if _, body := b.Get("/hijack"); body != "hijacked" {
 		t.Errorf("/hijack: %q", body)
 	}
-	if _, v := f.get(b, "/get?key=h"); v != "1" {
+	if _, v := b.Get("/get?key=h"); v != "1" {
 		t.Errorf("the hijacking request's change: %q, want it saved", v)
 	}
 }

@@ -2,75 +2,25 @@ package ginsession_test
 
 import (
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/gin-gonic/gin"
 	"github.com/session2/session2/adapters/gin/ginsession"
+	"github.com/session2/session2/conformance"
 	"github.com/session2/session2/core/session"
-	"github.com/session2/session2/stores/memstore"
 )
 
-// BenchmarkRequest measures one request through a gin engine, served
-// in-process on a memstore: without the session middleware, then with it
-// for an anonymous request, a read-only request with a cookie, and a
-// request that changes the session.
+// BenchmarkRequest measures one request through a gin engine, with and
+// without the session middleware (see conformance.BenchmarkAdapter).
 func BenchmarkRequest(b *testing.B) {
-	ms := memstore.New(memstore.WithSweepInterval(0))
-	defer ms.Close()
-	mgr, err := session.New[session.Map](ms, session.WithLogger(discardLogger()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	read := func(c *gin.Context) {
-		v, _ := ginsession.Get[session.Map](c).Data().GetInt("n")
-		c.String(http.StatusOK, "%d", v)
-	}
-	write := func(c *gin.Context) {
-		d := ginsession.Get[session.Map](c).Data()
-		v, _ := d.GetInt("n")
-		d.Set("n", v+1)
-		c.String(http.StatusOK, "%d", v)
-	}
-	bare := gin.New()
-	bare.GET("/read", func(c *gin.Context) { c.String(http.StatusOK, "%d", 0) })
-	r := gin.New()
-	r.Use(ginsession.Middleware(mgr))
-	r.GET("/read", read)
-	r.GET("/write", write)
-
-	// A session to read and write.
-	rec := httptest.NewRecorder()
-	r.ServeHTTP(rec, httptest.NewRequest("GET", "/write", nil))
-	cookie, _, _ := strings.Cut(rec.Header().Get("Set-Cookie"), ";")
-	if cookie == "" {
-		b.Fatal("no session cookie")
-	}
-	cases := []struct {
-		name, path string
-		h          http.Handler
-		cookie     string
-	}{
-		{"bare", "/read", bare, ""},
-		{"anonymous", "/read", r, ""},
-		{"read", "/read", r, cookie},
-		{"write", "/write", r, cookie},
-	}
-	for _, tc := range cases {
-		b.Run(tc.name, func(b *testing.B) {
-			req := httptest.NewRequest("GET", tc.path, nil)
-			if tc.cookie != "" {
-				req.Header.Set("Cookie", tc.cookie)
-			}
-			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				rec := httptest.NewRecorder()
-				tc.h.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					b.Fatalf("status %d", rec.Code)
-				}
-			}
-		})
-	}
+	conformance.BenchmarkAdapter(b, func(m *session.Manager[session.Map], routes conformance.Routes) http.Handler {
+		r := gin.New()
+		if m != nil {
+			r.Use(ginsession.Middleware(m))
+		}
+		for _, rt := range routes {
+			handleLookup(r, rt)
+		}
+		return r
+	})
 }

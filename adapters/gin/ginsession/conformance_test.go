@@ -27,6 +27,15 @@ func serve(r *gin.Engine, routes conformance.Routes) {
 	}
 }
 
+// handleLookup registers rt on r behind use, with the session Lookup
+// returns (nil on a skipped route).
+func handleLookup(r gin.IRoutes, rt conformance.Route, use ...gin.HandlerFunc) {
+	r.Handle(rt.Method, rt.Path, append(use[:len(use):len(use)], func(c *gin.Context) {
+		s, _ := ginsession.Lookup[session.Map](c)
+		rt.Handle(c.Writer, c.Request, s)
+	})...)
+}
+
 func TestAdapter(t *testing.T) {
 	t.Run("RecoveryOutside", func(t *testing.T) {
 		conformance.TestAdapter(t, func(t *testing.T, m *session.Manager[session.Map], routes conformance.Routes) http.Handler {
@@ -68,11 +77,7 @@ func TestHelpers(t *testing.T) {
 			r := gin.New()
 			r.Use(ginsession.Middleware(m, ginsession.WithSkipPaths(skip...)))
 			for _, rt := range routes {
-				handle := rt.Handle
-				r.Handle(rt.Method, rt.Path, append(rt.Use[:len(rt.Use):len(rt.Use)], func(c *gin.Context) {
-					s, _ := ginsession.Lookup[session.Map](c)
-					handle(c.Writer, c.Request, s)
-				})...)
+				handleLookup(r, rt.Route, rt.Use...)
 			}
 			return r
 		},

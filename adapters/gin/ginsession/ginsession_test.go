@@ -4,9 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,75 +12,19 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/session2/session2/adapters/gin/ginsession"
+	"github.com/session2/session2/conformance"
 	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
-	"github.com/session2/session2/stores/memstore"
 )
 
-// fixture is a gin engine behind a real HTTP server, with a manager of
-// session.Map on a memstore.
-type fixture struct {
-	t     *testing.T
-	store *storetest.Store
-	mgr   *session.Manager[session.Map]
-	r     *gin.Engine
-	srv   *httptest.Server
-}
-
-func newFixture(t *testing.T, build func(f *fixture)) *fixture {
-	t.Helper()
-	ms := memstore.New(memstore.WithSweepInterval(0))
-	t.Cleanup(func() { ms.Close() })
-	f := &fixture{t: t, store: storetest.Wrap(ms)}
-	m, err := session.New[session.Map](f.store, session.WithLogger(discardLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.mgr = m
-	f.r = gin.New()
-	build(f)
-	f.srv = httptest.NewServer(f.r)
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-// browser is a client with a cookie jar that does not follow redirects.
-func (f *fixture) browser() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{
-		Jar:           jar,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
-
-func (f *fixture) do(c *http.Client, req *http.Request) (*http.Response, string) {
-	f.t.Helper()
-	res, err := c.Do(req)
-	if err != nil {
-		f.t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return res, string(b)
-}
-
-func (f *fixture) get(c *http.Client, path string) (*http.Response, string) {
-	f.t.Helper()
-	req, _ := http.NewRequest("GET", f.srv.URL+path, nil)
-	return f.do(c, req)
-}
-
-func (f *fixture) postForm(c *http.Client, path string, form url.Values, header http.Header) (*http.Response, string) {
-	f.t.Helper()
-	req, _ := http.NewRequest("POST", f.srv.URL+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	return f.do(c, req)
+// newFixture serves the gin.Engine that build fills for the manager m, behind
+// a harness of conformance.
+func newFixture(t *testing.T, build func(r *gin.Engine, m *session.Manager[session.Map])) *conformance.Harness {
+	return conformance.NewHarness(t, func(m *session.Manager[session.Map]) http.Handler {
+		r := gin.New()
+		build(r, m)
+		return r
+	})
 }
 
 // routes installs a small application: /set and /get a key, /login a
@@ -113,24 +55,15 @@ func routes(r gin.IRoutes) {
 	})
 }
 
-func hasSessionCookie(res *http.Response, name string) bool {
-	for _, c := range res.Cookies() {
-		if c.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
 // TestSkip: gin's own ways of skipping, a route pattern and a Skipper
 // (conformance.TestHelpers skips a path).
 func TestSkip(t *testing.T) {
-	f := newFixture(t, func(f *fixture) {
-		f.r.Use(ginsession.Middleware(f.mgr,
+	f := newFixture(t, func(r *gin.Engine, m *session.Manager[session.Map]) {
+		r.Use(ginsession.Middleware(m,
 			ginsession.WithSkipPaths("/static/*file"),
 			ginsession.WithSkipper(func(c *gin.Context) bool { return c.GetHeader("X-Skip") != "" }),
 		))
-		routes(f.r)
+		routes(r)
 		probe := func(c *gin.Context) {
 			_, ok := ginsession.Lookup[session.Map](c)
 			if ok {
@@ -139,27 +72,27 @@ func TestSkip(t *testing.T) {
 			}
 			c.String(http.StatusOK, "none")
 		}
-		f.r.GET("/static/*file", probe)
-		f.r.GET("/probe", probe)
+		r.GET("/static/*file", probe)
+		r.GET("/probe", probe)
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
-	loads := int64(f.store.Calls(storetest.Load))
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
+	loads := int64(f.Store.Calls(storetest.Load))
 	for _, path := range []string{"/static/app.css", "/static/js/x.js"} {
-		res, body := f.get(b, path)
-		if body != "none" || hasSessionCookie(res, f.mgr.CookieName()) {
+		res, body := b.Get(path)
+		if body != "none" || f.HasCookie(res) {
 			t.Errorf("%s: %q, cookie %v; want it skipped", path, body, res.Cookies())
 		}
 	}
-	req, _ := http.NewRequest("GET", f.srv.URL+"/probe", nil)
+	req, _ := http.NewRequest("GET", f.Server.URL+"/probe", nil)
 	req.Header.Set("X-Skip", "1")
-	if _, body := f.do(b, req); body != "none" {
+	if _, body := b.Do(req); body != "none" {
 		t.Errorf("skipper: %q, want none", body)
 	}
-	if n := int64(f.store.Calls(storetest.Load)) - loads; n != 0 {
+	if n := int64(f.Store.Calls(storetest.Load)) - loads; n != 0 {
 		t.Errorf("skipped requests made %d store loads", n)
 	}
-	if _, body := f.get(b, "/probe"); body != "session" {
+	if _, body := b.Get("/probe"); body != "session" {
 		t.Errorf("/probe: %q, want a session", body)
 	}
 }
@@ -172,24 +105,24 @@ func TestStatusKept(t *testing.T) {
 		written      bool
 	}
 	got := make(chan seen, 1)
-	f := newFixture(t, func(f *fixture) {
-		f.r.Use(func(c *gin.Context) {
+	f := newFixture(t, func(r *gin.Engine, m *session.Manager[session.Map]) {
+		r.Use(func(c *gin.Context) {
 			c.Next()
 			got <- seen{c.Writer.Status(), c.Writer.Size(), c.Writer.Written()}
-		}, ginsession.Middleware(f.mgr))
-		routes(f.r)
-		f.r.GET("/created", func(c *gin.Context) {
+		}, ginsession.Middleware(m))
+		routes(r)
+		r.GET("/created", func(c *gin.Context) {
 			ginsession.Get[session.Map](c).Data().Set("a", "1")
 			c.String(http.StatusCreated, "hello")
 		})
-		f.r.GET("/empty", func(c *gin.Context) {
+		r.GET("/empty", func(c *gin.Context) {
 			ginsession.Get[session.Map](c).Data().Set("b", "2")
 			c.Status(http.StatusAccepted)
 		})
 	})
-	b := f.browser()
-	res, body := f.get(b, "/created")
-	if res.StatusCode != http.StatusCreated || body != "hello" || !hasSessionCookie(res, f.mgr.CookieName()) {
+	b := f.Browser()
+	res, body := b.Get("/created")
+	if res.StatusCode != http.StatusCreated || body != "hello" || !f.HasCookie(res) {
 		t.Errorf("/created: %d %q cookies %v", res.StatusCode, body, res.Cookies())
 	}
 	if s := <-got; s != (seen{http.StatusCreated, 5, true}) {
@@ -197,50 +130,50 @@ func TestStatusKept(t *testing.T) {
 	}
 	// Nothing written: gin sends the header after the chain, and the
 	// session is committed before that with the recorded status.
-	res, _ = f.get(b, "/empty")
+	res, _ = b.Get("/empty")
 	if res.StatusCode != http.StatusAccepted {
 		t.Errorf("/empty: %d", res.StatusCode)
 	}
 	if s := <-got; s != (seen{http.StatusAccepted, -1, false}) {
 		t.Errorf("/empty seen as %+v", s)
 	}
-	if _, v := f.get(b, "/get?key=b"); v != "2" {
+	if _, v := b.Get("/get?key=b"); v != "2" {
 		t.Errorf("a change on a response without a body was not saved: %q", v)
 	}
 }
 
 func TestAbortWithServerError(t *testing.T) {
-	f := newFixture(t, func(f *fixture) {
-		f.r.Use(ginsession.Middleware(f.mgr))
-		routes(f.r)
-		f.r.GET("/unavailable", func(c *gin.Context) {
+	f := newFixture(t, func(r *gin.Engine, m *session.Manager[session.Map]) {
+		r.Use(ginsession.Middleware(m))
+		routes(r)
+		r.GET("/unavailable", func(c *gin.Context) {
 			ginsession.Get[session.Map](c).Data().Set("x", "1")
 			c.AbortWithStatus(http.StatusServiceUnavailable)
 		})
-		f.r.GET("/status-late", func(c *gin.Context) {
+		r.GET("/status-late", func(c *gin.Context) {
 			ginsession.Get[session.Map](c).Data().Set("y", "1")
 			c.Status(http.StatusOK)
 			c.Status(http.StatusInternalServerError) // still only recorded
 		})
-		f.r.GET("/error-json", func(c *gin.Context) {
+		r.GET("/error-json", func(c *gin.Context) {
 			ginsession.Get[session.Map](c).Data().Set("z", "1")
 			c.JSON(http.StatusBadGateway, gin.H{"error": "upstream"})
 		})
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
-	saves := int64(f.store.Calls(storetest.Save))
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
+	saves := int64(f.Store.Calls(storetest.Save))
 	for _, path := range []string{"/unavailable", "/status-late", "/error-json"} {
-		res, _ := f.get(b, path)
-		if res.StatusCode < 500 || hasSessionCookie(res, f.mgr.CookieName()) {
+		res, _ := b.Get(path)
+		if res.StatusCode < 500 || f.HasCookie(res) {
 			t.Errorf("%s: %d, cookies %v", path, res.StatusCode, res.Cookies())
 		}
 	}
-	if n := int64(f.store.Calls(storetest.Save)) - saves; n != 0 {
+	if n := int64(f.Store.Calls(storetest.Save)) - saves; n != 0 {
 		t.Errorf("5xx responses made %d saves", n)
 	}
 	for _, k := range []string{"x", "y", "z"} {
-		if _, v := f.get(b, "/get?key="+k); v != "" {
+		if _, v := b.Get("/get?key=" + k); v != "" {
 			t.Errorf("key %s of a 5xx response was saved: %q", k, v)
 		}
 	}
@@ -249,30 +182,30 @@ func TestAbortWithServerError(t *testing.T) {
 // TestPanicThroughCustomRecovery: a recovery installed before the session
 // middleware that answers a panic with a 200 page still saves nothing.
 func TestPanicThroughCustomRecovery(t *testing.T) {
-	f := newFixture(t, func(f *fixture) {
-		f.r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) {
+	f := newFixture(t, func(r *gin.Engine, m *session.Manager[session.Map]) {
+		r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) {
 			c.String(http.StatusOK, "sorry")
-		}), ginsession.Middleware(f.mgr))
-		routes(f.r)
-		f.r.GET("/panic", func(c *gin.Context) {
+		}), ginsession.Middleware(m))
+		routes(r)
+		r.GET("/panic", func(c *gin.Context) {
 			ginsession.Get[session.Map](c).Data().Set("p", "1")
 			panic("deliberate")
 		})
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
-	saves := int64(f.store.Calls(storetest.Save))
-	if res, body := f.get(b, "/panic"); res.StatusCode != http.StatusOK || body != "sorry" {
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
+	saves := int64(f.Store.Calls(storetest.Save))
+	if res, body := b.Get("/panic"); res.StatusCode != http.StatusOK || body != "sorry" {
 		t.Errorf("/panic: %d %q", res.StatusCode, body)
 	}
-	if n := int64(f.store.Calls(storetest.Save)) - saves; n != 0 {
+	if n := int64(f.Store.Calls(storetest.Save)) - saves; n != 0 {
 		t.Errorf("a panicking request made %d saves", n)
 	}
-	if _, v := f.get(b, "/get?key=p"); v != "" {
+	if _, v := b.Get("/get?key=p"); v != "" {
 		t.Errorf("a panicking request's change was saved: %q", v)
 	}
-	anon := f.browser()
-	if res, _ := f.get(anon, "/panic"); hasSessionCookie(res, f.mgr.CookieName()) {
+	anon := f.Browser()
+	if res, _ := anon.Get("/panic"); f.HasCookie(res) {
 		t.Error("a panicking anonymous request got a cookie")
 	}
 }
@@ -280,13 +213,13 @@ func TestPanicThroughCustomRecovery(t *testing.T) {
 func TestStoreErrors(t *testing.T) {
 	var handlerRuns atomic.Int64
 	var ginErrs atomic.Value
-	f := newFixture(t, func(f *fixture) {
-		f.r.Use(func(c *gin.Context) {
+	f := newFixture(t, func(r *gin.Engine, m *session.Manager[session.Map]) {
+		r.Use(func(c *gin.Context) {
 			c.Next()
 			ginErrs.Store(c.Errors.String())
-		}, ginsession.Middleware(f.mgr))
-		routes(f.r)
-		f.r.GET("/write", func(c *gin.Context) {
+		}, ginsession.Middleware(m))
+		routes(r)
+		r.GET("/write", func(c *gin.Context) {
 			handlerRuns.Add(1)
 			ginsession.Get[session.Map](c).Data().Set("w", "1")
 			if _, err := c.Writer.WriteString("handler body"); !errors.Is(err, ginsession.ErrDiscarded) {
@@ -294,13 +227,13 @@ func TestStoreErrors(t *testing.T) {
 			}
 		})
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
 
 	// The save fails: the manager's error handler answers instead.
-	f.store.Fail(storetest.Save, storetest.ErrInjected)
-	res, body := f.get(b, "/write")
-	f.store.Fail(storetest.Save, nil)
+	f.Store.Fail(storetest.Save, storetest.ErrInjected)
+	res, body := b.Get("/write")
+	f.Store.Fail(storetest.Save, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "handler body") {
 		t.Errorf("failed commit: %d %q, want the error handler's 503", res.StatusCode, body)
 	}
@@ -309,10 +242,10 @@ func TestStoreErrors(t *testing.T) {
 	}
 
 	// The load fails: the handler does not run.
-	f.store.Fail(storetest.Load, storetest.ErrInjected)
+	f.Store.Fail(storetest.Load, storetest.ErrInjected)
 	runs := handlerRuns.Load()
-	res, _ = f.get(b, "/write")
-	f.store.Fail(storetest.Load, nil)
+	res, _ = b.Get("/write")
+	f.Store.Fail(storetest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("failed load: %d, want 503", res.StatusCode)
 	}
@@ -322,16 +255,16 @@ func TestStoreErrors(t *testing.T) {
 	if s, _ := ginErrs.Load().(string); !strings.Contains(s, "injected") {
 		t.Errorf("c.Errors = %q, want the store error", s)
 	}
-	if _, v := f.get(b, "/get?key=a"); v != "1" {
+	if _, v := b.Get("/get?key=a"); v != "1" {
 		t.Errorf("after the failures: %q, want 1", v)
 	}
 }
 
 func TestHijack(t *testing.T) {
-	f := newFixture(t, func(f *fixture) {
-		f.r.Use(ginsession.Middleware(f.mgr))
-		routes(f.r)
-		f.r.GET("/hijack", func(c *gin.Context) {
+	f := newFixture(t, func(r *gin.Engine, m *session.Manager[session.Map]) {
+		r.Use(ginsession.Middleware(m))
+		routes(r)
+		r.GET("/hijack", func(c *gin.Context) {
 			ginsession.Get[session.Map](c).Data().Set("h", "1")
 			conn, rw, err := http.NewResponseController(c.Writer).Hijack()
 			if err != nil {
@@ -343,20 +276,20 @@ func TestHijack(t *testing.T) {
 			rw.Flush()
 		})
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
-	if _, body := f.get(b, "/hijack"); body != "hijacked" {
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
+	if _, body := b.Get("/hijack"); body != "hijacked" {
 		t.Errorf("/hijack: %q", body)
 	}
-	if _, v := f.get(b, "/get?key=h"); v != "1" {
+	if _, v := b.Get("/get?key=h"); v != "1" {
 		t.Errorf("the hijacking request's change: %q, want it saved", v)
 	}
 }
 
 func TestWriterInterfaces(t *testing.T) {
-	f := newFixture(t, func(f *fixture) {
-		f.r.Use(ginsession.Middleware(f.mgr))
-		f.r.GET("/x", func(c *gin.Context) {
+	f := newFixture(t, func(r *gin.Engine, m *session.Manager[session.Map]) {
+		r.Use(ginsession.Middleware(m))
+		r.GET("/x", func(c *gin.Context) {
 			if c.Writer.CloseNotify() == nil {
 				t.Error("CloseNotify returned nil")
 			}
@@ -371,7 +304,7 @@ func TestWriterInterfaces(t *testing.T) {
 			}
 		})
 	})
-	if res, _ := f.get(f.browser(), "/x"); res.StatusCode != http.StatusOK {
+	if res, _ := f.Browser().Get("/x"); res.StatusCode != http.StatusOK {
 		t.Errorf("status %d", res.StatusCode)
 	}
 }
@@ -398,24 +331,24 @@ func TestSetupMistakes(t *testing.T) {
 // TestNoRoute: gin's 404 runs the engine's middleware and then writes its
 // own body; the session is left as it was.
 func TestNoRoute(t *testing.T) {
-	f := newFixture(t, func(f *fixture) {
-		f.r.Use(ginsession.Middleware(f.mgr))
-		routes(f.r)
+	f := newFixture(t, func(r *gin.Engine, m *session.Manager[session.Map]) {
+		r.Use(ginsession.Middleware(m))
+		routes(r)
 	})
-	b := f.browser()
-	f.get(b, "/set?key=a&value=1")
-	saves := int64(f.store.Calls(storetest.Save))
-	res, body := f.get(b, "/nowhere")
+	b := f.Browser()
+	b.Get("/set?key=a&value=1")
+	saves := int64(f.Store.Calls(storetest.Save))
+	res, body := b.Get("/nowhere")
 	if res.StatusCode != http.StatusNotFound || body != "404 page not found" {
 		t.Errorf("/nowhere: %d %q", res.StatusCode, body)
 	}
-	if hasSessionCookie(res, f.mgr.CookieName()) || int64(f.store.Calls(storetest.Save)) != saves {
+	if f.HasCookie(res) || int64(f.Store.Calls(storetest.Save)) != saves {
 		t.Errorf("a 404 set a cookie (%v) or saved", res.Cookies())
 	}
-	if _, v := f.get(b, "/get?key=a"); v != "1" {
+	if _, v := b.Get("/get?key=a"); v != "1" {
 		t.Errorf("after a 404: %q, want 1", v)
 	}
-	if res, _ := f.get(f.browser(), "/nowhere"); hasSessionCookie(res, f.mgr.CookieName()) {
+	if res, _ := f.Browser().Get("/nowhere"); f.HasCookie(res) {
 		t.Error("an anonymous 404 got a cookie")
 	}
 }
