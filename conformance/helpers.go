@@ -56,7 +56,7 @@ var NetHTTPHelpers = Helpers[func(http.Handler) http.Handler]{
 		mux, direct := http.NewServeMux(), http.NewServeMux()
 		for _, rt := range routes {
 			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				s, _ := m.FromContext(r.Context())
+				s, _ := session.FromContext[session.Map](r.Context())
 				rt.Handle(w, r, s)
 			})
 			for i := len(rt.Use) - 1; i >= 0; i-- {

@@ -38,8 +38,8 @@
 // Unavailable) and the route's handler does not run; one that cannot be
 // saved gets [CommitError] (503, or 500 over the size limit) instead of
 // the handler's response, once; CrossOrigin's and CSRF's refusals get an
-// [echo.HTTPError] with 403 Forbidden, and RequireUser without a login
-// URL one with 401 Unauthorized. errors.Is sees through each to the
+// [echo.HTTPError] with 403 Forbidden, as do CheckFormToken's, and
+// RequireUser without a login URL one with 401 Unauthorized. errors.Is sees through each to the
 // core's error (session.ErrTooLarge, session.ErrCSRF, the store's). A
 // handler the application set on the core instead
 // (session.WithErrorHandler, session.WithCSRFErrorHandler,

@@ -26,8 +26,7 @@ func newFixture(t *testing.T, build func(e *echo.Echo, m *session.Manager[sessio
 	})
 }
 
-// routes installs a small application: /set and /get a key, /login a
-// user, /token a form token.
+// routes installs a small application: /set and /get a key.
 func routes(e *echo.Echo) {
 	e.GET("/set", func(c echo.Context) error {
 		echosession.Get[session.Map](c).Data().Set(c.QueryParam("key"), c.QueryParam("value"))
@@ -37,19 +36,7 @@ func routes(e *echo.Echo) {
 		v, _ := echosession.Get[session.Map](c).Data().GetString(c.QueryParam("key"))
 		return c.String(http.StatusOK, v)
 	})
-	e.GET("/login", func(c echo.Context) error {
-		if err := echosession.Get[session.Map](c).SetUser(c.QueryParam("user")); err != nil {
-			return err
-		}
-		return c.String(http.StatusOK, "ok")
-	})
-	e.GET("/token", func(c echo.Context) error {
-		tok, err := echosession.Get[session.Map](c).NewFormToken()
-		if err != nil {
-			return err
-		}
-		return c.String(http.StatusOK, tok)
-	})
+
 }
 
 // TestErrorFlow: errors returned by handlers reach echo's HTTPErrorHandler
