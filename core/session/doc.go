@@ -169,12 +169,14 @@
 //     HTTP).
 //   - CSRF: crossorigin.go (CrossOriginProtection); csrf.go and
 //     csrfbody.go (the per-session token, and reading it from a body).
+//   - The helpers that decide: gate.go (RequireUser, CheckFormToken, and
+//     the Refusal every check returns, with its answer); returnto.go
+//     (the return-to page); challenge.go (the 401's challenge).
 //   - Per-user revocations and devices: logout.go (LogoutUser); devices.go
 //     (UserSessions, RevokeSession, the cap per user); revoke.go (the
 //     revocation record that makes them win over renewals in flight).
 //   - Taking over another library's sessions: import.go (WithImporter,
 //     the Importer interface, and the import's steps in the load and the
 //     commit).
-//   - Events: event.go. For adapters: returnto.go, challenge.go,
-//     typename.go, refusal.go.
+//   - Events: event.go. For adapters' getters: typename.go.
 package session

@@ -156,7 +156,8 @@ func TestRefusals(t *testing.T) {
 	} {
 		err := checked(m, tc.req, tc.check)
 		var ref *session.Refusal
-		if !errors.As(err, &ref) || !errors.Is(err, tc.cause) || (ref.Handler != nil) != tc.custom {
+		if !errors.As(err, &ref) || !errors.Is(err, tc.cause) || (ref.Handler != nil) != tc.custom ||
+			!strings.HasPrefix(err.Error(), tc.cause.Error()) {
 			t.Errorf("%s: %#v; want a Refusal of %v, custom handler %v", tc.name, err, tc.cause, tc.custom)
 		}
 	}
