@@ -58,6 +58,22 @@ func (h *Harness) HasCookie(res *http.Response) bool {
 	return false
 }
 
+// ExpectUnsaved sends a GET of each path with b, and fails the test
+// unless each is answered with a 5xx status and no session cookie, and
+// the store saves nothing meanwhile: a failed request saves nothing.
+func (h *Harness) ExpectUnsaved(b *Browser, paths ...string) {
+	h.t.Helper()
+	saves := h.Store.Calls(storetest.Save)
+	for _, path := range paths {
+		if res, _ := b.Get(path); res.StatusCode < 500 || h.HasCookie(res) {
+			h.t.Errorf("%s: %d, cookies %v; want a 5xx and no session cookie", path, res.StatusCode, res.Cookies())
+		}
+	}
+	if n := h.Store.Calls(storetest.Save) - saves; n != 0 {
+		h.t.Errorf("failed requests made %d saves, want 0", n)
+	}
+}
+
 // A Browser is a test client of one server: a cookie jar, no redirect
 // followed, each response's body read whole. It fails the test when a
 // request cannot be sent.

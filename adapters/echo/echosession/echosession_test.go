@@ -65,21 +65,7 @@ func TestErrorFlow(t *testing.T) {
 	})
 	b := f.Browser()
 	b.Get("/set?key=a&value=1")
-	saves := int64(f.Store.Calls(storetest.Save))
-	for _, path := range []string{"/http503", "/plain", "/wrapped502"} {
-		res, _ := b.Get(path)
-		if res.StatusCode < 500 || f.HasCookie(res) {
-			t.Errorf("%s: %d, cookies %v", path, res.StatusCode, res.Cookies())
-		}
-	}
-	if n := int64(f.Store.Calls(storetest.Save)) - saves; n != 0 {
-		t.Errorf("5xx errors made %d saves", n)
-	}
-	for _, k := range []string{"http503", "plain", "wrapped502"} {
-		if _, v := b.Get("/get?key=" + k); v != "" {
-			t.Errorf("key %s of a 5xx error was saved: %q", k, v)
-		}
-	}
+	f.ExpectUnsaved(b, "/http503", "/plain", "/wrapped502")
 	for _, k := range []string{"notfound", "teapot"} {
 		res, body := b.Get("/" + k)
 		if res.StatusCode >= 500 || !strings.Contains(body, "message") {

@@ -147,21 +147,7 @@ func TestAbortWithServerError(t *testing.T) {
 	})
 	b := f.Browser()
 	b.Get("/set?key=a&value=1")
-	saves := int64(f.Store.Calls(storetest.Save))
-	for _, path := range []string{"/unavailable", "/status-late", "/error-json"} {
-		res, _ := b.Get(path)
-		if res.StatusCode < 500 || f.HasCookie(res) {
-			t.Errorf("%s: %d, cookies %v", path, res.StatusCode, res.Cookies())
-		}
-	}
-	if n := int64(f.Store.Calls(storetest.Save)) - saves; n != 0 {
-		t.Errorf("5xx responses made %d saves", n)
-	}
-	for _, k := range []string{"x", "y", "z"} {
-		if _, v := b.Get("/get?key=" + k); v != "" {
-			t.Errorf("key %s of a 5xx response was saved: %q", k, v)
-		}
-	}
+	f.ExpectUnsaved(b, "/unavailable", "/status-late", "/error-json")
 }
 
 // TestPanicThroughCustomRecovery: a recovery installed before the session
