@@ -20,6 +20,12 @@
 // Each property runs as a named subtest on a fresh store, so
 // "go test -run 'TestConformance/NoResurrection'" runs one of them.
 //
+// [TestSharedStore] checks what a store shared by servers or kept across
+// restarts promises, through the core middleware over real HTTP ([App]):
+// two managers on one storage merge concurrent changes and never undo a
+// logout, sessions survive a restart, and each operation costs one round
+// trip.
+//
 // # Adapters
 //
 // [TestAdapter] checks that an adapter puts a router in front of the core's

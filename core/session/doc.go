@@ -156,7 +156,8 @@
 //     in this process) and boundedcontext.go (the deadline of the store
 //     calls).
 //   - The Store contract and the sentinel errors: store.go; opening a
-//     store by URL: registry.go.
+//     store by URL: registry.go; the stores' background sweep of expired
+//     records: sweeper.go.
 //   - The stored bytes: envelope.go (the envelope around the data, the
 //     per-session settings and flashes included); codec.go (JSONCodec,
 //     GobCodec); token.go (tokens and store keys).

@@ -32,11 +32,10 @@ type Store struct {
 	cfg   config
 	name  []byte // top-level bucket
 
-	closed    atomic.Bool
-	closeOnce sync.Once
-	closeErr  error
-	stop      context.CancelFunc
-	sweepDone chan struct{}
+	closed      atomic.Bool
+	closeOnce   sync.Once
+	closeErr    error
+	stopSweeper func() // stops the sweeper and waits for it; nil when read-only
 }
 
 var _ session.Store = (*Store)(nil)
@@ -120,12 +119,7 @@ func newStore(db *bbolt.DB, owned bool, cfg config) (*Store, error) {
 	if err := s.Setup(context.Background()); err != nil {
 		return nil, err
 	}
-	if cfg.sweepInterval > 0 {
-		ctx, cancel := context.WithCancel(context.Background())
-		s.stop = cancel
-		s.sweepDone = make(chan struct{})
-		go s.sweep(ctx)
-	}
+	s.stopSweeper = session.StartSweeper(cfg.sweepInterval, s.sweep)
 	return s, nil
 }
 
@@ -404,9 +398,8 @@ func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Ti
 // idempotent.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		if s.stop != nil {
-			s.stop()
-			<-s.sweepDone
+		if s.stopSweeper != nil { // nil on a read-only handle
+			s.stopSweeper()
 		}
 		s.closed.Store(true)
 		if s.owned {
@@ -418,26 +411,17 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
-// sweep deletes expired records every sweep interval until ctx ends.
+// sweep deletes the expired records, for the sweeper that runs it every
+// sweep interval until Close ends ctx.
 func (s *Store) sweep(ctx context.Context) {
-	defer close(s.sweepDone)
-	t := time.NewTicker(s.cfg.sweepInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		n, err := s.prune(ctx, session.Filter{ExpiresBefore: s.cfg.now()}, "sweep")
-		if ctx.Err() != nil {
-			return // Close stopped the sweep: nothing to report
-		}
-		if err != nil {
-			s.cfg.logger.Error("boltstore: sweeper failed", "bucket", s.cfg.bucket, "path", s.db.Path(), "err", err)
-		}
-		if s.cfg.afterSweep != nil {
-			s.cfg.afterSweep(n, err)
-		}
+	n, err := s.prune(ctx, session.Filter{ExpiresBefore: s.cfg.now()}, "sweep")
+	if ctx.Err() != nil {
+		return // Close stopped the sweep: nothing to report
+	}
+	if err != nil {
+		s.cfg.logger.Error("boltstore: sweeper failed", "bucket", s.cfg.bucket, "path", s.db.Path(), "err", err)
+	}
+	if s.cfg.afterSweep != nil {
+		s.cfg.afterSweep(n, err)
 	}
 }

@@ -2,6 +2,7 @@ package boltstore_test
 
 import (
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -11,16 +12,41 @@ import (
 	"go.etcd.io/bbolt"
 )
 
+// openFile opens a store on the bolt file at path, closed by t.Cleanup.
+func openFile(t *testing.T, path string) *boltstore.Store {
+	s, err := boltstore.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // TestConformance runs the public store suite on a store that opens its
 // own file, with the sweeper on at its default interval.
 func TestConformance(t *testing.T) {
 	conformance.TestStore(t, func(t *testing.T) session.Store {
-		s, err := boltstore.Open(filepath.Join(t.TempDir(), "sessions.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+		return openFile(t, filepath.Join(t.TempDir(), "sessions.db"))
+	})
+}
+
+// TestShared runs what every shared store promises: two managers on one
+// store (one process holds a bolt file at a time), and a restart: the
+// sessions survive closing the file and opening it again.
+func TestShared(t *testing.T) {
+	var paths sync.Map // store → its file; a closed bbolt handle forgets its path
+	conformance.TestSharedStore(t, conformance.SharedStore{
+		Open: func(t *testing.T) session.Store {
+			path := filepath.Join(t.TempDir(), "sessions.db")
+			s := openFile(t, path)
+			paths.Store(s, path)
+			return s
+		},
+		Reopen: func(t *testing.T, s session.Store) session.Store {
+			path, _ := paths.Load(s)
+			return openFile(t, path.(string))
+		},
+		OneHandle: true,
 	})
 }
 
@@ -46,11 +72,6 @@ func TestConformanceSharedHandle(t *testing.T) {
 // store, behind the core's net/http middleware.
 func TestAdapterConformance(t *testing.T) {
 	conformance.TestAdapterOn(t, func(t *testing.T) session.Store {
-		s, err := boltstore.Open(filepath.Join(t.TempDir(), "sessions.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
+		return openFile(t, filepath.Join(t.TempDir(), "sessions.db"))
 	}, conformance.NetHTTP)
 }

@@ -55,10 +55,9 @@ type Store struct {
 	opt     options
 	locks   locker
 
-	closed    atomic.Bool
-	closeOnce sync.Once
-	stop      chan struct{}
-	done      chan struct{}
+	closed      atomic.Bool
+	closeOnce   sync.Once
+	stopSweeper func() // stops the sweeper and waits for it
 }
 
 type options struct {
@@ -197,17 +196,15 @@ func New(dir string, opts ...Option) (*Store, error) {
 		userDir: filepath.Join(abs, "u"),
 		expDir:  filepath.Join(abs, "e"),
 		opt:     o,
-		stop:    make(chan struct{}),
-		done:    make(chan struct{}),
 	}
 	if err := s.Setup(context.Background()); err != nil {
 		return nil, err
 	}
-	if o.sweep > 0 {
-		go s.sweeper()
-	} else {
-		close(s.done)
-	}
+	s.stopSweeper = session.StartSweeper(o.sweep, func(ctx context.Context) {
+		if _, err := s.sweep(ctx); err != nil && ctx.Err() == nil {
+			s.report(err)
+		}
+	})
 	return s, nil
 }
 
@@ -227,8 +224,7 @@ func (s *Store) Capabilities() session.Capabilities {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
-		close(s.stop)
-		<-s.done
+		s.stopSweeper()
 	})
 	return nil
 }

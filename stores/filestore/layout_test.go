@@ -1,4 +1,4 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
+//go:build unix && !aix && (!solaris || illumos)
 
 package filestore_test
 
@@ -191,82 +191,6 @@ func TestSweepByExpiryIndex(t *testing.T) {
 	n, err := s.Prune(ctx, session.Filter{ExpiresBefore: clock()})
 	if err != nil || n != 1 {
 		t.Errorf("Prune(expired) = %d, %v; want 1", n, err)
-	}
-}
-
-// TestMigrateFormat1: Setup turns a directory of the first format (every
-// record in r/, a lock file per record, temporary files in r/) into the
-// current one, keeping every record and its user index, and building the
-// expiry index.
-func TestMigrateFormat1(t *testing.T) {
-	ctx := context.Background()
-	// Records written by this version, then laid out the old way.
-	src, _ := open(t, t.TempDir())
-	keys := make([]string, 40)
-	for i := range keys {
-		keys[i] = newKey(t)
-		r := liveRec("user"+strconv.Itoa(i%3), "data "+strconv.Itoa(i))
-		if i%4 == 0 {
-			r.Expires = time.Now().Add(-time.Hour)
-		}
-		mustSave(t, src, keys[i], r)
-	}
-	old := t.TempDir()
-	writeFile(t, filepath.Join(old, "FORMAT"), []byte("session2 filestore\nformat 1\n"))
-	for _, d := range []string{"r", "l", "u"} {
-		if err := os.Mkdir(filepath.Join(old, d), 0o700); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, k := range keys {
-		b, err := os.ReadFile(recPath(src, k))
-		if err != nil {
-			t.Fatal(err)
-		}
-		writeFile(t, filepath.Join(old, "r", k), b)
-		writeFile(t, filepath.Join(old, "l", k), nil)
-	}
-	writeFile(t, filepath.Join(old, "r", ".tmp-"+keys[1]), []byte("half"))
-	if err := os.CopyFS(filepath.Join(old, "u"), os.DirFS(filepath.Join(src.Dir(), "u"))); err != nil {
-		t.Fatal(err)
-	}
-
-	s, rep := open(t, old)
-	if b, _ := os.ReadFile(filepath.Join(old, "FORMAT")); string(b) != "session2 filestore\nformat 2\n" {
-		t.Errorf("FORMAT after migration: %q", b)
-	}
-	for _, d := range []string{"l", "t"} {
-		if n := names(t, filepath.Join(old, d)); len(n) != 0 {
-			t.Errorf("%s/ after migration holds %v", d, n)
-		}
-	}
-	for _, n := range names(t, filepath.Join(old, "r")) {
-		if len(n) != 2 {
-			t.Errorf("r/ after migration holds %q", n)
-		}
-	}
-	for i, k := range keys {
-		if i%4 == 0 {
-			continue
-		}
-		if got := mustLoad(t, s, k); string(got.Data) != "data "+strconv.Itoa(i) {
-			t.Errorf("record %d after migration: %q", i, got.Data)
-		}
-	}
-	n, err := s.Prune(ctx, session.Filter{ExpiresBefore: time.Now()})
-	if err != nil || n != 10 {
-		t.Errorf("Prune(expired) after migration = %d, %v; want 10", n, err)
-	}
-	n, err = s.Prune(ctx, session.Filter{User: "user1"})
-	if err != nil || n != 10 {
-		t.Errorf("Prune(user1) after migration = %d, %v; want 10", n, err)
-	}
-	if got := rep.take(); len(got) != 0 {
-		t.Errorf("reports: %v", got)
-	}
-	// A second Setup finds nothing to do.
-	if err := s.Setup(ctx); err != nil {
-		t.Fatal(err)
 	}
 }
 

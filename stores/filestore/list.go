@@ -177,7 +177,7 @@ func (s *Store) Prune(ctx context.Context, f session.Filter) (int, error) {
 	for i := range workers {
 		workers[i] = &pruner{s: s, f: f, synced: map[string]bool{}}
 	}
-	err := overlap(ctx, workers, walk, func(ctx context.Context, p *pruner, key string) error { return p.visit(ctx, key) })
+	err := fanOut(ctx, workers, walk, func(ctx context.Context, p *pruner, key string) error { return p.visit(ctx, key) })
 	n, synced := 0, map[string]bool{}
 	for _, p := range workers {
 		n += p.n

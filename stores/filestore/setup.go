@@ -13,9 +13,9 @@ import (
 )
 
 // The directory's format marker, written by Setup before anything else.
-// Format 1 kept every record file in r/ and a lock file per record in l/;
-// format 2 shards r/ and adds t/ and e/ (see the package README). Setup
-// migrates a format 1 directory to format 2.
+// Format 2 (records sharded in r/, with t/, l/, u/ and e/ beside; see the
+// package README) is the only one a release has written: 1 was a
+// development format, which Setup refuses like any other.
 const (
 	markerName   = "FORMAT"
 	markerTmp    = ".FORMAT.tmp"
@@ -35,19 +35,14 @@ func markerContent(format int) string { return markerPrefix + strconv.Itoa(forma
 
 // Setup creates the store's directory (mode 0700) and its subdirectories,
 // and writes the format marker. It is idempotent and never removes or
-// rewrites records. A directory of the previous format (every record file
-// in one directory, a lock file per record) is migrated: each record is
-// moved into its subdirectory and entered in the expiry index, the lock
-// files are removed, and the marker is rewritten last, so a migration cut
-// short is resumed by the next Setup. Stop the processes running an older
-// version of this package before starting one that migrates. It refuses a directory that is not owned by the
+// rewrites records. It refuses a directory that is not owned by the
 // process's user, that others can write to, that holds a newer format, or
 // that is not empty and not a store directory (so "file:$HOME" cannot
 // scatter files through a home directory).
 //
 // When ctx has no deadline (as in [New]), Setup gives up after
 // [DefaultSetupTimeout]; the file system calls it still waits for go on in
-// the background, and a migration cut short is resumed by the next Setup.
+// the background, and what they leave undone is done by the next Setup.
 // Pass a context with a deadline to choose another bound.
 func (s *Store) Setup(ctx context.Context) error {
 	if err := s.check(ctx, "setup"); err != nil {
@@ -87,20 +82,13 @@ func (s *Store) setup() error {
 	if err := checkDir(fi); err != nil {
 		return err
 	}
-	format, err := s.checkMarker(false)
-	if err != nil {
+	if err := s.checkMarker(false); err != nil {
 		return err
 	}
 	if err := s.makeDirs(); err != nil {
 		return err
 	}
-	if err := s.setupLocks(); err != nil {
-		return err
-	}
-	if format == 1 {
-		return s.migrate()
-	}
-	return nil
+	return s.setupLocks()
 }
 
 // makeDirs creates the subdirectories that are missing and checks them.
@@ -160,21 +148,21 @@ func checkDir(fi fs.FileInfo) error {
 }
 
 // checkMarker reads the format marker, or writes it into an empty
-// directory. It returns the directory's format.
-func (s *Store) checkMarker(retried bool) (int, error) {
+// directory.
+func (s *Store) checkMarker(retried bool) error {
 	n, err := s.readMarker()
 	if err == nil {
-		if n != 1 && n != dirFormat {
-			return n, fmt.Errorf("directory has filestore format %d; this version reads format %d (and migrates format 1)", n, dirFormat)
+		if n != dirFormat {
+			return fmt.Errorf("directory has filestore format %d; this version reads format %d", n, dirFormat)
 		}
-		return n, nil
+		return nil
 	}
 	if !isNotExist(err) {
-		return 0, err
+		return err
 	}
 	ents, err := os.ReadDir(s.dir)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	for _, e := range ents {
 		switch {
@@ -182,10 +170,10 @@ func (s *Store) checkMarker(retried bool) (int, error) {
 			// Another process set the directory up meanwhile.
 			return s.checkMarker(true)
 		case !strings.HasPrefix(e.Name(), markerTmp):
-			return 0, fmt.Errorf("not empty and not a filestore directory (no %s file; found %q)", markerName, e.Name())
+			return fmt.Errorf("not empty and not a filestore directory (no %s file; found %q)", markerName, e.Name())
 		}
 	}
-	return dirFormat, s.writeMarker(dirFormat)
+	return s.writeMarker(dirFormat)
 }
 
 // readMarker returns the format the marker names.

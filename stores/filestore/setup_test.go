@@ -1,4 +1,4 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
+//go:build unix && !aix && (!solaris || illumos)
 
 package filestore_test
 
@@ -68,6 +68,11 @@ func TestSetup(t *testing.T) {
 			writeFile(t, filepath.Join(d, "FORMAT"), []byte("session2 filestore\nformat 3\n"))
 			return d
 		}, "format 3"},
+		{"development format 1, never released", func(t *testing.T) string {
+			d := t.TempDir()
+			writeFile(t, filepath.Join(d, "FORMAT"), []byte("session2 filestore\nformat 1\n"))
+			return d
+		}, "format 1; this version reads format 2"},
 		{"a file", func(t *testing.T) string {
 			p := filepath.Join(t.TempDir(), "file")
 			writeFile(t, p, []byte("x"))

@@ -129,7 +129,7 @@ func (s *Store) sweep(ctx context.Context) (SweepStats, error) {
 		for i := range workers {
 			workers[i] = &worker{synced: map[string]bool{}}
 		}
-		errs.note(overlap(ctx, workers, func(ctx context.Context, send func(entry) bool) error {
+		errs.note(fanOut(ctx, workers, func(ctx context.Context, send func(entry) bool) error {
 			for _, b := range buckets {
 				err := eachName(ctx, s.expDir+"/"+bucketName(b), func(key string) (bool, error) {
 					return send(entry{b, key}), nil
@@ -309,30 +309,4 @@ func (s *Store) sweepUser(ctx context.Context, uh string, st *SweepStats) error 
 	})
 	os.Remove(dir) // fails unless empty, which is fine
 	return err
-}
-
-// sweeper runs Sweep every sweep interval until Close.
-func (s *Store) sweeper() {
-	defer close(s.done)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-s.stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	t := time.NewTicker(s.opt.sweep)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			if _, err := s.sweep(ctx); err != nil && ctx.Err() == nil {
-				s.report(err)
-			}
-		}
-	}
 }

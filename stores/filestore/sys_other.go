@@ -1,4 +1,7 @@
-//go:build !(linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos)
+//go:build !unix || aix || (solaris && !illumos)
+
+// The systems without flock(2) (Windows, Plan 9, AIX, Solaris, WebAssembly):
+// stubs that keep the package compiling, as New refuses to open a store.
 
 package filestore
 

@@ -115,3 +115,30 @@ func (h expiryHeap) collect(cutoff time.Time, f session.Filter, keys []string, m
 	walk(0)
 	return keys
 }
+
+// sweep removes the expired records, releasing the lock every few hundred
+// records, and returns how many it removed. It visits only the expired
+// records: a pass with nothing expired costs the same whatever the
+// store's size.
+func (s *Store) sweep() int {
+	now := s.clock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for !s.closed {
+		m := s.popExpiredLocked(now, chunkSize)
+		n += m
+		if m < chunkSize {
+			break
+		}
+		s.mu.Unlock()
+		s.mu.Lock()
+	}
+	return n
+}
+
+// evictExpiredLocked removes every record expired at now.
+func (s *Store) evictExpiredLocked(now time.Time) {
+	for s.popExpiredLocked(now, chunkSize) == chunkSize {
+	}
+}

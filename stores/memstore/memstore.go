@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"iter"
 	"sync"
 	"time"
 
@@ -41,9 +40,8 @@ type Store struct {
 	// Prune and the eviction of a full store visit only expired records.
 	exp expiryHeap
 
-	closeOnce sync.Once
-	stop      chan struct{}
-	done      chan struct{}
+	closeOnce   sync.Once
+	stopSweeper func() // stops the sweeper and waits for it
 }
 
 // Option configures a [Store] built by [New].
@@ -84,8 +82,6 @@ func New(opts ...Option) *Store {
 		sweepInterval: time.Minute,
 		records:       make(map[string]*entry),
 		users:         make(map[string]map[string]struct{}),
-		stop:          make(chan struct{}),
-		done:          make(chan struct{}),
 	}
 	for _, opt := range opts {
 		if opt != nil {
@@ -95,11 +91,7 @@ func New(opts ...Option) *Store {
 	if s.maxSessions < 0 {
 		s.maxSessions = 0
 	}
-	if s.sweepInterval > 0 {
-		go s.sweeper()
-	} else {
-		close(s.done)
-	}
+	s.stopSweeper = session.StartSweeper(s.sweepInterval, func(context.Context) { s.sweep() })
 	return s
 }
 
@@ -132,354 +124,6 @@ func clone(r *entry) session.Record {
 	return c
 }
 
-// Load returns a copy of the record stored for key, or an error wrapping
-// [session.ErrNotFound] when there is none or it has expired.
-func (s *Store) Load(ctx context.Context, key string) (session.Record, error) {
-	if err := check(ctx, "load", key, true); err != nil {
-		return session.Record{}, err
-	}
-	now := s.clock()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return session.Record{}, errClosed("load")
-	}
-	r, ok := s.records[key]
-	if !ok || expired(r.Expires, now) {
-		return session.Record{}, fmt.Errorf("memstore: load: %w", session.ErrNotFound)
-	}
-	return clone(r), nil
-}
-
-// Save stores a copy of rec for key, with compare-and-set on rec.Version as
-// described by [session.Store]. It returns an error wrapping
-// [session.ErrConflict] when the compare fails, and one wrapping
-// [session.ErrStoreFull] when a new record would exceed [WithMaxSessions].
-func (s *Store) Save(ctx context.Context, key string, rec session.Record) error {
-	if err := check(ctx, "save", key, true); err != nil {
-		return err
-	}
-	if rec.Version+1 == 0 {
-		// rec.Version is the largest uint64: no stored record has it.
-		return fmt.Errorf("memstore: save: %w", session.ErrConflict)
-	}
-	var now time.Time
-	if s.maxSessions > 0 && rec.Version == 0 {
-		now = s.clock()
-	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errClosed("save")
-	}
-	old, exists := s.records[key]
-	if rec.Version > 0 {
-		if !exists || old.Version != rec.Version {
-			return fmt.Errorf("memstore: save: %w", session.ErrConflict)
-		}
-		if old.User != rec.User {
-			s.unindexLocked(old.User, key)
-			s.indexLocked(rec.User, key)
-		}
-		// The old buffer was never handed out (Load and List return
-		// copies), so it can take the new data when it is of a similar
-		// size; a buffer much too large is let go.
-		data := old.Data
-		if cap(data) >= len(rec.Data) && cap(data) <= 2*len(rec.Data)+64 {
-			data = append(data[:0], rec.Data...)
-		} else {
-			data = bytes.Clone(rec.Data)
-		}
-		moved := !old.Expires.Equal(rec.Expires)
-		old.Record = rec
-		old.Data = data
-		old.Version = rec.Version + 1
-		if moved {
-			s.exp.fix(old.idx)
-		}
-		return nil
-	}
-	if exists {
-		return fmt.Errorf("memstore: save: %w", session.ErrConflict)
-	}
-	if s.maxSessions > 0 && len(s.records) >= s.maxSessions {
-		s.evictExpiredLocked(now)
-		if len(s.records) >= s.maxSessions {
-			return fmt.Errorf("memstore: save: %d records: %w", len(s.records), session.ErrStoreFull)
-		}
-	}
-	stored := &entry{Record: rec, key: key}
-	stored.Data = bytes.Clone(rec.Data)
-	stored.Version = 1
-	s.records[key] = stored
-	s.indexLocked(stored.User, key)
-	s.exp.push(stored)
-	return nil
-}
-
-// Delete removes the record for key. Deleting a missing key is not an
-// error.
-func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := check(ctx, "delete", key, true); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errClosed("delete")
-	}
-	s.deleteLocked(key)
-	return nil
-}
-
-// Touch sets the Accessed and Expires of the live record for key, leaving
-// its data, user and version alone. It returns an error wrapping
-// [session.ErrNotFound] when there is no such record or it has expired.
-func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Time) error {
-	if err := check(ctx, "touch", key, true); err != nil {
-		return err
-	}
-	now := s.clock()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return errClosed("touch")
-	}
-	r, ok := s.records[key]
-	if !ok || expired(r.Expires, now) {
-		return fmt.Errorf("memstore: touch: %w", session.ErrNotFound)
-	}
-	r.Accessed = accessed
-	if !r.Expires.Equal(expires) {
-		r.Expires = expires
-		s.exp.fix(r.idx)
-	}
-	return nil
-}
-
-// Setup does nothing: a memory store needs no tables or directories, and
-// has no server to check. It returns at once, with an error only for a
-// cancelled context or a closed store.
-func (s *Store) Setup(ctx context.Context) error {
-	if err := check(ctx, "setup", "", false); err != nil {
-		return err
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.closed {
-		return errClosed("setup")
-	}
-	return nil
-}
-
-// List yields copies of the records that match f, in no particular order.
-// It collects at most a small fixed number of records at a time under the
-// lock and releases the lock before yielding them, so the caller may call
-// any method of the store, Delete included, from inside the loop. A record
-// deleted before the listing reaches it is not yielded; one created during
-// the listing may or may not be. With f.User set, only that user's records
-// are visited.
-func (s *Store) List(ctx context.Context, f session.Filter) iter.Seq2[session.Entry, error] {
-	return func(yield func(session.Entry, error) bool) {
-		if err := check(ctx, "list", "", false); err != nil {
-			yield(session.Entry{}, err)
-			return
-		}
-		chunk := make([]session.Entry, 0, chunkSize)
-		locked := false
-		defer func() {
-			// Also reached when the loop body panics.
-			if locked {
-				s.mu.RUnlock()
-			}
-		}()
-		// flush yields the collected entries without the lock held. It
-		// reports whether the listing goes on; the lock is held again
-		// when it returns.
-		flush := func() bool {
-			s.mu.RUnlock()
-			locked = false
-			for i, e := range chunk {
-				chunk[i] = session.Entry{}
-				if !yield(e, nil) {
-					return false
-				}
-			}
-			chunk = chunk[:0]
-			if err := ctx.Err(); err != nil {
-				yield(session.Entry{}, fmt.Errorf("memstore: list: %w", err))
-				return false
-			}
-			s.mu.RLock()
-			locked = true
-			return true
-		}
-		add := func(key string, r *entry) {
-			if f.Match(r.Record) {
-				chunk = append(chunk, session.Entry{Key: key, Record: clone(r)})
-			}
-		}
-
-		s.mu.RLock()
-		locked = true
-		if s.closed {
-			s.mu.RUnlock()
-			locked = false
-			yield(session.Entry{}, errClosed("list"))
-			return
-		}
-		// Ranging over a map while it changes is allowed: the lock is
-		// held whenever the iteration advances, and released only in
-		// flush, as if the loop body itself changed the map.
-		// step is called after each record visited; it flushes when the
-		// chunk is full, or every chunkSize records so that writers get
-		// the lock and a cancelled context is noticed.
-		visited := 0
-		step := func() bool {
-			visited++
-			if len(chunk) < chunkSize && visited%chunkSize != 0 {
-				return true
-			}
-			return flush()
-		}
-		if f.User != "" {
-			for key := range s.users[f.User] {
-				if r, ok := s.records[key]; ok {
-					add(key, r)
-				}
-				if !step() {
-					return
-				}
-				if s.closed {
-					break
-				}
-			}
-		} else {
-			for key, r := range s.records {
-				add(key, r)
-				if !step() {
-					return
-				}
-				if s.closed {
-					break
-				}
-			}
-		}
-		closed := s.closed
-		s.mu.RUnlock()
-		locked = false
-		if closed {
-			yield(session.Entry{}, errClosed("list"))
-			return
-		}
-		for _, e := range chunk {
-			if !yield(e, nil) {
-				return
-			}
-		}
-	}
-}
-
-// Prune deletes the records that match f and returns how many it deleted.
-// With f.User set it visits only that user's records. With
-// f.ExpiresBefore set it visits only the records expiring by then, found
-// through the expiry heap, so pruning what expired costs time proportional
-// to the expired records, not to the store. Any other filter visits every
-// record. Except for a user's records, it releases the lock every few
-// hundred records so that requests are not held up; a cancelled context
-// then stops it early with the count so far and the context's error.
-func (s *Store) Prune(ctx context.Context, f session.Filter) (int, error) {
-	if err := check(ctx, "prune", "", false); err != nil {
-		return 0, err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		return 0, errClosed("prune")
-	}
-	n := 0
-	if f.User != "" {
-		for key := range s.users[f.User] {
-			if r, ok := s.records[key]; ok && f.Match(r.Record) {
-				s.deleteLocked(key)
-				n++
-			}
-		}
-		return n, nil
-	}
-	// pause releases the lock for a moment, reporting a reason to stop.
-	pause := func() error {
-		s.mu.Unlock()
-		s.mu.Lock()
-		if s.closed {
-			return errClosed("prune")
-		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("memstore: prune: %w", err)
-		}
-		return nil
-	}
-	if !f.ExpiresBefore.IsZero() {
-		if f.AccessedBefore.IsZero() {
-			// Every record expiring by the cutoff matches: take them
-			// off the top of the heap.
-			for {
-				m := s.popExpiredLocked(f.ExpiresBefore, chunkSize)
-				n += m
-				if m < chunkSize {
-					return n, nil
-				}
-				if err := pause(); err != nil {
-					return n, err
-				}
-			}
-		}
-		keys := make([]string, 0, chunkSize)
-		for {
-			keys = s.exp.collect(f.ExpiresBefore, f, keys[:0], chunkSize)
-			for _, key := range keys {
-				s.deleteLocked(key)
-			}
-			n += len(keys)
-			if len(keys) < chunkSize {
-				return n, nil
-			}
-			if err := pause(); err != nil {
-				return n, err
-			}
-		}
-	}
-	visited := 0
-	for key, r := range s.records {
-		if f.Match(r.Record) {
-			s.deleteLocked(key)
-			n++
-		}
-		if visited++; visited%chunkSize == 0 {
-			if err := pause(); err != nil {
-				return n, err
-			}
-		}
-	}
-	return n, nil
-}
-
-// popExpiredLocked deletes up to max records expiring at or before cutoff,
-// earliest first, and returns how many it deleted.
-func (s *Store) popExpiredLocked(cutoff time.Time, max int) int {
-	n := 0
-	for n < max {
-		e := s.exp.first()
-		if e == nil || e.Expires.After(cutoff) {
-			break
-		}
-		s.deleteLocked(e.key)
-		n++
-	}
-	return n
-}
-
 // Capabilities reports that the store is safe for concurrent goroutines,
 // but neither shared between processes nor durable.
 func (s *Store) Capabilities() session.Capabilities {
@@ -497,8 +141,7 @@ func (s *Store) Close() error {
 		s.users = nil
 		s.exp = nil
 		s.mu.Unlock()
-		close(s.stop)
-		<-s.done
+		s.stopSweeper()
 	})
 	return nil
 }
@@ -509,78 +152,4 @@ func (s *Store) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.records)
-}
-
-func (s *Store) sweeper() {
-	defer close(s.done)
-	t := time.NewTicker(s.sweepInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.stop:
-			return
-		case <-t.C:
-			s.sweep()
-		}
-	}
-}
-
-// sweep removes the expired records, releasing the lock every few hundred
-// records, and returns how many it removed. It visits only the expired
-// records: a pass with nothing expired costs the same whatever the
-// store's size.
-func (s *Store) sweep() int {
-	now := s.clock()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for !s.closed {
-		m := s.popExpiredLocked(now, chunkSize)
-		n += m
-		if m < chunkSize {
-			break
-		}
-		s.mu.Unlock()
-		s.mu.Lock()
-	}
-	return n
-}
-
-// evictExpiredLocked removes every record expired at now.
-func (s *Store) evictExpiredLocked(now time.Time) {
-	for s.popExpiredLocked(now, chunkSize) == chunkSize {
-	}
-}
-
-func (s *Store) deleteLocked(key string) {
-	r, ok := s.records[key]
-	if !ok {
-		return
-	}
-	delete(s.records, key)
-	s.exp.remove(r)
-	s.unindexLocked(r.User, key)
-}
-
-func (s *Store) indexLocked(user, key string) {
-	if user == "" {
-		return
-	}
-	keys := s.users[user]
-	if keys == nil {
-		keys = make(map[string]struct{})
-		s.users[user] = keys
-	}
-	keys[key] = struct{}{}
-}
-
-func (s *Store) unindexLocked(user, key string) {
-	if user == "" {
-		return
-	}
-	keys := s.users[user]
-	delete(keys, key)
-	if len(keys) == 0 {
-		delete(s.users, user)
-	}
 }

@@ -3,20 +3,42 @@ package mysqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
-	"hash/fnv"
-	"reflect"
-	"strconv"
-	"strings"
-	"time"
+	"net/url"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/sqlstore"
 )
 
 // Store is the SQL engine's store; see [sqlstore.Store] for its methods.
 type Store = sqlstore.Store
+
+// Option configures a store; it is [sqlstore.Option], so every option of
+// package sqlstore works here too.
+type Option = sqlstore.Option
+
+// The options of package sqlstore that most applications set, re-exported
+// so that one import is enough; see each for what it does.
+var (
+	// WithTable is [sqlstore.WithTable]: the table's name, "sessions" or
+	// "db.sessions" for a table of another MySQL database.
+	WithTable = sqlstore.WithTable
+	// WithSweepInterval is [sqlstore.WithSweepInterval] (default five
+	// minutes, 0 disables).
+	WithSweepInterval = sqlstore.WithSweepInterval
+	// WithSweepBatch is [sqlstore.WithSweepBatch].
+	WithSweepBatch = sqlstore.WithSweepBatch
+	// WithClock is [sqlstore.WithClock].
+	WithClock = sqlstore.WithClock
+	// WithLogger is [sqlstore.WithLogger].
+	WithLogger = sqlstore.WithLogger
+	// WithSetup is [sqlstore.WithSetup]: New runs Setup. Without it, call
+	// Setup once, or run `sessionctl setup`; until then every operation
+	// fails with an error wrapping [sqlstore.ErrNoTable].
+	WithSetup = sqlstore.WithSetup
+	// WithSetupTimeout is [sqlstore.WithSetupTimeout] (default one minute).
+	WithSetupTimeout = sqlstore.WithSetupTimeout
+)
 
 // New returns a store keeping sessions in a MySQL or MariaDB table of db,
 // the application's *sql.DB or *sqlx.DB opened with any MySQL driver
@@ -36,185 +58,34 @@ func New[DB *sql.DB | *sqlx.DB](db DB, opts ...Option) (*Store, error) {
 // Dialect returns the MySQL and MariaDB dialect of the SQL engine.
 func Dialect() sqlstore.Dialect { return dialect{} }
 
-// dialect is MySQL's [sqlstore.Dialect]. It is stateless.
-type dialect struct{}
+var registration sqlstore.Registration
 
-func (dialect) Name() string { return "mysqlstore" }
-
-func (dialect) BindType() int { return sqlx.QUESTION }
-
-func (dialect) Quote(ident string) string { return "`" + ident + "`" }
-
-// Migrations returns the schema's steps; see the package documentation for
-// the DDL they run. The indexes are part of CREATE TABLE, which makes the
-// step one idempotent statement (MySQL has no CREATE INDEX IF NOT EXISTS).
-func (dialect) Migrations(n sqlstore.Names) []sqlstore.Migration {
-	return []sqlstore.Migration{{
-		Version:     1,
-		Description: "create the session table and its indexes",
-		Statements: []string{
-			"CREATE TABLE IF NOT EXISTS " + n.Table + ` (
-    session_key CHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
-    user_name   VARBINARY(1024) NOT NULL,
-    data        LONGBLOB NOT NULL,
-    created     DATETIME(6) NOT NULL,
-    accessed    DATETIME(6) NOT NULL,
-    expires     DATETIME(6) NOT NULL,
-    version     BIGINT NOT NULL,
-    PRIMARY KEY (session_key),
-    KEY ` + n.UserIndex + ` (user_name, session_key),
-    KEY ` + n.ExpiresIndex + ` (expires)
-) ENGINE=InnoDB`,
-		},
-	}}
+// Register makes [session.OpenStore] open "mysql://" URLs with the
+// database/sql driver registered as driverName, which the application
+// imports ("mysql" for github.com/go-sql-driver/mysql):
+//
+//	import _ "github.com/go-sql-driver/mysql"
+//
+//	mysqlstore.Register("mysql")
+//	store, err := session.OpenStore(ctx, "mysql://app:secret@db.internal:3306/app?table=sessions")
+//
+// The URL is turned into the driver's data source name by [DSN]. The
+// store opened owns its *sql.DB and closes it on Close; OpenStore pings
+// the database so that a wrong address fails at once. It does not create
+// the table: call Setup.
+//
+// Register is meant to be called once, from main or an init function.
+// Calling it again with the same driver name does nothing; with another
+// name it panics, like registering a URL scheme twice.
+func Register(driverName string) {
+	registration.Register("mysqlstore", driverName, []string{"mysql"},
+		func(ctx context.Context, driverName string, u *url.URL) (session.Store, error) {
+			return Open(ctx, driverName, u)
+		})
 }
 
-func (dialect) TransactionalDDL() bool { return false }
-
-// Lock takes a named lock (GET_LOCK) whose name is a hash of the table
-// name, waiting in steps of five seconds while ctx lives.
-func (dialect) Lock(ctx context.Context, conn *sql.Conn, n sqlstore.Names) (func(context.Context) error, error) {
-	h := fnv.New64a()
-	h.Write([]byte(n.Raw))
-	name := fmt.Sprintf("session2:%016x", h.Sum64())
-	for {
-		var got sql.NullInt64
-		if err := conn.QueryRowContext(ctx, "SELECT GET_LOCK(?, 5)", name).Scan(&got); err != nil {
-			return nil, err
-		}
-		if !got.Valid {
-			return nil, errors.New("GET_LOCK failed")
-		}
-		if got.Int64 == 1 {
-			break
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return func(ctx context.Context) error {
-		var released sql.NullInt64
-		if err := conn.QueryRowContext(ctx, "SELECT RELEASE_LOCK(?)", name).Scan(&released); err != nil {
-			return err
-		}
-		if released.Int64 != 1 {
-			return errors.New("named lock was not held")
-		}
-		return nil
-	}, nil
+// Open opens a store from a "mysql://" URL with the database/sql driver
+// registered as driverName, as [Register] does for [session.OpenStore].
+func Open(ctx context.Context, driverName string, u *url.URL) (*Store, error) {
+	return sqlstore.OpenURL(ctx, driverName, u, "mysql", Dialect(), DSN)
 }
-
-// InsertSQL is a plain INSERT: a duplicate key fails with error 1062.
-func (dialect) InsertSQL(n sqlstore.Names) string {
-	return "INSERT INTO " + n.Table + " (session_key, user_name, data, created, accessed, expires, version) VALUES (?, ?, ?, ?, ?, ?, 1)"
-}
-
-// DeleteBatchSQL is a DELETE with a LIMIT. A condition on expires without
-// one on the user orders it by expires, so that the expires index drives
-// it and a batch reads only expired rows, whatever the statistics say; a
-// user's rows come through the user index.
-func (dialect) DeleteBatchSQL(n sqlstore.Names, where string, limit int) string {
-	return "DELETE FROM " + n.Table + " WHERE " + where + batchOrder(where) + " LIMIT " + strconv.Itoa(limit)
-}
-
-// batchOrder is the ORDER BY of an expiry prune's batches (see
-// DeleteBatchSQL).
-func batchOrder(where string) string {
-	if strings.Contains(where, "expires <=") && !strings.Contains(where, "user_name =") {
-		return " ORDER BY expires"
-	}
-	return ""
-}
-
-// MySQL's server error numbers: ER_DUP_ENTRY and ER_NO_SUCH_TABLE.
-const (
-	erDupEntry    = 1062
-	erNoSuchTable = 1146
-)
-
-// IsDuplicate recognises error 1062 (ER_DUP_ENTRY) without importing a
-// driver (see errorNumber).
-func (dialect) IsDuplicate(err error) bool { return errorNumber(err, erDupEntry) }
-
-// IsMissingTable recognises error 1146 (ER_NO_SUCH_TABLE), for the
-// engine's hint to run Setup.
-func (dialect) IsMissingTable(err error) bool { return errorNumber(err, erNoSuchTable) }
-
-// errorNumber reports whether err is the server error number n, without
-// importing a driver: an error in the chain that is a pointer to a struct
-// with a uint16 field Number (go-sql-driver/mysql's *MySQLError), or
-// failing that the driver's message form "Error <n>".
-func errorNumber(err error, n uint16) bool {
-	for e := err; e != nil; {
-		v := reflect.ValueOf(e)
-		if v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Struct {
-			if f := v.Elem().FieldByName("Number"); f.IsValid() && f.Kind() == reflect.Uint16 {
-				return f.Uint() == uint64(n)
-			}
-		}
-		switch u := e.(type) {
-		case interface{ Unwrap() error }:
-			e = u.Unwrap()
-		case interface{ Unwrap() []error }:
-			for _, inner := range u.Unwrap() {
-				if errorNumber(inner, n) {
-					return true
-				}
-			}
-			e = nil
-		default:
-			e = nil
-		}
-	}
-	return strings.Contains(err.Error(), "Error "+strconv.Itoa(int(n)))
-}
-
-// CountsMatchedRows is false: without clientFoundRows, MySQL counts only the
-// rows an UPDATE changed.
-func (dialect) CountsMatchedRows() bool { return false }
-
-// timeLayout is how DATETIME(6) values travel, in UTC.
-const timeLayout = "2006-01-02 15:04:05.000000"
-
-// TimeValue passes times as UTC strings, so the connection's loc and
-// time_zone settings cannot shift them: DATETIME holds no zone, and MySQL
-// stores the string's wall clock as it is.
-func (dialect) TimeValue(t time.Time) any { return t.UTC().Format(timeLayout) }
-
-// SelectTime reads a DATETIME(6) column as text (DATE_FORMAT), which the
-// driver returns as bytes whatever parseTime says. With parseTime the
-// driver would build a time.Time in the DSN's loc from the column's wall
-// clock, and a wall clock in the spring gap of a loc with daylight saving
-// time (02:30 on a spring-forward day in America/New_York) comes out an
-// hour off: the instant is lost before the store sees it.
-func (dialect) SelectTime(column string) string {
-	return "DATE_FORMAT(" + column + ", '%Y-%m-%d %H:%i:%s.%f')"
-}
-
-// ScanTime reads the UTC text of [dialect.SelectTime]. A time.Time (from
-// a SELECT of the bare column with parseTime) is taken by its wall clock,
-// which is right for every loc without daylight saving time.
-func (dialect) ScanTime(src any) (time.Time, error) {
-	var s string
-	switch v := src.(type) {
-	case time.Time:
-		return time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), time.UTC), nil
-	case []byte:
-		s = string(v)
-	case string:
-		s = v
-	case nil:
-		return time.Time{}, errors.New("NULL time")
-	default:
-		return time.Time{}, fmt.Errorf("time column scanned as %T", src)
-	}
-	t, err := time.ParseInLocation("2006-01-02 15:04:05.999999", s, time.UTC)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("time column: %w", err)
-	}
-	return t, nil
-}
-
-// CheckUser accepts every user: the column is VARBINARY, compared byte for
-// byte.
-func (dialect) CheckUser(string) error { return nil }

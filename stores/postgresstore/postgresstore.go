@@ -3,20 +3,42 @@ package postgresstore
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
-	"hash/fnv"
-	"strconv"
-	"strings"
-	"time"
-	"unicode/utf8"
+	"net/url"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/sqlstore"
 )
 
 // Store is the SQL engine's store; see [sqlstore.Store] for its methods.
 type Store = sqlstore.Store
+
+// Option configures a store; it is [sqlstore.Option], so every option of
+// package sqlstore works here too.
+type Option = sqlstore.Option
+
+// The options of package sqlstore that most applications set, re-exported
+// so that one import is enough; see each for what it does.
+var (
+	// WithTable is [sqlstore.WithTable]: the table's name, "sessions" or
+	// "schema.sessions" for a PostgreSQL schema.
+	WithTable = sqlstore.WithTable
+	// WithSweepInterval is [sqlstore.WithSweepInterval] (default five
+	// minutes, 0 disables).
+	WithSweepInterval = sqlstore.WithSweepInterval
+	// WithSweepBatch is [sqlstore.WithSweepBatch].
+	WithSweepBatch = sqlstore.WithSweepBatch
+	// WithClock is [sqlstore.WithClock].
+	WithClock = sqlstore.WithClock
+	// WithLogger is [sqlstore.WithLogger].
+	WithLogger = sqlstore.WithLogger
+	// WithSetup is [sqlstore.WithSetup]: New runs Setup. Without it, call
+	// Setup once, or run `sessionctl setup`; until then every operation
+	// fails with an error wrapping [sqlstore.ErrNoTable].
+	WithSetup = sqlstore.WithSetup
+	// WithSetupTimeout is [sqlstore.WithSetupTimeout] (default one minute).
+	WithSetupTimeout = sqlstore.WithSetupTimeout
+)
 
 // New returns a store keeping sessions in a PostgreSQL table of db, the
 // application's *sql.DB or *sqlx.DB opened with any PostgreSQL driver
@@ -30,136 +52,36 @@ func New[DB *sql.DB | *sqlx.DB](db DB, opts ...Option) (*Store, error) {
 // Dialect returns the PostgreSQL dialect of the SQL engine.
 func Dialect() sqlstore.Dialect { return dialect{} }
 
-// dialect is PostgreSQL's [sqlstore.Dialect]. It is stateless.
-type dialect struct{}
+var registration sqlstore.Registration
 
-func (dialect) Name() string { return "postgresstore" }
-
-func (dialect) BindType() int { return sqlx.DOLLAR }
-
-func (dialect) Quote(ident string) string { return `"` + ident + `"` }
-
-// Migrations returns the schema's steps; see the package documentation for
-// the DDL they run.
-func (dialect) Migrations(n sqlstore.Names) []sqlstore.Migration {
-	return []sqlstore.Migration{{
-		Version:     1,
-		Description: "create the session table and its indexes",
-		Statements: []string{
-			"CREATE TABLE IF NOT EXISTS " + n.Table + ` (
-    session_key VARCHAR(64) COLLATE "C" NOT NULL PRIMARY KEY,
-    user_name   TEXT COLLATE "C" NOT NULL,
-    data        BYTEA NOT NULL,
-    created     TIMESTAMPTZ NOT NULL,
-    accessed    TIMESTAMPTZ NOT NULL,
-    expires     TIMESTAMPTZ NOT NULL,
-    version     BIGINT NOT NULL
-)`,
-			"CREATE INDEX IF NOT EXISTS " + n.UserIndex + " ON " + n.Table + " (user_name, session_key) WHERE user_name <> ''",
-			"CREATE INDEX IF NOT EXISTS " + n.ExpiresIndex + " ON " + n.Table + " (expires)",
-		},
-	}}
-}
-
-func (dialect) TransactionalDDL() bool { return true }
-
-// Lock takes a session-level advisory lock whose key is a hash of the table
-// name.
-func (dialect) Lock(ctx context.Context, conn *sql.Conn, n sqlstore.Names) (func(context.Context) error, error) {
-	h := fnv.New64a()
-	h.Write([]byte("session2:" + n.Raw))
-	key := int64(h.Sum64())
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
-		return nil, err
-	}
-	return func(ctx context.Context) error {
-		var ok bool
-		if err := conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1)", key).Scan(&ok); err != nil {
-			return err
-		}
-		if !ok {
-			return errors.New("advisory lock was not held")
-		}
-		return nil
-	}, nil
-}
-
-// InsertSQL is a plain INSERT that does nothing on a duplicate key: the
-// engine reads "no row inserted" as a conflict. PostgreSQL then neither
-// logs a duplicate-key error for every lost race nor aborts a surrounding
-// transaction. It never updates the existing row.
-func (dialect) InsertSQL(n sqlstore.Names) string {
-	return "INSERT INTO " + n.Table + " (session_key, user_name, data, created, accessed, expires, version) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (session_key) DO NOTHING"
-}
-
-// DeleteBatchSQL deletes the keys a limited subquery selects, as
-// PostgreSQL's DELETE has no LIMIT. The keys go through an array, so the
-// rows are found by primary key lookups whatever the planner thinks of the
-// table's size (an IN subquery may become a hash join over the whole
-// table). The condition is repeated on the deleted rows: the subquery sees
-// the statement's snapshot, and a row updated since (a session used again)
-// is re-checked only against the outer condition.
+// Register makes [session.OpenStore] open "postgres://" and
+// "postgresql://" URLs with the database/sql driver registered as
+// driverName, which the application imports (such as "postgres" for
+// github.com/lib/pq, or "pgx" for github.com/jackc/pgx/v5/stdlib):
 //
-// A condition on expires without one on the user orders the subquery by
-// expires: the expires index then answers it, reading only the expired
-// rows. Without the ORDER BY, a plan made from statistics taken while many
-// rows had expired (a Seq Scan that expects to stop early) reads the whole
-// table on every sweep pass once nothing has.
-func (dialect) DeleteBatchSQL(n sqlstore.Names, where string, limit int) string {
-	return "DELETE FROM " + n.Table + " WHERE session_key = ANY(ARRAY(SELECT session_key FROM " + n.Table + " WHERE " + where + batchOrder(where) + " LIMIT " + strconv.Itoa(limit) + ")) AND (" + where + ")"
+//	import _ "github.com/lib/pq"
+//
+//	postgresstore.Register("postgres")
+//	store, err := session.OpenStore(ctx, "postgres://app@db.internal/app?sslmode=verify-full&table=sessions")
+//
+// The URL goes to the driver as its data source name, without the store's
+// own parameters (table, sweep, batch, page: see [sqlstore.URLParams]).
+// The store opened owns its *sql.DB and closes it on Close; OpenStore
+// pings the database so that a wrong address fails at once. It does not
+// create the table: call Setup.
+//
+// Register is meant to be called once, from main or an init function.
+// Calling it again with the same driver name does nothing; with another
+// name it panics, like registering a URL scheme twice.
+func Register(driverName string) {
+	registration.Register("postgresstore", driverName, []string{"postgres", "postgresql"},
+		func(ctx context.Context, driverName string, u *url.URL) (session.Store, error) {
+			return Open(ctx, driverName, u)
+		})
 }
 
-// batchOrder is the ORDER BY that makes a batch of an expiry prune follow
-// the expires index: where holds an expires bound and no user (a user's
-// rows come through the user index, which a sort by expires would defeat).
-func batchOrder(where string) string {
-	if strings.Contains(where, "expires <=") && !strings.Contains(where, "user_name =") {
-		return " ORDER BY expires"
-	}
-	return ""
-}
-
-// IsDuplicate recognises SQLSTATE 23505 (unique_violation) from any driver
-// whose errors report their SQLSTATE (lib/pq, pgx).
-func (dialect) IsDuplicate(err error) bool {
-	var st interface{ SQLState() string }
-	if errors.As(err, &st) {
-		return st.SQLState() == "23505"
-	}
-	return strings.Contains(err.Error(), "23505")
-}
-
-// IsMissingTable recognises SQLSTATE 42P01 (undefined_table), for the
-// engine's hint to run Setup.
-func (dialect) IsMissingTable(err error) bool {
-	var st interface{ SQLState() string }
-	if errors.As(err, &st) {
-		return st.SQLState() == "42P01"
-	}
-	return strings.Contains(err.Error(), "42P01")
-}
-
-func (dialect) CountsMatchedRows() bool { return true }
-
-func (dialect) TimeValue(t time.Time) any { return t }
-
-func (dialect) ScanTime(src any) (time.Time, error) {
-	switch v := src.(type) {
-	case time.Time:
-		return v, nil
-	case nil:
-		return time.Time{}, errors.New("NULL time")
-	}
-	return time.Time{}, fmt.Errorf("time column scanned as %T, want time.Time", src)
-}
-
-// CheckUser refuses what a TEXT column of a UTF-8 database cannot hold.
-func (dialect) CheckUser(user string) error {
-	if !utf8.ValidString(user) {
-		return errors.New("user is not valid UTF-8")
-	}
-	if strings.IndexByte(user, 0) >= 0 {
-		return errors.New("user holds a NUL byte")
-	}
-	return nil
+// Open opens a store from a "postgres://" URL with the database/sql driver
+// registered as driverName, as [Register] does for [session.OpenStore].
+func Open(ctx context.Context, driverName string, u *url.URL) (*Store, error) {
+	return sqlstore.OpenURL(ctx, driverName, u, "postgres", Dialect(), nil)
 }

@@ -3,8 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -109,22 +107,6 @@ func sibling(t testing.TB, s *redisstore.Store, c redis.UniversalClient) *rediss
 }
 
 func newKey(t testing.TB) string { return randomHex(t, 32) }
-
-// newToken returns a session token of the manager's shape and its store key.
-func newToken(t testing.TB) (token, key string) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, keyOf(token)
-}
-
-// keyOf returns the store key of a token, as the manager derives it.
-func keyOf(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/session2/session2/conformance"
 )
 
 // proxy forwards TCP connections to a Redis server until it is cut: then
@@ -107,17 +108,17 @@ func TestOutage(t *testing.T) {
 	c := redis.NewClient(o)
 	t.Cleanup(func() { c.Close() })
 	s := newStore(t, c)
-	a := newApp(t, s)
-	b := &browser{}
-	a.do(t, b, "/write")
-	a.do(t, b, "/write")
+	a := conformance.NewApp(t, s)
+	b := &conformance.Browser{}
+	a.Do(t, b, "/write")
+	a.Do(t, b, "/write")
 
 	const bound = 10 * time.Second
 	for _, mode := range []string{"hang", "down"} {
 		p.set(mode)
 		for _, path := range []string{"/read", "/write"} {
 			start := time.Now()
-			status, body := a.do(t, b, path)
+			status, body := a.Do(t, b, path)
 			if status != http.StatusServiceUnavailable {
 				t.Errorf("%s with the server %s: status %d, body %q; want 503 from the error handler", path, mode, status, body)
 			}
@@ -125,20 +126,20 @@ func TestOutage(t *testing.T) {
 				t.Errorf("%s with the server %s: answered after %v, want within %v", path, mode, d, bound)
 			}
 		}
-		if status, body := a.do(t, &browser{}, "/read"); status != http.StatusOK || body != "n=0 new=true" {
+		if status, body := a.Do(t, &conformance.Browser{}, "/read"); status != http.StatusOK || body != "n=0 new=true" {
 			t.Errorf("a request without a cookie with the server %s: status %d, body %q; want 200 (no store access)", mode, status, body)
 		}
 	}
-	if a.errorCount() < 4 {
-		t.Errorf("the error handler ran %d times, want 4", a.errorCount())
+	if a.Errors() < 4 {
+		t.Errorf("the error handler ran %d times, want 4", a.Errors())
 	}
 
 	p.set("")
 	waitFor(t, 20*time.Second, "the store after the outage", func() bool {
-		_, body, err := a.try(b, "/read")
+		_, body, err := a.Try(b, "/read")
 		return err == nil && body == "n=2 new=false"
 	})
-	if status, body := a.do(t, b, "/write"); status != http.StatusOK || body != "n=3" {
+	if status, body := a.Do(t, b, "/write"); status != http.StatusOK || body != "n=3" {
 		t.Errorf("writing after the outage: status %d, body %q; want n=3", status, body)
 	}
 }
@@ -157,26 +158,26 @@ func TestServerRestart(t *testing.T) {
 	})
 	t.Cleanup(func() { c.Close() })
 	s := newStore(t, c)
-	a := newApp(t, s)
-	browsers := make([]*browser, 5)
+	a := conformance.NewApp(t, s)
+	browsers := make([]*conformance.Browser, 5)
 	for i := range browsers {
-		browsers[i] = &browser{}
-		a.do(t, browsers[i], "/write")
-		a.do(t, browsers[i], "/write")
+		browsers[i] = &conformance.Browser{}
+		a.Do(t, browsers[i], "/write")
+		a.Do(t, browsers[i], "/write")
 	}
 
 	srv.stop() // a crash: no shutdown save
-	if status, body := a.do(t, browsers[0], "/read"); status != http.StatusServiceUnavailable {
+	if status, body := a.Do(t, browsers[0], "/read"); status != http.StatusServiceUnavailable {
 		t.Errorf("a read with the server down: status %d, body %q; want 503", status, body)
 	}
 	srv.run(t)
 
 	waitFor(t, 20*time.Second, "the app after the restart", func() bool {
-		_, body, err := a.try(browsers[0], "/read")
+		_, body, err := a.Try(browsers[0], "/read")
 		return err == nil && body == "n=2 new=false"
 	})
 	for i, b := range browsers {
-		if status, body := a.do(t, b, "/write"); status != http.StatusOK || body != "n=3" {
+		if status, body := a.Do(t, b, "/write"); status != http.StatusOK || body != "n=3" {
 			t.Errorf("browser %d after the restart: status %d, body %q; want n=3 (the session persisted)", i, status, body)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"iter"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/session2/session2/core/session"
 )
@@ -190,26 +189,17 @@ func (s *Store) prune(ctx context.Context, f session.Filter) (int, error) {
 	}
 }
 
-// sweeper deletes expired rows every sweep interval until ctx ends.
-func (s *Store) sweeper(ctx context.Context) {
-	defer close(s.swept)
-	t := time.NewTicker(s.cfg.sweepInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		n, err := s.prune(ctx, session.Filter{ExpiresBefore: s.cfg.now()})
-		if ctx.Err() != nil {
-			return // closing: a cancelled sweep is not worth a report
-		}
-		switch {
-		case s.cfg.sweepHook != nil:
-			s.cfg.sweepHook(n, err)
-		case err != nil:
-			s.cfg.logger.Warn(s.name+": sweeping expired sessions", "table", s.names.Raw, "deleted", n, "err", err)
-		}
+// sweep deletes expired rows, for the sweeper that runs it every sweep
+// interval until Close ends ctx.
+func (s *Store) sweep(ctx context.Context) {
+	n, err := s.prune(ctx, session.Filter{ExpiresBefore: s.cfg.now()})
+	if ctx.Err() != nil {
+		return // closing: a cancelled sweep is not worth a report
+	}
+	switch {
+	case s.cfg.sweepHook != nil:
+		s.cfg.sweepHook(n, err)
+	case err != nil:
+		s.cfg.logger.Warn(s.name+": sweeping expired sessions", "table", s.names.Raw, "deleted", n, "err", err)
 	}
 }

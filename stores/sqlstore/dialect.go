@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 )
 
@@ -144,4 +145,17 @@ type Names struct {
 	// followed by "_user_idx" and "_expires_idx"), quoted, unqualified.
 	UserIndex    string
 	ExpiresIndex string
+}
+
+// BatchOrder returns the ORDER BY clause that a dialect's
+// [Dialect.DeleteBatchSQL] adds to a batch deleting by the condition where:
+// " ORDER BY expires" when where bounds expires and names no user, so that
+// the expires index drives an expiry prune and a batch reads only expired
+// rows whatever the table's statistics say; "" otherwise, as a user's rows
+// come through the user index, which a sort by expires would defeat.
+func BatchOrder(where string) string {
+	if strings.Contains(where, "expires <=") && !strings.Contains(where, "user_name =") {
+		return " ORDER BY expires"
+	}
+	return ""
 }

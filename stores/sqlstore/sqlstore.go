@@ -53,11 +53,10 @@ type Store struct {
 	preps   [numStatements]*prepCall // preparations in flight, under prepMu
 	prepMu  sync.Mutex               // guards preps, storing and closing statements; never held across a call to the database
 
-	closed    atomic.Bool
-	closeOnce sync.Once
-	closeErr  error
-	stop      context.CancelFunc // stops the sweeper
-	swept     chan struct{}      // closed when the sweeper has returned
+	closed      atomic.Bool
+	closeOnce   sync.Once
+	closeErr    error
+	stopSweeper func() // stops the sweeper and waits for it
 }
 
 // New returns a store keeping sessions in a table of db, with the SQL of
@@ -110,14 +109,7 @@ func New(db *sqlx.DB, d Dialect, opts ...Option) (*Store, error) {
 	for i, q := range sqls {
 		s.sqlText[i] = s.rebind(q)
 	}
-	s.swept = make(chan struct{})
-	if cfg.sweepInterval > 0 {
-		ctx, cancel := context.WithCancel(context.Background())
-		s.stop = cancel
-		go s.sweeper(ctx)
-	} else {
-		close(s.swept)
-	}
+	s.stopSweeper = session.StartSweeper(cfg.sweepInterval, s.sweep)
 	if cfg.setupOnNew {
 		if err := s.setupOnNew(); err != nil {
 			return nil, err
@@ -156,14 +148,11 @@ func (s *Store) Capabilities() session.Capabilities {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
-		if s.stop != nil {
-			s.stop()
-		}
 		timer := time.NewTimer(s.cfg.closeTimeout)
 		defer timer.Stop()
 		done := make(chan error, 1)
 		go func() {
-			<-s.swept // the sweeper's calls end with its context
+			s.stopSweeper() // the sweeper's calls end with its context
 			s.prepMu.Lock()
 			var sts []*sql.Stmt
 			for i := range s.stmts {

@@ -102,6 +102,40 @@ func OpenDB(ctx context.Context, driverName, dsn, sqlxName string, d Dialect, op
 	return s, nil
 }
 
+// OpenURL opens a store from a store URL with the database/sql driver
+// registered as driverName, as the dialect packages' Open functions do:
+// the store's own parameters (see [URLParams]) become options, dsn turns
+// the URL left (the driver's parameters only) into the driver's data
+// source name (nil passes it as it is), and [OpenDB] opens the database,
+// the store owning it. Errors carry the prefix "<dialect name>: open:".
+func OpenURL(ctx context.Context, driverName string, u *url.URL, sqlxName string, d Dialect, dsn func(*url.URL) (string, error)) (*Store, error) {
+	s, err := openURL(ctx, driverName, u, sqlxName, d, dsn)
+	if err != nil {
+		name := "sqlstore"
+		if d != nil {
+			name = d.Name()
+		}
+		return nil, fmt.Errorf("%s: open: %w", name, err)
+	}
+	return s, nil
+}
+
+func openURL(ctx context.Context, driverName string, u *url.URL, sqlxName string, d Dialect, dsn func(*url.URL) (string, error)) (*Store, error) {
+	opts, rest, err := URLOptions(u.RawQuery)
+	if err != nil {
+		return nil, err
+	}
+	driverURL := *u
+	driverURL.RawQuery = rest.Encode()
+	source := driverURL.String()
+	if dsn != nil {
+		if source, err = dsn(&driverURL); err != nil {
+			return nil, err
+		}
+	}
+	return OpenDB(ctx, driverName, source, sqlxName, d, opts...)
+}
+
 // Handle returns db as the *sqlx.DB the engine takes: a *sqlx.DB as it
 // is, a *sql.DB wrapped with sqlxName ("postgres", "mysql"), which picks
 // sqlx's placeholder style; nil for a nil handle, which [New] rejects. The

@@ -111,8 +111,7 @@ var kitTests = []kitTest{
 	{"MiddlewareStatements", testMiddlewareStatements},
 	{"MiddlewareGarbageRow", testMiddlewareGarbageRow},
 	{"MiddlewareSizeCap", testMiddlewareSizeCap},
-	{"TwoServersMerge", testTwoServersMerge},
-	{"TwoServersLogoutRace", testTwoServersLogoutRace},
+	{"Shared", testShared},
 	{"MiddlewareOutage", testMiddlewareOutage},
 }
 

@@ -12,12 +12,12 @@ import (
 // removal took about 400 µs alone and 90 µs each with eight at once.
 const removers = 8
 
-// overlap calls fn on every item walk sends, on one goroutine per element
+// fanOut calls fn on every item walk sends, on one goroutine per element
 // of workers (each given its own element, so per-worker state needs no
 // lock). It returns when walk has returned and every call has ended. The
 // first error fn returns stops the walk and is returned; otherwise walk's
 // error is.
-func overlap[W, T any](ctx context.Context, workers []W, walk func(ctx context.Context, send func(T) bool) error, fn func(ctx context.Context, w W, item T) error) error {
+func fanOut[W, T any](ctx context.Context, workers []W, walk func(ctx context.Context, send func(T) bool) error, fn func(ctx context.Context, w W, item T) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	items := make(chan T)
@@ -58,7 +58,7 @@ func overlap[W, T any](ctx context.Context, workers []W, walk func(ctx context.C
 	return err
 }
 
-// sendNames is a walk over the names of dir, for overlap.
+// sendNames is a walk over the names of dir, for fanOut.
 func sendNames(ctx context.Context, dir string, send func(string) bool) error {
 	return eachName(ctx, dir, func(name string) (bool, error) { return send(name), nil })
 }

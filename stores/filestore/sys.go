@@ -1,5 +1,8 @@
 package filestore
 
+// What the system-call layer shares on every operating system: sys_unix.go
+// holds the calls, sys_other.go the stubs of systems without flock(2).
+
 import "errors"
 
 // Reasons a file where a record belongs is refused. They end up wrapped

@@ -1,7 +1,6 @@
 package mysqlstore
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/url"
@@ -9,54 +8,7 @@ import (
 	"strings"
 
 	"github.com/session2/session2/core/session"
-	"github.com/session2/session2/stores/sqlstore"
 )
-
-var registration sqlstore.Registration
-
-// Register makes [session.OpenStore] open "mysql://" URLs with the
-// database/sql driver registered as driverName, which the application
-// imports ("mysql" for github.com/go-sql-driver/mysql):
-//
-//	import _ "github.com/go-sql-driver/mysql"
-//
-//	mysqlstore.Register("mysql")
-//	store, err := session.OpenStore(ctx, "mysql://app:secret@db.internal:3306/app?table=sessions")
-//
-// The URL is turned into the driver's data source name by [DSN]. The
-// store opened owns its *sql.DB and closes it on Close; OpenStore pings
-// the database so that a wrong address fails at once. It does not create
-// the table: call Setup.
-//
-// Register is meant to be called once, from main or an init function.
-// Calling it again with the same driver name does nothing; with another
-// name it panics, like registering a URL scheme twice.
-func Register(driverName string) {
-	registration.Register("mysqlstore", driverName, []string{"mysql"},
-		func(ctx context.Context, driverName string, u *url.URL) (session.Store, error) {
-			return Open(ctx, driverName, u)
-		})
-}
-
-// Open opens a store from a "mysql://" URL with the database/sql driver
-// registered as driverName, as [Register] does for [session.OpenStore].
-func Open(ctx context.Context, driverName string, u *url.URL) (*Store, error) {
-	opts, rest, err := sqlstore.URLOptions(u.RawQuery)
-	if err != nil {
-		return nil, fmt.Errorf("mysqlstore: open: %w", err)
-	}
-	v := *u
-	v.RawQuery = rest.Encode()
-	dsn, err := DSN(&v)
-	if err != nil {
-		return nil, fmt.Errorf("mysqlstore: open: %w", err)
-	}
-	s, err := sqlstore.OpenDB(ctx, driverName, dsn, "mysql", Dialect(), opts...)
-	if err != nil {
-		return nil, fmt.Errorf("mysqlstore: open: %w", err)
-	}
-	return s, nil
-}
 
 // dsnDefaults are the parameters DSN adds unless the URL sets them.
 var dsnDefaults = map[string]string{

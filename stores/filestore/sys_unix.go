@@ -1,4 +1,7 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
+//go:build unix && !aix && (!solaris || illumos)
+
+// The system calls on Unix systems with flock(2): every Unix that Go
+// builds for but AIX and Solaris (illumos has flock).
 
 package filestore
 
