@@ -143,7 +143,7 @@ func (a *App) SawEvent(k session.EventKind) bool {
 
 // Do sends a GET of path with b's cookie, keeps the cookie the response
 // sets in b, and returns the status and body; a failed request fails t.
-func (a *App) Do(t testing.TB, b *Browser, path string) (status int, body string) {
+func (a *App) Do(t testing.TB, b *Client, path string) (status int, body string) {
 	t.Helper()
 	status, body, err := a.Try(b, path)
 	if err != nil {
@@ -154,7 +154,7 @@ func (a *App) Do(t testing.TB, b *Browser, path string) (status int, body string
 
 // Try is [App.Do] returning the error, for goroutines other than the
 // test's.
-func (a *App) Try(b *Browser, path string) (status int, body string, err error) {
+func (a *App) Try(b *Client, path string) (status int, body string, err error) {
 	req, err := http.NewRequest(http.MethodGet, a.URL+path, nil)
 	if err != nil {
 		return 0, "", err
@@ -184,24 +184,24 @@ func (a *App) Try(b *Browser, path string) (status int, body string, err error) 
 	return resp.StatusCode, string(b2), nil
 }
 
-// A Browser holds one client's session cookie for [App.Do]. The zero
+// A Client holds one visitor's session cookie for [App.Do]. The zero
 // value has none. It is safe for concurrent use.
-type Browser struct {
+type Client struct {
 	mu    sync.Mutex
 	token string
 }
 
-// NewBrowser returns a browser holding the session token token.
-func NewBrowser(token string) *Browser { return &Browser{token: token} }
+// NewClient returns a client holding the session token token.
+func NewClient(token string) *Client { return &Client{token: token} }
 
-// Token returns the session token the browser holds, "" for none.
-func (b *Browser) Token() string {
+// Token returns the session token the client holds, "" for none.
+func (b *Client) Token() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.token
 }
 
-func (b *Browser) set(token string) {
+func (b *Client) set(token string) {
 	b.mu.Lock()
 	b.token = token
 	b.mu.Unlock()

@@ -79,7 +79,7 @@ func twoServers(t *testing.T, h SharedStore) (*App, *App, session.Store) {
 
 func testTwoServersMerge(t *testing.T, h SharedStore) {
 	a, b, _ := twoServers(t, h)
-	br := &Browser{}
+	br := &Client{}
 	if status, _ := a.Do(t, br, "/set?k=init&v=yes"); status != http.StatusOK {
 		t.Fatalf("creating the session: status %d", status)
 	}
@@ -95,7 +95,7 @@ func testTwoServersMerge(t *testing.T, h SharedStore) {
 			if i%2 == 1 {
 				srv = b
 			}
-			status, body, err := srv.Try(NewBrowser(token), fmt.Sprintf("/set?k=k%02d&v=%d", i, i))
+			status, body, err := srv.Try(NewClient(token), fmt.Sprintf("/set?k=k%02d&v=%d", i, i))
 			if err == nil && status != http.StatusOK {
 				err = fmt.Errorf("status %d: %s", status, body)
 			}
@@ -109,7 +109,7 @@ func testTwoServersMerge(t *testing.T, h SharedStore) {
 	for err := range errs {
 		t.Error(err)
 	}
-	_, body := b.Do(t, NewBrowser(token), "/get")
+	_, body := b.Do(t, NewClient(token), "/get")
 	var got map[string]any
 	if err := json.Unmarshal([]byte(body), &got); err != nil {
 		t.Fatalf("/get: %v: %s", err, body)
@@ -128,7 +128,7 @@ func testTwoServersMerge(t *testing.T, h SharedStore) {
 func testTwoServersLogoutRace(t *testing.T, h SharedStore) {
 	a, b, store := twoServers(t, h)
 	for round := 0; round < 10; round++ {
-		br := &Browser{}
+		br := &Client{}
 		if status, _ := a.Do(t, br, "/set?k=x&v=1"); status != http.StatusOK {
 			t.Fatalf("round %d: creating the session: status %d", round, status)
 		}
@@ -139,11 +139,11 @@ func testTwoServersLogoutRace(t *testing.T, h SharedStore) {
 		var logoutErr, writeErr error
 		go func() {
 			defer wg.Done()
-			logoutStatus, _, logoutErr = a.Try(NewBrowser(token), "/logout")
+			logoutStatus, _, logoutErr = a.Try(NewClient(token), "/logout")
 		}()
 		go func() {
 			defer wg.Done()
-			writeStatus, _, writeErr = b.Try(NewBrowser(token), "/set?k=y&v=2")
+			writeStatus, _, writeErr = b.Try(NewClient(token), "/set?k=y&v=2")
 		}()
 		wg.Wait()
 		if logoutErr != nil || writeErr != nil || logoutStatus != http.StatusOK || writeStatus != http.StatusOK {
@@ -152,7 +152,7 @@ func testTwoServersLogoutRace(t *testing.T, h SharedStore) {
 		if _, err := store.Load(testContext(t), keyOf(token)); !errors.Is(err, session.ErrNotFound) {
 			t.Errorf("round %d: after a logout raced a write, the session is back: Load = %v", round, err)
 		}
-		if _, body := b.Do(t, NewBrowser(token), "/get"); body != "{}\n" {
+		if _, body := b.Do(t, NewClient(token), "/get"); body != "{}\n" {
 			t.Errorf("round %d: after logout, the old cookie still finds data: %s", round, body)
 		}
 	}
@@ -160,7 +160,7 @@ func testTwoServersLogoutRace(t *testing.T, h SharedStore) {
 
 func testRestart(t *testing.T, h SharedStore) {
 	s := h.Open(t)
-	b := &Browser{}
+	b := &Client{}
 	a := NewApp(t, s)
 	a.Do(t, b, "/write")
 	if status, body := a.Do(t, b, "/write"); status != http.StatusOK || body != "n=2" {
@@ -215,19 +215,19 @@ func testSharedRoundTrips(t *testing.T, h SharedStore) {
 	}
 
 	a := NewApp(t, s, session.WithIdleTimeout(30*time.Minute))
-	b := &Browser{}
+	b := &Client{}
 	a.Do(t, b, "/write")
 	a.Do(t, b, "/read")
 	for _, r := range []struct {
 		name string
 		path string
-		b    *Browser
+		b    *Client
 		want int
 	}{
 		{"read-only", "/read", b, 1},
 		{"read-only again", "/read", b, 1},
 		{"write", "/write", b, 2},
-		{"no cookie", "/read", &Browser{}, 0},
+		{"no cookie", "/read", &Client{}, 0},
 	} {
 		before := count()
 		if status, body := a.Do(t, r.b, r.path); status != http.StatusOK {

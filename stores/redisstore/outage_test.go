@@ -109,7 +109,7 @@ func TestOutage(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 	s := newStore(t, c)
 	a := conformance.NewApp(t, s)
-	b := &conformance.Browser{}
+	b := &conformance.Client{}
 	a.Do(t, b, "/write")
 	a.Do(t, b, "/write")
 
@@ -126,7 +126,7 @@ func TestOutage(t *testing.T) {
 				t.Errorf("%s with the server %s: answered after %v, want within %v", path, mode, d, bound)
 			}
 		}
-		if status, body := a.Do(t, &conformance.Browser{}, "/read"); status != http.StatusOK || body != "n=0 new=true" {
+		if status, body := a.Do(t, &conformance.Client{}, "/read"); status != http.StatusOK || body != "n=0 new=true" {
 			t.Errorf("a request without a cookie with the server %s: status %d, body %q; want 200 (no store access)", mode, status, body)
 		}
 	}
@@ -159,9 +159,9 @@ func TestServerRestart(t *testing.T) {
 	t.Cleanup(func() { c.Close() })
 	s := newStore(t, c)
 	a := conformance.NewApp(t, s)
-	browsers := make([]*conformance.Browser, 5)
+	browsers := make([]*conformance.Client, 5)
 	for i := range browsers {
-		browsers[i] = &conformance.Browser{}
+		browsers[i] = &conformance.Client{}
 		a.Do(t, browsers[i], "/write")
 		a.Do(t, browsers[i], "/write")
 	}

@@ -27,7 +27,7 @@ func testMiddlewareStatements(t *testing.T, k *kit) {
 	a := conformance.NewApp(t, s, session.WithIdleTimeout(30*time.Minute), session.WithClock(clk.Now))
 
 	// Warm up: prepare the insert, load, update and touch statements.
-	b := &conformance.Browser{}
+	b := &conformance.Client{}
 	a.Do(t, b, "/write")
 	a.Do(t, b, "/write")
 	clk.Advance(2 * time.Minute)
@@ -35,13 +35,13 @@ func testMiddlewareStatements(t *testing.T, k *kit) {
 
 	steps := []struct {
 		name    string
-		b       *conformance.Browser
+		b       *conformance.Client
 		path    string
 		advance time.Duration
 		want    int
 	}{
-		{"no cookie, nothing to store", &conformance.Browser{}, "/read", 0, 0},
-		{"new session", &conformance.Browser{}, "/write", 0, 1},
+		{"no cookie, nothing to store", &conformance.Client{}, "/read", 0, 0},
+		{"new session", &conformance.Client{}, "/write", 0, 1},
 		{"read-only", b, "/read", 0, 1},
 		{"write", b, "/write", 0, 2},
 		{"read-only after a write", b, "/read", 0, 1},
@@ -79,7 +79,7 @@ func testMiddlewareGarbageRow(t *testing.T, k *kit) {
 	d := k.h.Dialect
 	k.exec(t, "INSERT INTO "+s.Names().Table+" (session_key, user_name, data, created, accessed, expires, version) VALUES (?, ?, ?, ?, ?, ?, ?)",
 		key, "victim", []byte("\x00\xff\x13 garbage, not a session"), d.TimeValue(n), d.TimeValue(n), d.TimeValue(n.Add(time.Hour)), 1)
-	b := conformance.NewBrowser(token)
+	b := conformance.NewClient(token)
 	status, body := a.Do(t, b, "/read")
 	if status != http.StatusOK || body != "n=0 new=true" {
 		t.Fatalf("a request whose row holds garbage: status %d, body %q; want 200 and a fresh session", status, body)
@@ -105,7 +105,7 @@ func testMiddlewareSizeCap(t *testing.T, k *kit) {
 	db := k.open(t, k.h.Addr, &Counter{})
 	s := k.newStore(t, db)
 	a := conformance.NewApp(t, s)
-	b := &conformance.Browser{}
+	b := &conformance.Client{}
 	size := session.DefaultMaxSize - 512
 	if status, body := a.Do(t, b, "/big?n="+strconv.Itoa(size)); status != http.StatusOK {
 		t.Fatalf("a session of %d bytes: status %d: %s", size, status, body)
@@ -130,7 +130,7 @@ func testMiddlewareOutage(t *testing.T, k *kit) {
 	db := k.open(t, p.Addr(), &Counter{})
 	s := k.newStore(t, db)
 	a := conformance.NewApp(t, s)
-	b := &conformance.Browser{}
+	b := &conformance.Client{}
 	a.Do(t, b, "/write")
 	a.Do(t, b, "/write")
 
@@ -143,7 +143,7 @@ func testMiddlewareOutage(t *testing.T, k *kit) {
 	if a.Errors() < 2 {
 		t.Errorf("the error handler ran %d times, want 2", a.Errors())
 	}
-	if status, body := a.Do(t, &conformance.Browser{}, "/read"); status != http.StatusOK || body != "n=0 new=true" {
+	if status, body := a.Do(t, &conformance.Client{}, "/read"); status != http.StatusOK || body != "n=0 new=true" {
 		t.Errorf("a request without a cookie during the outage: status %d, body %q; want 200 (no store access)", status, body)
 	}
 
