@@ -1,4 +1,4 @@
-package lifecycle
+package session_test
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // Concurrent requests that all loaded the session before any committed
@@ -19,7 +20,7 @@ func TestUpdateIncrementsCompose(t *testing.T) {
 	const n = 12
 	var loaded sync.WaitGroup
 	loaded.Add(n)
-	st := newStore(t)
+	st := newWrapped()
 	ev := &evlog{}
 	m := newMgr(t, st, ev)
 	mux := http.NewServeMux()
@@ -70,7 +71,7 @@ func TestUpdateReplaysOnStruct(t *testing.T) {
 	const n = 8
 	var loaded sync.WaitGroup
 	loaded.Add(n)
-	m, err := session.New[counters](newMem(t), session.WithCodec(session.GobCodec{}))
+	m, err := session.New[counters](sessiontest.NewStore(), session.WithCodec(session.GobCodec{}))
 	if err != nil {
 		t.Fatal(err)
 	}
