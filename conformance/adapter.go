@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/memstore"
 )
 
@@ -285,7 +285,7 @@ func testPersistAcrossRequests(t *testing.T, newApp appFunc) {
 	if w := a.store.Writes(); w != writes {
 		t.Errorf("read-only requests made %d store writes, want 0", w-writes)
 	}
-	if n := a.store.CallsFor(storetest.Load, keyOf(c.token)); n == 0 {
+	if n := a.store.CallsFor(sessiontest.Load, keyOf(c.token)); n == 0 {
 		t.Error("no store load for a request with a session cookie")
 	}
 }
@@ -575,9 +575,9 @@ func testFailedCommitDropsHandlerHeaders(t *testing.T, newApp appFunc) {
 	a := newApp(t)
 	c := a.client()
 	c.get("/set?key=a&value=1")
-	a.store.Fail(storetest.Save, storetest.ErrInjected)
+	a.store.Fail(sessiontest.Save, sessiontest.ErrInjected)
 	res := c.get("/headers")
-	a.store.Fail(storetest.Save, nil)
+	a.store.Fail(sessiontest.Save, nil)
 	if res.StatusCode < 500 {
 		t.Fatalf("status %d when the commit failed, want the error handler's 5xx", res.StatusCode)
 	}
@@ -630,7 +630,7 @@ func testStoreFailureOnLoad(t *testing.T, newApp appFunc) {
 	a := newApp(t)
 	c := a.client()
 	c.get("/set?key=a&value=1")
-	a.store.Fail(storetest.Load, storetest.ErrInjected)
+	a.store.Fail(sessiontest.Load, sessiontest.ErrInjected)
 	before := a.handled.Load()
 	res := c.get("/get?key=a")
 	if res.StatusCode < 500 {
@@ -639,7 +639,7 @@ func testStoreFailureOnLoad(t *testing.T, newApp appFunc) {
 	if a.handled.Load() != before {
 		t.Error("the handler ran with a blank session while the store failed")
 	}
-	a.store.Fail(storetest.Load, nil)
+	a.store.Fail(sessiontest.Load, nil)
 	if got := readBody(t, c.get("/get?key=a")); got != "1" {
 		t.Errorf("after the store recovered: %q, want 1", got)
 	}
@@ -714,7 +714,7 @@ func testStoreHangsOnLoad(t *testing.T, newApp appFunc) {
 		c := a.client()
 		c.get("/set?key=a&value=1")
 		tok := c.token
-		a.store.Before(storetest.Load, storetest.Hang) // answers only when the load's context ends
+		a.store.Before(sessiontest.Load, sessiontest.Hang) // answers only when the load's context ends
 		done := make(chan *http.Response, 1)
 		go func() {
 			res, err := c.send("GET", "/get?key=a", nil)
@@ -761,7 +761,7 @@ func testStoreHangsOnLoad(t *testing.T, newApp appFunc) {
 		if n := a.store.Calls() - calls; n != 0 {
 			t.Errorf("policy %d: a request without a cookie made %d store calls", policy, n)
 		}
-		a.store.Before(storetest.Load, nil)
+		a.store.Before(sessiontest.Load, nil)
 		if got := readBody(t, a.clientWith(tok).get("/get?key=a")); got != "1" {
 			t.Errorf("policy %d: after the store answered again: %q, want 1", policy, got)
 		}
@@ -826,8 +826,8 @@ func testHijackCommits(t *testing.T, newApp appFunc) {
 type app struct {
 	t        *testing.T
 	mgr      *session.Manager[session.Map]
-	store    *storetest.Store
-	clock    *storetest.Clock
+	store    *sessiontest.Wrapper
+	clock    *sessiontest.Clock
 	srv      *httptest.Server
 	handled  atomic.Int64 // handler runs, by routes that read the session
 	streamGo chan struct{}
@@ -838,7 +838,7 @@ type app struct {
 
 func startApp(t *testing.T, store session.Store, newHandler NewAdapterFunc, opts ...session.Option) *app {
 	t.Helper()
-	a := &app{t: t, store: storetest.Wrap(store), clock: storetest.NewClock(time.Now()), streamGo: make(chan struct{})}
+	a := &app{t: t, store: sessiontest.Wrap(store), clock: sessiontest.NewClock(time.Now()), streamGo: make(chan struct{})}
 	opts = append([]session.Option{session.WithClock(a.clock.Now), session.WithLogger(discardLogger())}, opts...)
 	m, err := session.New[session.Map](a.store, opts...)
 	if err != nil {
@@ -1144,7 +1144,7 @@ func (a *app) has(token string) bool {
 // afterTombstone runs f once, after the next save that retires a record
 // (an update to empty Data).
 func (a *app) afterTombstone(f func()) {
-	a.store.After(storetest.Save, storetest.Once(
+	a.store.After(sessiontest.Save, sessiontest.Once(
 		func(_ string, rec session.Record) bool {
 			return rec.Version > 0 && (len(rec.Data) == 0 || rec.Data[0] == 0)
 		},

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/memstore"
 )
 
@@ -89,7 +89,7 @@ var csrfProperties = []struct {
 // client: a cookie, and the headers a same-origin page's requests carry.
 type csrfApp struct {
 	t       *testing.T
-	store   *storetest.Store
+	store   *sessiontest.Wrapper
 	srv     *httptest.Server
 	cookie  string
 	handled int
@@ -99,7 +99,7 @@ func startCSRFApp(t *testing.T, newHandler NewProtectedFunc) *csrfApp {
 	t.Helper()
 	ms := memstore.New(memstore.WithSweepInterval(0))
 	t.Cleanup(func() { ms.Close() })
-	a := &csrfApp{t: t, store: storetest.Wrap(ms)}
+	a := &csrfApp{t: t, store: sessiontest.Wrap(ms)}
 	m, err := session.New[session.Map](a.store, session.WithLogger(discardLogger()))
 	if err != nil {
 		t.Fatal(err)

@@ -14,8 +14,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/session2/session2/adapters/echo/echosession"
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/memstore"
 )
 
@@ -23,7 +23,7 @@ import (
 // session.Map on a memstore.
 type fixture struct {
 	t     *testing.T
-	store *storetest.Store
+	store *sessiontest.Wrapper
 	mgr   *session.Manager[session.Map]
 	e     *echo.Echo
 	srv   *httptest.Server
@@ -33,7 +33,7 @@ func newFixture(t *testing.T, build func(f *fixture)) *fixture {
 	t.Helper()
 	ms := memstore.New(memstore.WithSweepInterval(0))
 	t.Cleanup(func() { ms.Close() })
-	f := &fixture{t: t, store: storetest.Wrap(ms)}
+	f := &fixture{t: t, store: sessiontest.Wrap(ms)}
 	m, err := session.New[session.Map](f.store, session.WithLogger(discardLogger()))
 	if err != nil {
 		t.Fatal(err)
@@ -226,14 +226,14 @@ func TestSkipper(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	loads := int64(f.store.Calls(storetest.Load))
+	loads := int64(f.store.Calls(sessiontest.Load))
 	for _, path := range []string{"/healthz", "/static/app.css"} {
 		res, body := f.get(b, path)
 		if body != "none" || hasSessionCookie(res, f.mgr.CookieName()) {
 			t.Errorf("%s: %q, cookies %v; want it skipped", path, body, res.Cookies())
 		}
 	}
-	if n := int64(f.store.Calls(storetest.Load)) - loads; n != 0 {
+	if n := int64(f.store.Calls(sessiontest.Load)) - loads; n != 0 {
 		t.Errorf("skipped requests made %d store loads", n)
 	}
 	if _, body := f.get(b, "/probe"); body != "session" {
@@ -267,14 +267,14 @@ func TestErrorFlow(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	saves := int64(f.store.Calls(storetest.Save))
+	saves := int64(f.store.Calls(sessiontest.Save))
 	for _, path := range []string{"/http503", "/plain", "/wrapped502"} {
 		res, _ := f.get(b, path)
 		if res.StatusCode < 500 || hasSessionCookie(res, f.mgr.CookieName()) {
 			t.Errorf("%s: %d, cookies %v", path, res.StatusCode, res.Cookies())
 		}
 	}
-	if n := int64(f.store.Calls(storetest.Save)) - saves; n != 0 {
+	if n := int64(f.store.Calls(sessiontest.Save)) - saves; n != 0 {
 		t.Errorf("5xx errors made %d saves", n)
 	}
 	for _, k := range []string{"http503", "plain", "wrapped502"} {
@@ -321,13 +321,13 @@ func TestErrorHandlerAnswering200(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	saves := int64(f.store.Calls(storetest.Save))
+	saves := int64(f.store.Calls(sessiontest.Save))
 	for _, path := range []string{"/panic", "/boom"} {
 		if res, body := f.get(b, path); res.StatusCode != http.StatusOK || body != "sorry" {
 			t.Errorf("%s: %d %q", path, res.StatusCode, body)
 		}
 	}
-	if n := int64(f.store.Calls(storetest.Save)) - saves; n != 0 {
+	if n := int64(f.store.Calls(sessiontest.Save)) - saves; n != 0 {
 		t.Errorf("a panic and a 5xx error made %d saves", n)
 	}
 	for _, k := range []string{"p", "b"} {
@@ -364,9 +364,9 @@ func TestStoreErrors(t *testing.T) {
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
 
-	f.store.Fail(storetest.Save, storetest.ErrInjected)
+	f.store.Fail(sessiontest.Save, sessiontest.ErrInjected)
 	res, body := f.get(b, "/write")
-	f.store.Fail(storetest.Save, nil)
+	f.store.Fail(sessiontest.Save, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "handler body") {
 		t.Errorf("failed commit: %d %q, want the error handler's 503", res.StatusCode, body)
 	}
@@ -374,10 +374,10 @@ func TestStoreErrors(t *testing.T) {
 		t.Errorf("c.Response().Status after a failed commit = %d, want 503", s)
 	}
 
-	f.store.Fail(storetest.Load, storetest.ErrInjected)
+	f.store.Fail(sessiontest.Load, sessiontest.ErrInjected)
 	runs := handlerRuns.Load()
 	res, _ = f.get(b, "/write")
-	f.store.Fail(storetest.Load, nil)
+	f.store.Fail(sessiontest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("failed load: %d, want 503", res.StatusCode)
 	}
@@ -408,9 +408,9 @@ func TestConfigErrorHandler(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	f.store.Fail(storetest.Load, storetest.ErrInjected)
+	f.store.Fail(sessiontest.Load, sessiontest.ErrInjected)
 	res, body := f.get(b, "/count")
-	f.store.Fail(storetest.Load, nil)
+	f.store.Fail(sessiontest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "sessions are down") {
 		t.Errorf("failed load: %d %q, want echo's JSON 503", res.StatusCode, body)
 	}

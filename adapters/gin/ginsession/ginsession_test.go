@@ -14,8 +14,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/session2/session2/adapters/gin/ginsession"
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/memstore"
 )
 
@@ -23,7 +23,7 @@ import (
 // session.Map on a memstore.
 type fixture struct {
 	t     *testing.T
-	store *storetest.Store
+	store *sessiontest.Wrapper
 	mgr   *session.Manager[session.Map]
 	r     *gin.Engine
 	srv   *httptest.Server
@@ -33,7 +33,7 @@ func newFixture(t *testing.T, build func(f *fixture)) *fixture {
 	t.Helper()
 	ms := memstore.New(memstore.WithSweepInterval(0))
 	t.Cleanup(func() { ms.Close() })
-	f := &fixture{t: t, store: storetest.Wrap(ms)}
+	f := &fixture{t: t, store: sessiontest.Wrap(ms)}
 	m, err := session.New[session.Map](f.store, session.WithLogger(discardLogger()))
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +225,7 @@ func TestSkip(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	loads := int64(f.store.Calls(storetest.Load))
+	loads := int64(f.store.Calls(sessiontest.Load))
 	for _, path := range []string{"/healthz", "/static/app.css", "/static/js/x.js"} {
 		res, body := f.get(b, path)
 		if body != "none" || hasSessionCookie(res, f.mgr.CookieName()) {
@@ -237,7 +237,7 @@ func TestSkip(t *testing.T) {
 	if _, body := f.do(b, req); body != "none" {
 		t.Errorf("skipper: %q, want none", body)
 	}
-	if n := int64(f.store.Calls(storetest.Load)) - loads; n != 0 {
+	if n := int64(f.store.Calls(sessiontest.Load)) - loads; n != 0 {
 		t.Errorf("skipped requests made %d store loads", n)
 	}
 	if _, body := f.get(b, "/probe"); body != "session" {
@@ -310,14 +310,14 @@ func TestAbortWithServerError(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	saves := int64(f.store.Calls(storetest.Save))
+	saves := int64(f.store.Calls(sessiontest.Save))
 	for _, path := range []string{"/unavailable", "/status-late", "/error-json"} {
 		res, _ := f.get(b, path)
 		if res.StatusCode < 500 || hasSessionCookie(res, f.mgr.CookieName()) {
 			t.Errorf("%s: %d, cookies %v", path, res.StatusCode, res.Cookies())
 		}
 	}
-	if n := int64(f.store.Calls(storetest.Save)) - saves; n != 0 {
+	if n := int64(f.store.Calls(sessiontest.Save)) - saves; n != 0 {
 		t.Errorf("5xx responses made %d saves", n)
 	}
 	for _, k := range []string{"x", "y", "z"} {
@@ -342,11 +342,11 @@ func TestPanicThroughCustomRecovery(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	saves := int64(f.store.Calls(storetest.Save))
+	saves := int64(f.store.Calls(sessiontest.Save))
 	if res, body := f.get(b, "/panic"); res.StatusCode != http.StatusOK || body != "sorry" {
 		t.Errorf("/panic: %d %q", res.StatusCode, body)
 	}
-	if n := int64(f.store.Calls(storetest.Save)) - saves; n != 0 {
+	if n := int64(f.store.Calls(sessiontest.Save)) - saves; n != 0 {
 		t.Errorf("a panicking request made %d saves", n)
 	}
 	if _, v := f.get(b, "/get?key=p"); v != "" {
@@ -379,9 +379,9 @@ func TestStoreErrors(t *testing.T) {
 	f.get(b, "/set?key=a&value=1")
 
 	// The save fails: the manager's error handler answers instead.
-	f.store.Fail(storetest.Save, storetest.ErrInjected)
+	f.store.Fail(sessiontest.Save, sessiontest.ErrInjected)
 	res, body := f.get(b, "/write")
-	f.store.Fail(storetest.Save, nil)
+	f.store.Fail(sessiontest.Save, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "handler body") {
 		t.Errorf("failed commit: %d %q, want the error handler's 503", res.StatusCode, body)
 	}
@@ -390,10 +390,10 @@ func TestStoreErrors(t *testing.T) {
 	}
 
 	// The load fails: the handler does not run.
-	f.store.Fail(storetest.Load, storetest.ErrInjected)
+	f.store.Fail(sessiontest.Load, sessiontest.ErrInjected)
 	runs := handlerRuns.Load()
 	res, _ = f.get(b, "/write")
-	f.store.Fail(storetest.Load, nil)
+	f.store.Fail(sessiontest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("failed load: %d, want 503", res.StatusCode)
 	}
@@ -485,12 +485,12 @@ func TestNoRoute(t *testing.T) {
 	})
 	b := f.browser()
 	f.get(b, "/set?key=a&value=1")
-	saves := int64(f.store.Calls(storetest.Save))
+	saves := int64(f.store.Calls(sessiontest.Save))
 	res, body := f.get(b, "/nowhere")
 	if res.StatusCode != http.StatusNotFound || body != "404 page not found" {
 		t.Errorf("/nowhere: %d %q", res.StatusCode, body)
 	}
-	if hasSessionCookie(res, f.mgr.CookieName()) || int64(f.store.Calls(storetest.Save)) != saves {
+	if hasSessionCookie(res, f.mgr.CookieName()) || int64(f.store.Calls(sessiontest.Save)) != saves {
 		t.Errorf("a 404 set a cookie (%v) or saved", res.Cookies())
 	}
 	if _, v := f.get(b, "/get?key=a"); v != "1" {
