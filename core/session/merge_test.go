@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -118,5 +119,42 @@ func TestMergeToEmptyDeletes(t *testing.T) {
 	}
 	if ev.count(session.EventMerged) != 1 || ev.count(session.EventDestroyed) != 1 {
 		t.Errorf("events %v, want merged then destroyed", ev.kinds())
+	}
+}
+
+// A session whose T is a map type merges per key, as session.Map does: two
+// requests that change, add and delete different keys both persist; when
+// both change the same key, the later commit wins and an overwrite is
+// reported.
+func TestMergeMapTypedData(t *testing.T) {
+	type prefs map[string]string
+	ev := &evlog{}
+	m, err := session.New[prefs](sessiontest.NewStore(), session.WithEventHook(ev.hook))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		*m.Get(r).Data() = prefs{"theme": "light", "lang": "en", "tz": "UTC", "font": "serif"}
+	}))
+	_, tok := do(h, "/", "")
+	ev.reset()
+	interleave(t, m, tok, func(s *session.Session[prefs]) {
+		d := *s.Data()
+		d["theme"] = "dark"
+		delete(d, "tz")
+		d["font"] = "sans"
+	}, func(s *session.Session[prefs]) {
+		d := *s.Data()
+		d["lang"] = "fr"
+		d["size"] = "12"
+		d["font"] = "mono"
+	})
+	got := *load(t, m, tok).Data()
+	want := prefs{"theme": "dark", "lang": "fr", "size": "12", "font": "sans"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("merged map-typed session = %v, want %v (each request's own keys kept, the later one's font)", got, want)
+	}
+	if ev.count(session.EventMerged) != 1 || ev.count(session.EventOverwritten) != 1 {
+		t.Errorf("events %v, want one merge and one overwrite (font)", ev.kinds())
 	}
 }
