@@ -15,28 +15,9 @@ import (
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/sqlstore"
 )
-
-// clock is a settable clock shared by a manager and its store.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: now()} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // app is a small web application on a store, served by httptest.
 type app struct {
@@ -191,7 +172,7 @@ func (a *app) try(b *browser, path string) (int, string, error) {
 // requests through the core middleware: none without a cookie, one for a
 // read-only request, two for a write.
 func testMiddlewareStatements(t *testing.T, k *kit) {
-	clk := newClock()
+	clk := sessiontest.NewClock(now()) // shared by the manager and its store
 	c := &Counter{}
 	p := NewProxy(t, k.h.Addr, k.h.RoundTrips)
 	db := k.open(t, p.Addr(), c)
