@@ -36,8 +36,8 @@ func TestFlushErrorReported(t *testing.T) {
 }
 
 // Every way of starting a response through the session's writer commits
-// the session first, over a real connection: io.Copy (the server's
-// ReadFrom), Flush, a write after http.ResponseController's deadline (which
+// the session first, over a real connection: io.Copy from a plain reader
+// (the server's ReadFrom), Flush, a write after http.ResponseController's deadline (which
 // reaches the server's writer through Unwrap), and Hijack.
 func TestWriterCommitsOnEveryPath(t *testing.T) {
 	st := newWrapped()
@@ -45,7 +45,7 @@ func TestWriterCommitsOnEveryPath(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/copy", func(w http.ResponseWriter, r *http.Request) {
 		m.Get(r).Data().Set("via", "copy")
-		if _, err := io.Copy(w, strings.NewReader("copied")); err != nil {
+		if _, err := io.Copy(w, struct{ io.Reader }{strings.NewReader("copied")}); err != nil {
 			t.Error(err)
 		}
 	})
