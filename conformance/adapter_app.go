@@ -17,16 +17,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // app is one subtest's server.
 type app struct {
 	t        *testing.T
 	mgr      *session.Manager[session.Map]
-	store    *storetest.Store
-	clock    *storetest.Clock
+	store    *sessiontest.Wrapper
+	clock    *sessiontest.Clock
 	srv      *httptest.Server
 	handled  atomic.Int64 // handler runs, by routes that read the session
 	streamGo chan struct{}
@@ -37,7 +37,7 @@ type app struct {
 
 func startApp(t *testing.T, store session.Store, newHandler NewAdapterFunc, opts ...session.Option) *app {
 	t.Helper()
-	a := &app{t: t, store: storetest.Wrap(store), clock: storetest.NewClock(time.Now()), streamGo: make(chan struct{})}
+	a := &app{t: t, store: sessiontest.Wrap(store), clock: sessiontest.NewClock(time.Now()), streamGo: make(chan struct{})}
 	opts = append([]session.Option{session.WithClock(a.clock.Now), session.WithLogger(discardLogger())}, opts...)
 	m, err := session.New[session.Map](a.store, opts...)
 	if err != nil {
@@ -343,7 +343,7 @@ func (a *app) has(token string) bool {
 // afterTombstone runs f once, after the next save that retires a record
 // (an update to empty Data).
 func (a *app) afterTombstone(f func()) {
-	a.store.After(storetest.Save, storetest.Once(
+	a.store.After(sessiontest.Save, sessiontest.Once(
 		func(_ string, rec session.Record) bool {
 			return rec.Version > 0 && (len(rec.Data) == 0 || rec.Data[0] == 0)
 		},

@@ -10,15 +10,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 func testStoreFailureOnLoad(t *testing.T, newApp appFunc) {
 	a := newApp(t)
 	c := a.client()
 	c.get("/set?key=a&value=1")
-	a.store.Fail(storetest.Load, storetest.ErrInjected)
+	a.store.Fail(sessiontest.Load, sessiontest.ErrInjected)
 	before := a.handled.Load()
 	res := c.get("/get?key=a")
 	if res.StatusCode < 500 {
@@ -27,7 +27,7 @@ func testStoreFailureOnLoad(t *testing.T, newApp appFunc) {
 	if a.handled.Load() != before {
 		t.Error("the handler ran with a blank session while the store failed")
 	}
-	a.store.Fail(storetest.Load, nil)
+	a.store.Fail(sessiontest.Load, nil)
 	if got := readBody(t, c.get("/get?key=a")); got != "1" {
 		t.Errorf("after the store recovered: %q, want 1", got)
 	}
@@ -102,7 +102,7 @@ func testStoreHangsOnLoad(t *testing.T, newApp appFunc) {
 		c := a.client()
 		c.get("/set?key=a&value=1")
 		tok := c.token
-		a.store.Before(storetest.Load, storetest.Hang) // answers only when the load's context ends
+		a.store.Before(sessiontest.Load, sessiontest.Hang) // answers only when the load's context ends
 		done := make(chan *http.Response, 1)
 		go func() {
 			res, err := c.send("GET", "/get?key=a", nil)
@@ -149,7 +149,7 @@ func testStoreHangsOnLoad(t *testing.T, newApp appFunc) {
 		if n := a.store.Calls() - calls; n != 0 {
 			t.Errorf("policy %d: a request without a cookie made %d store calls", policy, n)
 		}
-		a.store.Before(storetest.Load, nil)
+		a.store.Before(sessiontest.Load, nil)
 		if got := readBody(t, a.clientWith(tok).get("/get?key=a")); got != "1" {
 			t.Errorf("policy %d: after the store answered again: %q, want 1", policy, got)
 		}

@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 func testPanicSavesNothing(t *testing.T, newApp appFunc) {
@@ -89,9 +89,9 @@ func testFailedCommitDropsHandlerHeaders(t *testing.T, newApp appFunc) {
 	a := newApp(t)
 	c := a.client()
 	c.get("/set?key=a&value=1")
-	a.store.Fail(storetest.Save, storetest.ErrInjected)
+	a.store.Fail(sessiontest.Save, sessiontest.ErrInjected)
 	res := c.get("/headers")
-	a.store.Fail(storetest.Save, nil)
+	a.store.Fail(sessiontest.Save, nil)
 	if res.StatusCode < 500 {
 		t.Fatalf("status %d when the commit failed, want the error handler's 5xx", res.StatusCode)
 	}

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 func testAnonymousUntouched(t *testing.T, newApp appFunc) {
@@ -112,7 +112,7 @@ func testPersistAcrossRequests(t *testing.T, newApp appFunc) {
 	if w := a.store.Writes(); w != writes {
 		t.Errorf("read-only requests made %d store writes, want 0", w-writes)
 	}
-	if n := a.store.CallsFor(storetest.Load, keyOf(c.token)); n == 0 {
+	if n := a.store.CallsFor(sessiontest.Load, keyOf(c.token)); n == 0 {
 		t.Error("no store load for a request with a session cookie")
 	}
 }

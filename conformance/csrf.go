@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/memstore"
 )
 
@@ -112,7 +112,7 @@ var csrfProperties = []struct {
 // client: a cookie, and the headers a same-origin page's requests carry.
 type csrfApp struct {
 	t       *testing.T
-	store   *storetest.Store
+	store   *sessiontest.Wrapper
 	srv     *httptest.Server
 	cookie  string
 	handled int
@@ -125,7 +125,7 @@ func startCSRFApp(a *csrfApp, newHandler NewProtectedFunc, opts []session.CSRFOp
 	t.Helper()
 	ms := memstore.New(memstore.WithSweepInterval(0))
 	t.Cleanup(func() { ms.Close() })
-	a.store = storetest.Wrap(ms)
+	a.store = sessiontest.Wrap(ms)
 	m, err := session.New[session.Map](a.store, session.WithLogger(discardLogger()))
 	if err != nil {
 		t.Fatal(err)

@@ -42,7 +42,7 @@
 //
 // The fakes these suites and the project's tests share (a store wrapper
 // that counts, fails and hooks calls, and a manual clock) are in the
-// package github.com/session2/session2/conformance/storetest.
+// test kit [github.com/session2/session2/core/session/sessiontest].
 //
 // # Shared stores
 //

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/memstore"
 )
 
@@ -21,7 +21,7 @@ import (
 // HTTP server closed at the end of the test.
 type Harness struct {
 	t       *testing.T
-	Store   *storetest.Store
+	Store   *sessiontest.Wrapper
 	Manager *session.Manager[session.Map]
 	Server  *httptest.Server
 }
@@ -32,7 +32,7 @@ func NewHarness(t *testing.T, newHandler func(m *session.Manager[session.Map]) h
 	t.Helper()
 	ms := memstore.New(memstore.WithSweepInterval(0))
 	t.Cleanup(func() { ms.Close() })
-	h := &Harness{t: t, Store: storetest.Wrap(ms)}
+	h := &Harness{t: t, Store: sessiontest.Wrap(ms)}
 	m, err := session.New[session.Map](h.Store, append([]session.Option{session.WithLogger(discardLogger())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -63,13 +63,13 @@ func (h *Harness) HasCookie(res *http.Response) bool {
 // the store saves nothing meanwhile: a failed request saves nothing.
 func (h *Harness) ExpectUnsaved(b *Browser, paths ...string) {
 	h.t.Helper()
-	saves := h.Store.Calls(storetest.Save)
+	saves := h.Store.Calls(sessiontest.Save)
 	for _, path := range paths {
 		if res, _ := b.Get(path); res.StatusCode < 500 || h.HasCookie(res) {
 			h.t.Errorf("%s: %d, cookies %v; want a 5xx and no session cookie", path, res.StatusCode, res.Cookies())
 		}
 	}
-	if n := h.Store.Calls(storetest.Save) - saves; n != 0 {
+	if n := h.Store.Calls(sessiontest.Save) - saves; n != 0 {
 		h.t.Errorf("failed requests made %d saves, want 0", n)
 	}
 }

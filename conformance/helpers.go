@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/core/session/sessiontest"
 )
@@ -316,12 +315,12 @@ func testSkippedRoutes(t *testing.T, newApp func(opts ...session.Option) *helper
 	a := newApp()
 	b := a.Browser()
 	b.Send("POST", "/login?user=ann", nil, nil)
-	loads := a.Store.Calls(storetest.Load)
+	loads := a.Store.Calls(sessiontest.Load)
 	res, body := b.Get("/healthz")
 	if body != "none" || len(res.Header.Values("Set-Cookie")) != 0 {
 		t.Errorf("/healthz, skipped: %q, Set-Cookie %q; want no session and no cookie", body, res.Header.Values("Set-Cookie"))
 	}
-	if n := a.Store.Calls(storetest.Load) - loads; n != 0 {
+	if n := a.Store.Calls(sessiontest.Load) - loads; n != 0 {
 		t.Errorf("a skipped request made %d store loads", n)
 	}
 	if _, body := b.Get("/probe"); body != "session" {

@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/session2/session2/conformance"
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // sharedMemory is a SharedStore over one memstore per test: each store
@@ -23,8 +23,8 @@ func sharedMemory(forget bool) conformance.SharedStore {
 			return &view{Store: s.(*view).Store}
 		},
 		Counted: func(t *testing.T) (session.Store, func() int) {
-			st := storetest.Wrap(&view{Store: newMemstore(t)})
-			return st, func() int { return st.Calls(storetest.Load, storetest.Save, storetest.Delete, storetest.Touch) }
+			st := sessiontest.Wrap(&view{Store: newMemstore(t)})
+			return st, func() int { return st.Calls(sessiontest.Load, sessiontest.Save, sessiontest.Delete, sessiontest.Touch) }
 		},
 	}
 }

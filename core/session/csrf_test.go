@@ -1,52 +1,23 @@
 package session_test
 
 import (
-	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/core/session/sessiontest"
 )
 
-// countingStore counts every call of the request path.
-type countingStore struct {
-	*sessiontest.Store
-	calls atomic.Int64
-}
-
-func (s *countingStore) Load(ctx context.Context, key string) (session.Record, error) {
-	s.calls.Add(1)
-	return s.Store.Load(ctx, key)
-}
-
-func (s *countingStore) Save(ctx context.Context, key string, rec session.Record) error {
-	s.calls.Add(1)
-	return s.Store.Save(ctx, key, rec)
-}
-
-func (s *countingStore) Delete(ctx context.Context, key string) error {
-	s.calls.Add(1)
-	return s.Store.Delete(ctx, key)
-}
-
-func (s *countingStore) Touch(ctx context.Context, key string, accessed, expires time.Time) error {
-	s.calls.Add(1)
-	return s.Store.Touch(ctx, key, accessed, expires)
-}
-
 // csrfSite is a site behind both layers: /form renders the token, /login
 // logs in, /renew renews, /post changes the session.
 type csrfSite struct {
 	t      *testing.T
-	store  *countingStore
+	store  *sessiontest.Wrapper
 	h      http.Handler
 	cookie string
 	// POST /hold sets "held", signals entered, and waits for release.
@@ -55,7 +26,7 @@ type csrfSite struct {
 
 func newCSRFSite(t *testing.T, opts ...session.CSRFOption) *csrfSite {
 	t.Helper()
-	store := &countingStore{Store: sessiontest.NewStore()}
+	store := sessiontest.Wrap(sessiontest.NewStore())
 	mgr, err := session.New[session.Map](store)
 	if err != nil {
 		t.Fatal(err)
@@ -302,7 +273,7 @@ func TestCSRFAnonymous(t *testing.T) {
 	if code != http.StatusOK || tok != "" {
 		t.Errorf("anonymous form: %d, token %q, want 200 and none", code, tok)
 	}
-	if n := c.store.calls.Load(); n != 0 {
+	if n := c.store.Calls(); n != 0 {
 		t.Errorf("anonymous form: %d store calls, want 0", n)
 	}
 	if sc := rec.Header().Values("Set-Cookie"); len(sc) != 0 {
@@ -314,7 +285,7 @@ func TestCSRFAnonymous(t *testing.T) {
 	if code, _, _ := c.do("POST", "/login", url.Values{"name": {"eve"}}, evil); code != http.StatusForbidden {
 		t.Errorf("cross-site login: %d, want 403", code)
 	}
-	if n := c.store.calls.Load(); n != 0 {
+	if n := c.store.Calls(); n != 0 {
 		t.Errorf("cross-site POST: %d store calls, want 0", n)
 	}
 	c.cookie = ""

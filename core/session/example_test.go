@@ -182,23 +182,8 @@ func ExampleSession_Update() {
 	// GET /: 200 hits 2
 }
 
-// hangingStore is a store whose Load, once hang is set, waits until its
-// context ends, as a database that accepts a query and never answers.
-type hangingStore struct {
-	*sessiontest.Store
-	hang bool
-}
-
-func (s *hangingStore) Load(ctx context.Context, key string) (session.Record, error) {
-	if s.hang {
-		<-ctx.Done()
-		return session.Record{}, ctx.Err()
-	}
-	return s.Store.Load(ctx, key)
-}
-
 func ExampleWithLoadTimeout() {
-	store := &hangingStore{Store: sessiontest.NewStore()}
+	store := sessiontest.Wrap(sessiontest.NewStore())
 	mgr, _ := session.New[session.Map](store,
 		session.WithLoadTimeout(20*time.Millisecond),
 		session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
@@ -207,7 +192,7 @@ func ExampleWithLoadTimeout() {
 		fmt.Fprint(w, "ok")
 	}))}
 	b.do("GET", "/")
-	store.hang = true // the database accepts the query and never answers
+	store.Before(sessiontest.Load, sessiontest.Hang) // the database accepts the query and never answers
 	b.do("GET", "/")
 	// Output:
 	// GET /: 200 ok

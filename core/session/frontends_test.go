@@ -87,9 +87,8 @@ func TestLogoutUserKeepsFlashes(t *testing.T) {
 }
 
 func TestRememberMe(t *testing.T) {
-	clock := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := func() time.Time { return clock }
-	m := sessiontest.NewManager[session.Map](t, session.WithClock(now), session.WithLifetime(30*24*time.Hour),
+	clock := sessiontest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	m := sessiontest.NewManager[session.Map](t, session.WithClock(clock.Now), session.WithLifetime(30*24*time.Hour),
 		session.WithTouchInterval(time.Minute))
 	req := httptest.NewRequest("POST", "/login", nil)
 	res := serve(m, req, func(w http.ResponseWriter, r *http.Request) {
@@ -103,14 +102,14 @@ func TestRememberMe(t *testing.T) {
 		t.Fatalf("remember-me cookie %q, want Max-Age=604800 and Expires", sc)
 	}
 	st := sessiontest.SessionAfter(t, m, req, res)
-	if !st.Persistent || st.Lifetime != 7*24*time.Hour || !st.ExpiresAt.Equal(clock.Add(7*24*time.Hour)) {
+	if !st.Persistent || st.Lifetime != 7*24*time.Hour || !st.ExpiresAt.Equal(clock.Now().Add(7*24*time.Hour)) {
 		t.Fatalf("stored: %+v", st)
 	}
 	next := httptest.NewRequest("GET", "/", nil)
 	m.SetRequestToken(next, st.Token)
 
 	// A touch sends the cookie again with the shrinking Max-Age.
-	clock = clock.Add(time.Hour)
+	clock.Advance(time.Hour)
 	res = serve(m, next, func(w http.ResponseWriter, r *http.Request) {})
 	if sc := res.Header.Get("Set-Cookie"); !strings.Contains(sc, "Max-Age=601200") {
 		t.Errorf("touched cookie %q, want Max-Age=601200", sc)
@@ -139,11 +138,11 @@ func TestRememberMe(t *testing.T) {
 		}
 		s.SetLifetime(2 * time.Hour)
 	})
-	clock = clock.Add(30 * time.Minute) // created 1h30 ago
+	clock.Advance(30 * time.Minute) // created 1h30 ago
 	if st := sessiontest.SessionAfter(t, m, next, res); !st.Found {
 		t.Error("the session ended before its lifetime")
 	}
-	clock = clock.Add(31 * time.Minute)
+	clock.Advance(31 * time.Minute)
 	if st := sessiontest.SessionAfter(t, m, next, res); st.Found {
 		t.Error("the session outlived its own lifetime")
 	}

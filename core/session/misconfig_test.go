@@ -152,6 +152,7 @@ func TestSecureCookieOverPlainHTTPLogsOnce(t *testing.T) {
 		// Behind a proxy that ends TLS, SecureAlways's use.
 		{"http://app.example.com/login?u=ann", map[string]string{"Origin": "https://app.example.com"}},
 		{"http://app.example.com/login?u=ann", map[string]string{"X-Forwarded-Proto": "https", "Origin": "http://app.example.com"}},
+		{"http://app.example.com/login?u=ann", map[string]string{"Forwarded": `for=192.0.2.1;proto="https", proto=http`, "Origin": "http://app.example.com"}},
 		{"http://app.example.com/login?u=ann", nil}, // not a browser: nothing tells
 		{"https://app.example.com/login?u=ann", map[string]string{"Origin": "http://app.example.com"}},
 	}
@@ -167,6 +168,8 @@ func TestSecureCookieOverPlainHTTPLogsOnce(t *testing.T) {
 		{"Origin": "http://app.example.com"},
 		{"Referer": "http://app.example.com/login"},
 		{"X-Forwarded-Proto": "http"},
+		{"Forwarded": "for=192.0.2.1;Proto=HTTP"},
+		{"Forwarded": "for=192.0.2.1", "Origin": "http://app.example.com"}, // no proto: the Origin tells
 	} {
 		log, buf := logLines()
 		_, h := testApp(t, newTestStore(), WithLogger(log), WithCookie(Cookie{Secure: SecureAlways}))

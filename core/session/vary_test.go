@@ -144,3 +144,46 @@ func TestDestroyClearsMalformedCookie(t *testing.T) {
 		t.Error("header-token logout without a token sent one")
 	}
 }
+
+// A page that shows session data (read-only, no Set-Cookie) carries
+// Vary: Cookie, so a shared cache never serves one user's page to another.
+func TestReadOnlyPageVariesOnCookie(t *testing.T) {
+	_, h := newApp(t, routes{
+		"/login": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) { s.SetUser("ann") },
+		"/me": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			w.Write([]byte("Hello " + s.User()))
+		},
+	})
+	_, tok := do(h, "/login", "")
+	rec, newTok := do(h, "/me", tok)
+	if rec.Body.String() != "Hello ann" || newTok != "" {
+		t.Fatalf("read-only page: body %q, cookie %q; want Hello ann and no cookie", rec.Body.String(), newTok)
+	}
+	if !varies(rec.Result(), "Cookie") {
+		t.Errorf("personalised read-only response: Vary %q, want Cookie", rec.Header().Values("Vary"))
+	}
+}
+
+// Security review, defect 5: every response to a request that carried a
+// session cookie varies on Cookie: a 5xx, a read-only page served
+// anonymously during an outage, and the error handler's answer.
+func TestVaryCookieEverywhere(t *testing.T) {
+	st := newWrapped()
+	rt := loginRoutes()
+	rt["/fail"] = func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+		http.Error(w, "boom", http.StatusInternalServerError)
+	}
+	_, h := newAppOn(t, st, rt, session.WithOutagePolicy(session.OutageAnonymous))
+	_, tok := do(h, "/login?u=ann", "")
+	if rec, _ := do(h, "/fail", tok); !varies(rec.Result(), "Cookie") {
+		t.Errorf("a 5xx to a request with a cookie: Vary %q, want Cookie", rec.Header().Values("Vary"))
+	}
+	st.Fail(sessiontest.Load, sessiontest.ErrInjected)
+	if rec, _ := do(h, "/user", tok); !varies(rec.Result(), "Cookie") {
+		t.Errorf("a read-only page served anonymously during an outage: Vary %q, want Cookie", rec.Header().Values("Vary"))
+	}
+	_, h2 := newAppOn(t, st, rt) // OutageError: the error handler answers
+	if rec, _ := do(h2, "/user", tok); rec.Code < 500 || !varies(rec.Result(), "Cookie") {
+		t.Errorf("the error handler's answer to a request with a cookie: status %d, Vary %q, want 5xx and Cookie", rec.Code, rec.Header().Values("Vary"))
+	}
+}

@@ -11,20 +11,20 @@ import (
 	"testing"
 	"time"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // countedDemo serves the demo on framework over an in-memory store whose
 // calls are counted.
-func countedDemo(t *testing.T, framework string) (*demo, *storetest.Store) {
+func countedDemo(t *testing.T, framework string) (*demo, *sessiontest.Wrapper) {
 	t.Helper()
 	ms, err := session.OpenStore(context.Background(), "memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ms.Close() })
-	st := storetest.Wrap(ms)
+	st := sessiontest.Wrap(ms)
 	a := &app{store: st, log: slog.New(slog.NewTextHandler(io.Discard, nil)), now: time.Now}
 	o := options{idleTimeout: 30 * time.Minute, lifetime: 24 * time.Hour}
 	if a.mgr, err = session.New[session.Map](st, o.managerOptions(a)...); err != nil {
@@ -164,8 +164,8 @@ func TestAnonymousFormsDuringOutage(t *testing.T) {
 	for _, f := range frameworks() {
 		t.Run(f, func(t *testing.T) {
 			d, st := countedDemo(t, f)
-			for _, op := range []storetest.Op{storetest.Load, storetest.Save, storetest.Delete, storetest.Touch} {
-				st.Fail(op, storetest.ErrInjected)
+			for _, op := range []sessiontest.Op{sessiontest.Load, sessiontest.Save, sessiontest.Delete, sessiontest.Touch} {
+				st.Fail(op, sessiontest.ErrInjected)
 			}
 			c := d.client(t)
 			c.get("/").expect(t, http.StatusOK, "Not logged in.")

@@ -8,11 +8,11 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // TestScriptedSession drives the issue's script: login, counter, check,
@@ -267,10 +267,9 @@ func TestDeleteOld(t *testing.T) {
 	for _, f := range frameworks() {
 		for _, st := range testStores {
 			t.Run(f+"/"+st.name, func(t *testing.T) {
-				var offset atomic.Int64 // how far the demo's clock is ahead
-				now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
-				d := newDemo(t, f, st.url(t), session.WithClock(now))
-				d.app.now = now
+				clock := sessiontest.NewClock(time.Now()) // the demo's clock, moved by hand
+				d := newDemo(t, f, st.url(t), session.WithClock(clock.Now))
+				d.app.now = clock.Now
 				a, b := d.client(t), d.client(t)
 				a.post("/login", url.Values{"name": {"fay"}}).expect(t, http.StatusOK)
 				b.post("/login", url.Values{"name": {"gus"}}).expect(t, http.StatusOK)
@@ -278,7 +277,7 @@ func TestDeleteOld(t *testing.T) {
 				a.get("/").expect(t, http.StatusOK, "Hello, fay!")
 				// Two hours on, both sessions have been idle for 120 minutes;
 				// the admin's is new.
-				offset.Store(int64(2 * time.Hour))
+				clock.Advance(2 * time.Hour)
 				admin := d.client(t)
 				admin.post("/login", url.Values{"name": {"root"}}).expect(t, http.StatusOK)
 				admin.get("/delete_old?minutes=60").expect(t, http.StatusOK, `name="minutes"`).lacks(t, "Deleted:")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/boltstore"
 	"go.etcd.io/bbolt"
 )
@@ -64,26 +65,6 @@ func openFast(t testing.TB, opts ...boltstore.Option) *boltstore.Store {
 	return s
 }
 
-// clock is a settable clock for WithClock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func record(user string, data string, now time.Time, ttl time.Duration) session.Record {
 	return session.Record{
 		User:     user,
@@ -104,7 +85,7 @@ func sameRecord(t *testing.T, got, want session.Record) {
 
 func TestSaveLoadVersions(t *testing.T) {
 	ctx := context.Background()
-	clk := newClock()
+	clk := sessiontest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC))
 	s := openStore(t, boltstore.WithClock(clk.Now))
 	key := newKey(t)
 
@@ -162,7 +143,7 @@ func TestSaveLoadVersions(t *testing.T) {
 
 func TestExpiryAndTouch(t *testing.T) {
 	ctx := context.Background()
-	clk := newClock()
+	clk := sessiontest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC))
 	s := openStore(t, boltstore.WithClock(clk.Now))
 	key := newKey(t)
 	rec := record("", "x", clk.Now(), time.Minute)
@@ -181,7 +162,7 @@ func TestExpiryAndTouch(t *testing.T) {
 		t.Fatalf("after Touch: %+v", got)
 	}
 
-	clk.Add(90 * time.Second) // exactly at Expires: expired
+	clk.Advance(90 * time.Second) // exactly at Expires: expired
 	if _, err := s.Load(ctx, key); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Load at expiry: %v, want ErrNotFound", err)
 	}
@@ -438,7 +419,7 @@ func TestReadOnlyHandle(t *testing.T) {
 
 func TestCorruptRecord(t *testing.T) {
 	ctx := context.Background()
-	clk := newClock()
+	clk := sessiontest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC))
 	s := openStore(t, boltstore.WithClock(clk.Now))
 	good, bad := newKey(t), newKey(t)
 	if err := s.Save(ctx, good, record("eve", "ok", clk.Now(), time.Hour)); err != nil {
@@ -491,7 +472,7 @@ func TestCorruptRecord(t *testing.T) {
 
 func TestListAndPrune(t *testing.T) {
 	ctx := context.Background()
-	clk := newClock()
+	clk := sessiontest.NewClock(time.Date(2030, 1, 2, 3, 4, 5, 6, time.UTC))
 	s := openFast(t, boltstore.WithClock(clk.Now), boltstore.WithSweepBatch(7), boltstore.WithSweepInterval(0))
 	now := clk.Now()
 	// 600 records: more than one List batch and many Prune batches.

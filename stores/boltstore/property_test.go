@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"go.etcd.io/bbolt"
 )
 
@@ -66,9 +67,8 @@ func TestPropertyIndexesMatchRecords(t *testing.T) {
 func runProperty(t *testing.T, seed uint64, ops int) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(seed, 0x5e5510))
-	now := time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC)
-	clock := func() time.Time { return now }
-	s := openNoSync(t, WithClock(clock), WithSweepInterval(0), WithSweepBatch(1+rng.IntN(5)))
+	clock := sessiontest.NewClock(time.Date(2031, 5, 6, 7, 8, 9, 0, time.UTC))
+	s := openNoSync(t, WithClock(clock.Now), WithSweepInterval(0), WithSweepBatch(1+rng.IntN(5)))
 
 	keys := make([]string, 10)
 	for i := range keys {
@@ -83,9 +83,9 @@ func runProperty(t *testing.T, seed uint64, ops int) {
 	users := []string{"", "", "a", "ab", "a\x00b", "zoë"}
 	m := model{}
 	randTime := func() time.Time {
-		return now.Add(time.Duration(rng.IntN(40)-10) * time.Minute).Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
+		return clock.Now().Add(time.Duration(rng.IntN(40)-10) * time.Minute).Add(time.Duration(rng.IntN(1000)) * time.Millisecond)
 	}
-	live := func(k string) bool { r, ok := m[k]; return ok && r.Expires.After(now) }
+	live := func(k string) bool { r, ok := m[k]; return ok && r.Expires.After(clock.Now()) }
 
 	for i := 0; i < ops; i++ {
 		key := keys[rng.IntN(len(keys))]
@@ -94,7 +94,7 @@ func runProperty(t *testing.T, seed uint64, ops int) {
 		trace := fmt.Sprintf("seed %d op %d (kind %d) key %s…", seed, i, op, key[:8])
 		switch op {
 		case 0, 1: // create
-			rec := session.Record{User: user, Data: []byte(fmt.Sprint("c", i)), Created: now, Accessed: now, Expires: randTime()}
+			rec := session.Record{User: user, Data: []byte(fmt.Sprint("c", i)), Created: clock.Now(), Accessed: clock.Now(), Expires: randTime()}
 			err := s.Save(ctx, key, rec)
 			if _, present := m[key]; present {
 				if !errors.Is(err, session.ErrConflict) {
@@ -109,7 +109,7 @@ func runProperty(t *testing.T, seed uint64, ops int) {
 			}
 		case 2, 3: // update with the right version, possibly changing user
 			old, present := m[key]
-			rec := session.Record{User: user, Data: []byte(fmt.Sprint("u", i)), Created: old.Created, Accessed: now, Expires: randTime(), Version: old.Version}
+			rec := session.Record{User: user, Data: []byte(fmt.Sprint("u", i)), Created: old.Created, Accessed: clock.Now(), Expires: randTime(), Version: old.Version}
 			if !present {
 				rec.Version = 1 + uint64(rng.IntN(3))
 			}
@@ -148,7 +148,7 @@ func runProperty(t *testing.T, seed uint64, ops int) {
 			}
 			delete(m, key)
 		case 6: // touch
-			acc, exp := now, randTime()
+			acc, exp := clock.Now(), randTime()
 			err := s.Touch(ctx, key, acc, exp)
 			if !live(key) {
 				if !errors.Is(err, session.ErrNotFound) {
@@ -166,13 +166,13 @@ func runProperty(t *testing.T, seed uint64, ops int) {
 			u := users[2+rng.IntN(len(users)-2)]
 			f := session.Filter{User: u}
 			if rng.IntN(3) == 0 {
-				f.ExpiresBefore = now
+				f.ExpiresBefore = clock.Now()
 			}
 			prune(t, trace, s, m, f)
 		case 8: // prune expired, as the sweeper does
-			prune(t, trace, s, m, session.Filter{ExpiresBefore: now})
+			prune(t, trace, s, m, session.Filter{ExpiresBefore: clock.Now()})
 		case 9: // prune idle
-			prune(t, trace, s, m, session.Filter{AccessedBefore: now.Add(-time.Duration(rng.IntN(5)) * time.Minute)})
+			prune(t, trace, s, m, session.Filter{AccessedBefore: clock.Now().Add(-time.Duration(rng.IntN(5)) * time.Minute)})
 		case 10: // load
 			got, err := s.Load(ctx, key)
 			if !live(key) {
@@ -188,11 +188,11 @@ func runProperty(t *testing.T, seed uint64, ops int) {
 				t.Fatalf("%s: load = %+v, want %+v", trace, got, want)
 			}
 		case 11: // time passes
-			now = now.Add(time.Duration(rng.IntN(4)) * time.Minute)
+			clock.Advance(time.Duration(rng.IntN(4)) * time.Minute)
 		}
 		if i%25 == 0 || i == ops-1 {
 			checkConsistent(t, trace, s, m)
-			checkLists(t, trace, s, m, users, now)
+			checkLists(t, trace, s, m, users, clock.Now())
 		}
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,17 +155,3 @@ func incr(ctx context.Context, s session.Store, key string) error {
 		}
 	}
 }
-
-// testClock is a clock a test moves by hand, safe to read from the store's
-// goroutines.
-type testClock struct{ ns atomic.Int64 }
-
-func newTestClock(t0 time.Time) *testClock {
-	c := &testClock{}
-	c.set(t0)
-	return c
-}
-
-func (c *testClock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
-func (c *testClock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
-func (c *testClock) add(d time.Duration) { c.ns.Add(int64(d)) }

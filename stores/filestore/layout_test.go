@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/filestore"
 )
 
@@ -121,8 +122,8 @@ func TestLayout(t *testing.T) {
 func TestSweepByExpiryIndex(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := newTestClock(t0)
-	clock := now.now
+	now := sessiontest.NewClock(t0)
+	clock := now.Now
 	s, rep := open(t, t.TempDir(), filestore.WithClock(clock))
 	rec := func(exp time.Duration) session.Record {
 		return session.Record{User: "u", Data: []byte("d"), Created: t0, Accessed: t0, Expires: t0.Add(exp)}
@@ -142,7 +143,7 @@ func TestSweepByExpiryIndex(t *testing.T) {
 	writeFile(t, recPath(s, garbage), []byte("garbage"))
 	rep.take()
 
-	now.set(t0.Add(2 * time.Hour))
+	now.Set(t0.Add(2 * time.Hour))
 	st, err := s.Sweep(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +188,7 @@ func TestSweepByExpiryIndex(t *testing.T) {
 
 	// Prune by expiry goes through the index, the cutoff's own minute
 	// included.
-	now.set(t0.Add(5*time.Hour + 30*time.Second))
+	now.Set(t0.Add(5*time.Hour + 30*time.Second))
 	n, err := s.Prune(ctx, session.Filter{ExpiresBefore: clock()})
 	if err != nil || n != 1 {
 		t.Errorf("Prune(expired) = %d, %v; want 1", n, err)
@@ -202,8 +203,8 @@ func TestSweepByExpiryIndex(t *testing.T) {
 func TestExpiryIndexUnderConcurrency(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := newTestClock(t0)
-	clock := now.now
+	now := sessiontest.NewClock(t0)
+	clock := now.Now
 	s, _ := open(t, t.TempDir(), filestore.WithClock(clock))
 	keys := make([]string, 12)
 	for i := range keys {
@@ -223,7 +224,7 @@ func TestExpiryIndexUnderConcurrency(t *testing.T) {
 				sweeps <- err
 				return
 			}
-			now.add(20 * time.Second)
+			now.Advance(20 * time.Second)
 		}
 	}()
 	var wg sync.WaitGroup
@@ -275,7 +276,7 @@ func TestExpiryIndexUnderConcurrency(t *testing.T) {
 		}
 	}
 	// Once everything has expired, a sweep leaves nothing.
-	now.set(clock().Add(time.Hour))
+	now.Set(clock().Add(time.Hour))
 	if _, err := s.Sweep(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -295,8 +296,8 @@ func TestExpiryIndexUnderConcurrency(t *testing.T) {
 func TestSweepMovesLaggingEntry(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := newTestClock(t0)
-	clock := now.now
+	now := sessiontest.NewClock(t0)
+	clock := now.Now
 	s, _ := open(t, t.TempDir(), filestore.WithClock(clock))
 	key := newKey(t)
 	mustSave(t, s, key, session.Record{Data: []byte("d"), Created: t0, Accessed: t0, Expires: t0.Add(time.Hour)})
@@ -307,7 +308,7 @@ func TestSweepMovesLaggingEntry(t *testing.T) {
 		t.Fatal("the entry did not stay in its bucket")
 	}
 
-	now.set(t0.Add(2 * time.Hour))
+	now.Set(t0.Add(2 * time.Hour))
 	st, err := s.Sweep(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -322,7 +323,7 @@ func TestSweepMovesLaggingEntry(t *testing.T) {
 		t.Errorf("Load after the sweep: %q", got.Data)
 	}
 
-	now.set(t0.Add(6 * time.Hour))
+	now.Set(t0.Add(6 * time.Hour))
 	if st, err := s.Sweep(ctx); err != nil || st.Expired != 1 {
 		t.Errorf("Sweep after the record's expiry = %+v, %v; want it removed", st, err)
 	}

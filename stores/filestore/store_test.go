@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/filestore"
 )
 
@@ -209,8 +210,8 @@ func TestUserIndex(t *testing.T) {
 func TestSweep(t *testing.T) {
 	ctx := context.Background()
 	t0 := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := newTestClock(t0)
-	clock := now.now
+	now := sessiontest.NewClock(t0)
+	clock := now.Now
 	s, _ := open(t, t.TempDir(), filestore.WithClock(clock))
 
 	soon, later := newKey(t), newKey(t)
@@ -225,7 +226,7 @@ func TestSweep(t *testing.T) {
 	orphan := newKey(t)
 	writeFile(t, lockPath(s, orphan), nil)
 
-	now.set(t0.Add(2 * time.Hour))
+	now.Set(t0.Add(2 * time.Hour))
 	st, err := s.Sweep(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -245,7 +246,7 @@ func TestSweep(t *testing.T) {
 
 	// The sweeper goroutine, on a second store over the same directory.
 	bg, _ := open(t, s.Dir(), filestore.WithClock(clock), filestore.WithSweepInterval(time.Millisecond))
-	now.set(t0.Add(4 * time.Hour))
+	now.Set(t0.Add(4 * time.Hour))
 	deadline := time.Now().Add(30 * time.Second)
 	for exists(recPath(s, later)) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)

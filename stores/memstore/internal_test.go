@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 func testKey(i int) string { return fmt.Sprintf("%064x", i) }
@@ -107,16 +108,15 @@ func TestPruneExpiredAndIdle(t *testing.T) {
 // A random mix of every operation keeps the user index exact.
 func TestIndexStaysConsistent(t *testing.T) {
 	ctx := context.Background()
-	base := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := base
-	s := New(WithClock(func() time.Time { return now }), WithSweepInterval(0), WithMaxSessions(150))
+	clock := sessiontest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	s := New(WithClock(clock.Now), WithSweepInterval(0), WithMaxSessions(150))
 	defer s.Close()
 	rng := rand.New(rand.NewPCG(1, 2))
 	users := []string{"", "ann", "bob", "cy", "dee"}
 	for i := 0; i < 20000; i++ {
 		key := testKey(rng.IntN(200))
 		user := users[rng.IntN(len(users))]
-		exp := now.Add(time.Duration(rng.IntN(120)-20) * time.Minute)
+		exp := clock.Now().Add(time.Duration(rng.IntN(120)-20) * time.Minute)
 		switch op := rng.IntN(100); {
 		case op < 40:
 			var version uint64
@@ -125,15 +125,15 @@ func TestIndexStaysConsistent(t *testing.T) {
 			} else if rng.IntN(4) == 0 {
 				version = uint64(rng.IntN(3)) // often a conflict
 			}
-			_ = s.Save(ctx, key, session.Record{User: user, Expires: exp, Accessed: now, Version: version})
+			_ = s.Save(ctx, key, session.Record{User: user, Expires: exp, Accessed: clock.Now(), Version: version})
 		case op < 55:
 			_ = s.Delete(ctx, key)
 		case op < 70:
-			_ = s.Touch(ctx, key, now, exp)
+			_ = s.Touch(ctx, key, clock.Now(), exp)
 		case op < 75:
-			_, _ = s.Prune(ctx, session.Filter{User: user, ExpiresBefore: now})
+			_, _ = s.Prune(ctx, session.Filter{User: user, ExpiresBefore: clock.Now()})
 		case op < 78:
-			_, _ = s.Prune(ctx, session.Filter{AccessedBefore: now.Add(-30 * time.Minute)})
+			_, _ = s.Prune(ctx, session.Filter{AccessedBefore: clock.Now().Add(-30 * time.Minute)})
 		case op < 80:
 			s.sweep()
 		case op < 85:
@@ -146,7 +146,7 @@ func TestIndexStaysConsistent(t *testing.T) {
 				}
 			}
 		default:
-			now = now.Add(time.Minute)
+			clock.Advance(time.Minute)
 		}
 		if i%500 == 0 {
 			checkIndex(t, s)
@@ -275,8 +275,7 @@ func TestSweeperGoroutine(t *testing.T) {
 	ctx := context.Background()
 	base := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	calls := make(chan struct{}, 100)
-	var mu sync.Mutex
-	now := base
+	c := sessiontest.NewClock(base)
 	var closed atomic.Bool
 	clock := func() time.Time {
 		if closed.Load() {
@@ -286,17 +285,13 @@ func TestSweeperGoroutine(t *testing.T) {
 		case calls <- struct{}{}:
 		default:
 		}
-		mu.Lock()
-		defer mu.Unlock()
-		return now
+		return c.Now()
 	}
 	s := New(WithClock(clock), WithSweepInterval(time.Millisecond))
 	if err := s.Save(ctx, testKey(1), session.Record{User: "u", Expires: base.Add(time.Second)}); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	now = base.Add(time.Hour)
-	mu.Unlock()
+	c.Set(base.Add(time.Hour))
 	// Drain calls made before the clock moved, then wait for two sweeps.
 	for len(calls) > 0 {
 		<-calls

@@ -8,23 +8,19 @@ import (
 	"time"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/memstore"
 )
 
 func key(i int) string { return fmt.Sprintf("%064x", i) }
 
-// clock is a settable clock for WithClock.
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time { return c.t }
-
 func TestMaxSessions(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
-	s := memstore.New(memstore.WithMaxSessions(3), memstore.WithClock(c.now), memstore.WithSweepInterval(0))
+	c := sessiontest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	s := memstore.New(memstore.WithMaxSessions(3), memstore.WithClock(c.Now), memstore.WithSweepInterval(0))
 	defer s.Close()
 	rec := func(exp time.Duration) session.Record {
-		return session.Record{Data: []byte("x"), Expires: c.t.Add(exp)}
+		return session.Record{Data: []byte("x"), Expires: c.Now().Add(exp)}
 	}
 	for i := 0; i < 3; i++ {
 		if err := s.Save(ctx, key(i), rec(time.Duration(i+1)*time.Hour)); err != nil {
@@ -35,11 +31,11 @@ func TestMaxSessions(t *testing.T) {
 		t.Fatalf("create beyond the cap = %v, want ErrStoreFull", err)
 	}
 	// Updates are allowed at the cap.
-	if err := s.Save(ctx, key(0), session.Record{Data: []byte("y"), Expires: c.t.Add(time.Hour), Version: 1}); err != nil {
+	if err := s.Save(ctx, key(0), session.Record{Data: []byte("y"), Expires: c.Now().Add(time.Hour), Version: 1}); err != nil {
 		t.Fatalf("update at the cap = %v", err)
 	}
 	// Once one record has expired, a create evicts it.
-	c.t = c.t.Add(90 * time.Minute)
+	c.Advance(90 * time.Minute)
 	if err := s.Save(ctx, key(3), rec(time.Hour)); err != nil {
 		t.Fatalf("create at the cap with an expired record = %v, want nil", err)
 	}
@@ -56,20 +52,20 @@ func TestMaxSessions(t *testing.T) {
 
 func TestClockDecidesExpiry(t *testing.T) {
 	ctx := context.Background()
-	c := &clock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
-	s := memstore.New(memstore.WithClock(c.now))
+	c := sessiontest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	s := memstore.New(memstore.WithClock(c.Now))
 	defer s.Close()
-	if err := s.Save(ctx, key(1), session.Record{Expires: c.t.Add(time.Minute)}); err != nil {
+	if err := s.Save(ctx, key(1), session.Record{Expires: c.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Load(ctx, key(1)); err != nil {
 		t.Fatalf("Load before expiry = %v", err)
 	}
-	c.t = c.t.Add(time.Minute)
+	c.Advance(time.Minute)
 	if _, err := s.Load(ctx, key(1)); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Load at the expiry instant = %v, want ErrNotFound", err)
 	}
-	if err := s.Touch(ctx, key(1), c.t, c.t.Add(time.Hour)); !errors.Is(err, session.ErrNotFound) {
+	if err := s.Touch(ctx, key(1), c.Now(), c.Now().Add(time.Hour)); !errors.Is(err, session.ErrNotFound) {
 		t.Fatalf("Touch at the expiry instant = %v, want ErrNotFound", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/session2/session2/conformance"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/redisstore"
 )
 
@@ -99,7 +100,7 @@ func list(t testing.TB, s session.Store, f session.Filter) map[string]session.Re
 // runIndexTests checks the user index on client c (a server or a cluster).
 func runIndexTests(t *testing.T, c redis.UniversalClient) {
 	t.Run("StaleEntriesHealOnRead", func(t *testing.T) {
-		clk := &clock{}
+		clk := sessiontest.NewClock(time.Now())
 		s := newStore(t, c, redisstore.WithClock(clk.Now))
 		ctx := ctxT(t)
 		user := "heal-" + randomHex(t, 4)
@@ -148,7 +149,7 @@ func runIndexTests(t *testing.T, c redis.UniversalClient) {
 	})
 
 	t.Run("LoginHealsGrownIndex", func(t *testing.T) {
-		clk := &clock{}
+		clk := sessiontest.NewClock(time.Now())
 		s := newStore(t, c, redisstore.WithClock(clk.Now))
 		ctx := ctxT(t)
 		user := "grown-" + randomHex(t, 4)
@@ -183,7 +184,7 @@ func runIndexTests(t *testing.T, c redis.UniversalClient) {
 		// so that its cost does not grow with the index (the first login
 		// brings the index to 1,024, where a heal of the whole index ran
 		// before).
-		clk := &clock{}
+		clk := sessiontest.NewClock(time.Now())
 		s := newStore(t, c, redisstore.WithClock(clk.Now))
 		ctx := ctxT(t)
 		user := "bounded-" + randomHex(t, 4)
@@ -208,7 +209,7 @@ func runIndexTests(t *testing.T, c redis.UniversalClient) {
 	t.Run("IndexOfTheHashLayout", func(t *testing.T) {
 		// An index written by the layout before sorted sets (a hash of
 		// key -> "<written µs>.<random>") is converted on first use.
-		clk := &clock{}
+		clk := sessiontest.NewClock(time.Now())
 		s := newStore(t, c, redisstore.WithClock(clk.Now))
 		ctx := ctxT(t)
 		user := "hash-" + randomHex(t, 4)
@@ -244,7 +245,7 @@ func runIndexTests(t *testing.T, c redis.UniversalClient) {
 	})
 
 	t.Run("PruneWithoutUserHealsIndexes", func(t *testing.T) {
-		clk := &clock{}
+		clk := sessiontest.NewClock(time.Now())
 		s := newStore(t, c, redisstore.WithClock(clk.Now))
 		ctx := ctxT(t)
 		user := "gc-" + randomHex(t, 4)

@@ -12,8 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/session2/session2/adapters/echo/echosession"
 	"github.com/session2/session2/conformance"
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // newFixture serves the echo.Echo that build fills for the manager m, behind
@@ -105,13 +105,13 @@ func TestErrorHandlerAnswering200(t *testing.T) {
 	})
 	b := f.Browser()
 	b.Get("/set?key=a&value=1")
-	saves := int64(f.Store.Calls(storetest.Save))
+	saves := int64(f.Store.Calls(sessiontest.Save))
 	for _, path := range []string{"/panic", "/boom"} {
 		if res, body := b.Get(path); res.StatusCode != http.StatusOK || body != "sorry" {
 			t.Errorf("%s: %d %q", path, res.StatusCode, body)
 		}
 	}
-	if n := int64(f.Store.Calls(storetest.Save)) - saves; n != 0 {
+	if n := int64(f.Store.Calls(sessiontest.Save)) - saves; n != 0 {
 		t.Errorf("a panic and a 5xx error made %d saves", n)
 	}
 	for _, k := range []string{"p", "b"} {
@@ -148,9 +148,9 @@ func TestStoreErrors(t *testing.T) {
 	b := f.Browser()
 	b.Get("/set?key=a&value=1")
 
-	f.Store.Fail(storetest.Save, storetest.ErrInjected)
+	f.Store.Fail(sessiontest.Save, sessiontest.ErrInjected)
 	res, body := b.Get("/write")
-	f.Store.Fail(storetest.Save, nil)
+	f.Store.Fail(sessiontest.Save, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "handler body") {
 		t.Errorf("failed commit: %d %q, want the error handler's 503", res.StatusCode, body)
 	}
@@ -158,10 +158,10 @@ func TestStoreErrors(t *testing.T) {
 		t.Errorf("c.Response().Status after a failed commit = %d, want 503", s)
 	}
 
-	f.Store.Fail(storetest.Load, storetest.ErrInjected)
+	f.Store.Fail(sessiontest.Load, sessiontest.ErrInjected)
 	runs := handlerRuns.Load()
 	res, _ = b.Get("/write")
-	f.Store.Fail(storetest.Load, nil)
+	f.Store.Fail(sessiontest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("failed load: %d, want 503", res.StatusCode)
 	}
@@ -192,9 +192,9 @@ func TestConfigErrorHandler(t *testing.T) {
 	})
 	b := f.Browser()
 	b.Get("/set?key=a&value=1")
-	f.Store.Fail(storetest.Load, storetest.ErrInjected)
+	f.Store.Fail(sessiontest.Load, sessiontest.ErrInjected)
 	res, body := b.Get("/count")
-	f.Store.Fail(storetest.Load, nil)
+	f.Store.Fail(sessiontest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "sessions are down") {
 		t.Errorf("failed load: %d %q, want echo's JSON 503", res.StatusCode, body)
 	}

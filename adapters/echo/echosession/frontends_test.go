@@ -14,7 +14,6 @@ import (
 
 	"github.com/session2/session2/adapters/echo/echosession"
 	"github.com/session2/session2/conformance"
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/core/session/sessiontest"
 )
@@ -84,7 +83,7 @@ func TestGetNamesBothTypes(t *testing.T) {
 // is not handled or logged again.
 func TestCommitErrorThroughHTTPErrorHandler(t *testing.T) {
 	var logs, echoLogs bytes.Buffer
-	st := storetest.Wrap(sessiontest.NewStore())
+	st := sessiontest.Wrap(sessiontest.NewStore())
 	m, err := session.New[session.Map](st, session.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	if err != nil {
 		t.Fatal(err)
@@ -107,15 +106,15 @@ func TestCommitErrorThroughHTTPErrorHandler(t *testing.T) {
 	})
 	for _, path := range []string{"/write", "/quiet"} {
 		handled, logs, echoLogs = nil, bytes.Buffer{}, bytes.Buffer{}
-		st.Fail(storetest.Save, storetest.ErrInjected)
+		st.Fail(sessiontest.Save, sessiontest.ErrInjected)
 		rec := httptest.NewRecorder()
 		e.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
-		st.Fail(storetest.Save, nil)
+		st.Fail(sessiontest.Save, nil)
 		if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), "handler body") ||
 			!strings.Contains(rec.Body.String(), "Service Unavailable") {
 			t.Errorf("%s: %d %q, want echo's JSON 503", path, rec.Code, rec.Body)
 		}
-		if len(handled) != 1 || !errors.Is(handled[0], storetest.ErrInjected) {
+		if len(handled) != 1 || !errors.Is(handled[0], sessiontest.ErrInjected) {
 			t.Errorf("%s: HTTPErrorHandler got %v, want the commit's error once", path, handled)
 		}
 		if n := strings.Count(logs.String(), "\n"); n != 1 || echoLogs.Len() != 0 {

@@ -12,7 +12,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/session2/session2/adapters/echo/echosession"
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/core/session/sessiontest"
 )
@@ -22,13 +21,13 @@ import (
 type errorsApp struct {
 	e       *echo.Echo
 	m       *session.Manager[session.Map]
-	st      *storetest.Store
+	st      *sessiontest.Wrapper
 	logs    bytes.Buffer
 	handled []error
 }
 
 func newErrorsApp(t *testing.T, opts ...session.Option) *errorsApp {
-	a := &errorsApp{st: storetest.Wrap(sessiontest.NewStore())}
+	a := &errorsApp{st: sessiontest.Wrap(sessiontest.NewStore())}
 	var err error
 	a.m, err = session.New[session.Map](a.st, append([]session.Option{
 		session.WithLogger(slog.New(slog.NewTextHandler(&a.logs, nil))), session.WithMaxSize(200)}, opts...)...)
@@ -111,17 +110,17 @@ func TestSessionErrorsThroughHTTPErrorHandler(t *testing.T) {
 			return rec
 		}, http.StatusForbidden, session.ErrFormToken, nil},
 		{"load", func() *httptest.ResponseRecorder {
-			a.st.Fail(storetest.Load, storetest.ErrInjected)
-			defer a.st.Fail(storetest.Load, nil)
+			a.st.Fail(sessiontest.Load, sessiontest.ErrInjected)
+			defer a.st.Fail(sessiontest.Load, nil)
 			rec, _ := a.do(t, "POST", "/set?v=2", cookie, nil)
 			return rec
-		}, http.StatusServiceUnavailable, storetest.ErrInjected, []string{"session: request failed"}},
+		}, http.StatusServiceUnavailable, sessiontest.ErrInjected, []string{"session: request failed"}},
 		{"commit", func() *httptest.ResponseRecorder {
-			a.st.Fail(storetest.Save, storetest.ErrInjected)
-			defer a.st.Fail(storetest.Save, nil)
+			a.st.Fail(sessiontest.Save, sessiontest.ErrInjected)
+			defer a.st.Fail(sessiontest.Save, nil)
 			rec, _ := a.do(t, "POST", "/set?v=2", cookie, nil)
 			return rec
-		}, http.StatusServiceUnavailable, storetest.ErrInjected, []string{"session: request failed"}},
+		}, http.StatusServiceUnavailable, sessiontest.ErrInjected, []string{"session: request failed"}},
 		{"too large", func() *httptest.ResponseRecorder {
 			rec, _ := a.do(t, "POST", "/set?v="+strings.Repeat("x", 300), cookie, nil)
 			return rec
@@ -162,8 +161,8 @@ func TestAppErrorHandlerAnswersOnEcho(t *testing.T) {
 		http.Error(w, "app page", http.StatusTeapot)
 	}))
 	_, cookie := a.do(t, "POST", "/set?v=1", "", nil)
-	for _, op := range []storetest.Op{storetest.Load, storetest.Save} {
-		a.st.Fail(op, storetest.ErrInjected)
+	for _, op := range []sessiontest.Op{sessiontest.Load, sessiontest.Save} {
+		a.st.Fail(op, sessiontest.ErrInjected)
 		rec, _ := a.do(t, "POST", "/set?v=2", cookie, nil)
 		a.st.Fail(op, nil)
 		if rec.Code != http.StatusTeapot || !strings.Contains(rec.Body.String(), "app page") || len(a.handled) != 0 {

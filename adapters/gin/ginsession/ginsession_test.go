@@ -13,8 +13,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/session2/session2/adapters/gin/ginsession"
 	"github.com/session2/session2/conformance"
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // newFixture serves the gin.Engine that build fills for the manager m, behind
@@ -62,7 +62,7 @@ func TestSkip(t *testing.T) {
 	})
 	b := f.Browser()
 	b.Get("/set?key=a&value=1")
-	loads := int64(f.Store.Calls(storetest.Load))
+	loads := int64(f.Store.Calls(sessiontest.Load))
 	for _, path := range []string{"/static/app.css", "/static/js/x.js"} {
 		res, body := b.Get(path)
 		if body != "none" || f.HasCookie(res) {
@@ -74,7 +74,7 @@ func TestSkip(t *testing.T) {
 	if _, body := b.Do(req); body != "none" {
 		t.Errorf("skipper: %q, want none", body)
 	}
-	if n := int64(f.Store.Calls(storetest.Load)) - loads; n != 0 {
+	if n := int64(f.Store.Calls(sessiontest.Load)) - loads; n != 0 {
 		t.Errorf("skipped requests made %d store loads", n)
 	}
 	if _, body := b.Get("/probe"); body != "session" {
@@ -165,11 +165,11 @@ func TestPanicThroughCustomRecovery(t *testing.T) {
 	})
 	b := f.Browser()
 	b.Get("/set?key=a&value=1")
-	saves := int64(f.Store.Calls(storetest.Save))
+	saves := int64(f.Store.Calls(sessiontest.Save))
 	if res, body := b.Get("/panic"); res.StatusCode != http.StatusOK || body != "sorry" {
 		t.Errorf("/panic: %d %q", res.StatusCode, body)
 	}
-	if n := int64(f.Store.Calls(storetest.Save)) - saves; n != 0 {
+	if n := int64(f.Store.Calls(sessiontest.Save)) - saves; n != 0 {
 		t.Errorf("a panicking request made %d saves", n)
 	}
 	if _, v := b.Get("/get?key=p"); v != "" {
@@ -202,9 +202,9 @@ func TestStoreErrors(t *testing.T) {
 	b.Get("/set?key=a&value=1")
 
 	// The save fails: the manager's error handler answers instead.
-	f.Store.Fail(storetest.Save, storetest.ErrInjected)
+	f.Store.Fail(sessiontest.Save, sessiontest.ErrInjected)
 	res, body := b.Get("/write")
-	f.Store.Fail(storetest.Save, nil)
+	f.Store.Fail(sessiontest.Save, nil)
 	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(body, "handler body") {
 		t.Errorf("failed commit: %d %q, want the error handler's 503", res.StatusCode, body)
 	}
@@ -213,10 +213,10 @@ func TestStoreErrors(t *testing.T) {
 	}
 
 	// The load fails: the handler does not run.
-	f.Store.Fail(storetest.Load, storetest.ErrInjected)
+	f.Store.Fail(sessiontest.Load, sessiontest.ErrInjected)
 	runs := handlerRuns.Load()
 	res, _ = b.Get("/write")
-	f.Store.Fail(storetest.Load, nil)
+	f.Store.Fail(sessiontest.Load, nil)
 	if res.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("failed load: %d, want 503", res.StatusCode)
 	}
@@ -282,12 +282,12 @@ func TestNoRoute(t *testing.T) {
 	})
 	b := f.Browser()
 	b.Get("/set?key=a&value=1")
-	saves := int64(f.Store.Calls(storetest.Save))
+	saves := int64(f.Store.Calls(sessiontest.Save))
 	res, body := b.Get("/nowhere")
 	if res.StatusCode != http.StatusNotFound || body != "404 page not found" {
 		t.Errorf("/nowhere: %d %q", res.StatusCode, body)
 	}
-	if f.HasCookie(res) || int64(f.Store.Calls(storetest.Save)) != saves {
+	if f.HasCookie(res) || int64(f.Store.Calls(sessiontest.Save)) != saves {
 		t.Errorf("a 404 set a cookie (%v) or saved", res.Cookies())
 	}
 	if _, v := b.Get("/get?key=a"); v != "1" {

@@ -15,7 +15,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +28,7 @@ import (
 
 	"github.com/session2/session2/contrib/otelsession"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/memstore"
 )
 
@@ -176,42 +176,24 @@ func attr(kvs []attribute.KeyValue, key attribute.Key) string {
 	return ""
 }
 
-// switchable is a store whose server can go down: while down, every
-// request-time call fails as a refused connection would.
-type switchable struct {
-	session.Store
-	down atomic.Bool
-}
-
 var errRefused = &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}
 
-func (s *switchable) fail(op, key string) error {
-	if s.down.Load() {
-		// Some stores name the key in their errors; the span must not.
-		return fmt.Errorf("teststore: %s %s: %w", op, key, errRefused)
+// takeDown makes st's request-time calls fail as a refused connection
+// would, as when the store's server goes down.
+func takeDown(st *sessiontest.Wrapper) {
+	for _, op := range []sessiontest.Op{sessiontest.Load, sessiontest.Save, sessiontest.Delete, sessiontest.Touch} {
+		st.Before(op, func(_ context.Context, key string, _ session.Record, _ error) error {
+			// Some stores name the key in their errors; the span must not.
+			return fmt.Errorf("teststore: %s %s: %w", op, key, errRefused)
+		})
 	}
-	return nil
-}
-
-func (s *switchable) Load(ctx context.Context, key string) (session.Record, error) {
-	if err := s.fail("load", key); err != nil {
-		return session.Record{}, err
-	}
-	return s.Store.Load(ctx, key)
-}
-
-func (s *switchable) Save(ctx context.Context, key string, r session.Record) error {
-	if err := s.fail("save", key); err != nil {
-		return err
-	}
-	return s.Store.Save(ctx, key, r)
 }
 
 // site is an application behind the session middleware, with a span per
 // request as otelhttp would start.
 type site struct {
 	tel    *telemetry
-	store  *switchable
+	store  *sessiontest.Wrapper
 	mgr    *session.Manager[session.Map]
 	srv    *httptest.Server
 	loaded chan struct{} // /hold: the session is loaded
@@ -222,7 +204,7 @@ func newSite(t *testing.T) *site {
 	tel := newTelemetry(t)
 	ms := memstore.New(memstore.WithSweepInterval(0))
 	t.Cleanup(func() { ms.Close() })
-	st := &switchable{Store: ms}
+	st := sessiontest.Wrap(ms)
 	store := otelsession.WrapStore(st, tel.options(
 		otelsession.WithStoreKind("memstore"),
 		otelsession.WithAttributes(attribute.String("app", "flows")))...)
@@ -472,7 +454,7 @@ func TestFlows(t *testing.T) {
 	tel.takeSpans()
 
 	// An outage: the store fails; the request gets a 503.
-	s.store.down.Store(true)
+	takeDown(s.store)
 	c.do("GET", "/get?key=a", http.StatusServiceUnavailable)
 	spans = tel.takeSpans()
 	all = append(all, spans...)

@@ -15,6 +15,10 @@
 // API client carries it (the cookie, or the header of
 // [session.WithHeaderToken]), and passes through the router's own session
 // middleware, so the handler under test runs exactly as in production.
+//
+// It also holds the fakes that the tests of session2's modules share: a
+// [Wrapper] around any store that counts, fails and hooks its calls (the
+// counting, failing and hanging stores of a test), and a manual [Clock].
 package sessiontest
 
 import (

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/session2/session2/conformance"
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/sqlstore"
 )
 
@@ -17,7 +17,7 @@ import (
 // requests through the core middleware: none without a cookie, one for a
 // read-only request, two for a write.
 func testMiddlewareStatements(t *testing.T, k *kit) {
-	clk := storetest.NewClock(now())
+	clk := sessiontest.NewClock(now())
 	c := &Counter{}
 	p := NewProxy(t, k.h.Addr, k.h.RoundTrips)
 	db := k.open(t, p.Addr(), c)

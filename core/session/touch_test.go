@@ -1,29 +1,29 @@
-package lifecycle
+package session_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // An unchanged session is touched at most once per touch interval, and
 // ends after the idle timeout.
 func TestTouchInterval(t *testing.T) {
-	st := newStore(t)
-	clock := storetest.NewClock(time.Now())
+	st := newWrapped()
+	clock := sessiontest.NewClock(time.Now())
 	_, h := newAppOn(t, st, loginRoutes(), session.WithClock(clock.Now),
 		session.WithIdleTimeout(10*time.Minute), session.WithTouchInterval(time.Minute))
 	_, tok := do(h, "/set?k=a&v=1", "")
 	do(h, "/get?k=a", tok)
-	if n := st.Calls(storetest.Touch); n != 0 {
+	if n := st.Calls(sessiontest.Touch); n != 0 {
 		t.Fatalf("touched %d times within the interval", n)
 	}
 	clock.Advance(2 * time.Minute)
 	do(h, "/get?k=a", tok)
 	do(h, "/get?k=a", tok)
-	if n := st.Calls(storetest.Touch); n != 1 {
+	if n := st.Calls(sessiontest.Touch); n != 1 {
 		t.Fatalf("touches = %d, want 1", n)
 	}
 	clock.Advance(11 * time.Minute)

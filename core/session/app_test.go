@@ -1,7 +1,9 @@
-// Package lifecycle holds regression tests of the core's request lifecycle
-// under races and failures, run over memstore and the shared fakes of
-// conformance/storetest.
-package lifecycle
+package session_test
+
+// The request lifecycle's tests over a small application: routes served
+// through the manager's middleware, a client that carries the cookie, and
+// the shared fakes of sessiontest (the in-memory store, the Wrapper that
+// counts, fails and hooks its calls, the manual clock).
 
 import (
 	"context"
@@ -16,27 +18,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
-	"github.com/session2/session2/stores/memstore"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 type routes map[string]func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map])
 
-// newMem returns a memstore closed when the test ends.
-func newMem(t *testing.T) *memstore.Store {
-	t.Helper()
-	st := memstore.New()
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-// newStore returns a storetest.Store around a fresh memstore.
-func newStore(t *testing.T) *storetest.Store { return storetest.Wrap(newMem(t)) }
+// newWrapped returns a sessiontest.Wrapper around a fresh in-memory store.
+func newWrapped() *sessiontest.Wrapper { return sessiontest.Wrap(sessiontest.NewStore()) }
 
 func newApp(t *testing.T, rt routes, opts ...session.Option) (*session.Manager[session.Map], http.Handler) {
 	t.Helper()
-	return newAppOn(t, newMem(t), rt, opts...)
+	return newAppOn(t, sessiontest.NewStore(), rt, opts...)
 }
 
 func newAppOn(t *testing.T, st session.Store, rt routes, opts ...session.Option) (*session.Manager[session.Map], http.Handler) {
@@ -52,24 +45,30 @@ func newAppOn(t *testing.T, st session.Store, rt routes, opts ...session.Option)
 // do sends a GET with the given token and returns the response and the
 // token it sets ("" when none, "-" when revoked).
 func do(h http.Handler, path, tok string) (*httptest.ResponseRecorder, string) {
-	req := httptest.NewRequest("GET", path, nil)
-	if tok != "" {
-		req.Header.Set("Cookie", "session="+tok)
-	}
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, reqWith(path, tok))
 	return rec, cookieOf(rec.Result().Header)
+}
+
+// reqWith returns a GET of path carrying the session cookie tok, if any.
+func reqWith(path, tok string) *http.Request {
+	r := httptest.NewRequest("GET", path, nil)
+	if tok != "" {
+		r.Header.Set("Cookie", session.DefaultCookieName+"="+tok)
+	}
+	return r
 }
 
 // cookieOf returns the session token a response sets ("" when none, "-"
 // when revoked).
 func cookieOf(h http.Header) string {
 	newTok := ""
+	prefix := session.DefaultCookieName + "="
 	for _, sc := range h.Values("Set-Cookie") {
-		if !strings.HasPrefix(sc, "session=") {
+		if !strings.HasPrefix(sc, prefix) {
 			continue
 		}
-		v, _, _ := strings.Cut(strings.TrimPrefix(sc, "session="), ";")
+		v, _, _ := strings.Cut(strings.TrimPrefix(sc, prefix), ";")
 		if v == "" {
 			newTok = "-"
 		} else {
@@ -80,7 +79,7 @@ func cookieOf(h http.Header) string {
 }
 
 // loginRoutes is a small application: log in, renew, log out, show the
-// user.
+// user, set and get a key.
 func loginRoutes() routes {
 	return routes{
 		"/login": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
@@ -128,26 +127,15 @@ func liveOf(t *testing.T, st session.Store, user string) int {
 	return n
 }
 
-func varies(h http.Header) bool {
-	for _, v := range h.Values("Vary") {
-		for _, f := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(f), "Cookie") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // evlog records the kinds of the events of a manager.
 type evlog struct {
 	mu sync.Mutex
-	ks []string
+	ks []session.EventKind
 }
 
 func (e *evlog) hook(ev session.Event) {
 	e.mu.Lock()
-	e.ks = append(e.ks, ev.Kind.String())
+	e.ks = append(e.ks, ev.Kind)
 	e.mu.Unlock()
 }
 
@@ -162,13 +150,21 @@ func (e *evlog) count(kind session.EventKind) int {
 	defer e.mu.Unlock()
 	n := 0
 	for _, k := range e.ks {
-		if k == kind.String() {
+		if k == kind {
 			n++
 		}
 	}
 	return n
 }
 
+func (e *evlog) kinds() []session.EventKind {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]session.EventKind(nil), e.ks...)
+}
+
+// newMgr returns a manager of session.Map over st whose logger discards,
+// reporting its events to ev unless ev is nil.
 func newMgr(t *testing.T, st session.Store, ev *evlog, opts ...session.Option) *session.Manager[session.Map] {
 	t.Helper()
 	opts = append([]session.Option{session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)
@@ -182,19 +178,11 @@ func newMgr(t *testing.T, st session.Store, ev *evlog, opts ...session.Option) *
 	return m
 }
 
-func req(tok string) *http.Request {
-	r := httptest.NewRequest("GET", "/", nil)
-	if tok != "" {
-		r.Header.Set("Cookie", "session="+tok)
-	}
-	return r
-}
-
 // run serves one request with fn as handler; returns status and cookie
 // token ("" none, "-" revoked).
 func run(m *session.Manager[session.Map], tok string, fn func(s *session.Session[session.Map])) (int, string) {
 	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fn(m.Get(r)) }))
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req(tok))
+	h.ServeHTTP(rec, reqWith("/", tok))
 	return rec.Code, cookieOf(rec.Result().Header)
 }

@@ -1,4 +1,4 @@
-package lifecycle
+package session_test
 
 import (
 	"net/http"

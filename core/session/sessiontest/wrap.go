@@ -1,18 +1,4 @@
-// Package storetest holds the fakes that tests of session2 code share: a
-// [Store] that wraps a real store to count its calls, fail them on demand
-// and run hooks before and after them, and a [Clock] to give the manager
-// with session.WithClock.
-//
-// A test builds its store from a real one and changes its behaviour while
-// it runs:
-//
-//	st := storetest.Wrap(memstore.New())
-//	mgr, _ := session.New[session.Map](st)
-//	...
-//	st.Fail(storetest.Save, storetest.ErrInjected) // the next saves fail
-//	st.Before(storetest.Load, storetest.Hang)      // loads hang until their context ends
-//	if n := st.Calls(storetest.Load); n != 1 { ... }
-package storetest
+package sessiontest
 
 import (
 	"context"
@@ -23,7 +9,7 @@ import (
 	"github.com/session2/session2/core/session"
 )
 
-// Op names a store call that Store counts, fails and hooks.
+// Op names a store call that a [Wrapper] counts, fails and hooks.
 type Op string
 
 // The store calls of the request path.
@@ -34,12 +20,13 @@ const (
 	Touch  Op = "touch"
 )
 
-// ErrInjected is the error tests usually make a Store fail with.
-var ErrInjected = errors.New("storetest: injected store failure")
+// ErrInjected is the error tests usually make a [Wrapper] fail with.
+var ErrInjected = errors.New("sessiontest: injected store failure")
 
 // A Hook runs before or after a store call. Before a call, a non-nil error
 // is returned instead of making the call. rec is the record of a Save, the
-// zero Record for other calls. After a call, err is the call's result.
+// zero Record for other calls. After a call, err is the call's result, and
+// the hook's result replaces it.
 type Hook func(ctx context.Context, key string, rec session.Record, err error) error
 
 // Hang is a Before hook that blocks until the call's context is done and
@@ -47,53 +34,6 @@ type Hook func(ctx context.Context, key string, rec session.Record, err error) e
 func Hang(ctx context.Context, _ string, _ session.Record, _ error) error {
 	<-ctx.Done()
 	return ctx.Err()
-}
-
-// Store wraps a session.Store: it counts Load, Save, Delete and Touch by
-// operation and key, fails them on demand, and runs hooks around them. The
-// other methods pass through. It is safe for concurrent use.
-type Store struct {
-	session.Store
-
-	mu     sync.Mutex
-	calls  map[Op]int
-	byKey  map[Op]map[string]int
-	fail   map[Op]error
-	before map[Op]Hook
-	after  map[Op]Hook
-}
-
-// Wrap returns a Store around s.
-func Wrap(s session.Store) *Store {
-	return &Store{
-		Store: s,
-		calls: map[Op]int{}, byKey: map[Op]map[string]int{},
-		fail: map[Op]error{}, before: map[Op]Hook{}, after: map[Op]Hook{},
-	}
-}
-
-// Fail makes the calls of op return err from now on; a nil err ends it.
-// A failing call is counted but does not reach the wrapped store.
-func (s *Store) Fail(op Op, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail[op] = err
-}
-
-// Before sets the hook run before each call of op (nil removes it). It
-// runs after the call is counted and outside the Store's lock.
-func (s *Store) Before(op Op, h Hook) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.before[op] = h
-}
-
-// After sets the hook run after each call of op (nil removes it); its
-// error replaces the call's.
-func (s *Store) After(op Op, h Hook) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.after[op] = h
 }
 
 // Once wraps h so that it acts only the first time pred accepts a call;
@@ -116,9 +56,65 @@ func Once(pred func(key string, rec session.Record) bool, h Hook) Hook {
 	}
 }
 
+// Wrapper wraps a session.Store to count, fail and hook its Load, Save,
+// Delete and Touch calls; the other methods pass through. It is the
+// counting store, the failing store and the hanging store of a test:
+//
+//	st := sessiontest.Wrap(sessiontest.NewStore())
+//	m, _ := session.New[session.Map](st)
+//	...
+//	st.Fail(sessiontest.Save, sessiontest.ErrInjected) // the next saves fail
+//	st.Before(sessiontest.Load, sessiontest.Hang)      // loads hang until their context ends
+//	if n := st.Calls(sessiontest.Load); n != 1 { ... }
+//
+// It is safe for concurrent use.
+type Wrapper struct {
+	session.Store
+
+	mu     sync.Mutex
+	calls  map[Op]int
+	byKey  map[Op]map[string]int
+	fail   map[Op]error
+	before map[Op]Hook
+	after  map[Op]Hook
+}
+
+// Wrap returns a Wrapper around s.
+func Wrap(s session.Store) *Wrapper {
+	return &Wrapper{
+		Store: s,
+		calls: map[Op]int{}, byKey: map[Op]map[string]int{},
+		fail: map[Op]error{}, before: map[Op]Hook{}, after: map[Op]Hook{},
+	}
+}
+
+// Fail makes the calls of op return err from now on; a nil err ends it.
+// A failing call is counted but does not reach the wrapped store.
+func (s *Wrapper) Fail(op Op, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail[op] = err
+}
+
+// Before sets the hook run before each call of op (nil removes it). It
+// runs after the call is counted and outside the Wrapper's lock.
+func (s *Wrapper) Before(op Op, h Hook) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.before[op] = h
+}
+
+// After sets the hook run after each call of op (nil removes it); its
+// error replaces the call's.
+func (s *Wrapper) After(op Op, h Hook) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.after[op] = h
+}
+
 // Calls returns how many calls of the given operations were made, every
 // operation's when none is given.
-func (s *Store) Calls(ops ...Op) int {
+func (s *Wrapper) Calls(ops ...Op) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(ops) == 0 {
@@ -132,10 +128,10 @@ func (s *Store) Calls(ops ...Op) int {
 }
 
 // Writes returns how many Save, Delete and Touch calls were made.
-func (s *Store) Writes() int { return s.Calls(Save, Delete, Touch) }
+func (s *Wrapper) Writes() int { return s.Calls(Save, Delete, Touch) }
 
 // CallsFor returns how many calls of op were made for key.
-func (s *Store) CallsFor(op Op, key string) int {
+func (s *Wrapper) CallsFor(op Op, key string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.byKey[op][key]
@@ -143,7 +139,7 @@ func (s *Store) CallsFor(op Op, key string) int {
 
 // call counts a call and runs its Before hook; a non-nil error is the
 // call's result.
-func (s *Store) call(ctx context.Context, op Op, key string, rec session.Record) (after Hook, err error) {
+func (s *Wrapper) call(ctx context.Context, op Op, key string, rec session.Record) (after Hook, err error) {
 	s.mu.Lock()
 	s.calls[op]++
 	if s.byKey[op] == nil {
@@ -172,7 +168,7 @@ func done(ctx context.Context, after Hook, key string, rec session.Record, err e
 }
 
 // Load implements session.Store.
-func (s *Store) Load(ctx context.Context, key string) (session.Record, error) {
+func (s *Wrapper) Load(ctx context.Context, key string) (session.Record, error) {
 	after, err := s.call(ctx, Load, key, session.Record{})
 	if err != nil {
 		return session.Record{}, err
@@ -182,7 +178,7 @@ func (s *Store) Load(ctx context.Context, key string) (session.Record, error) {
 }
 
 // Save implements session.Store.
-func (s *Store) Save(ctx context.Context, key string, rec session.Record) error {
+func (s *Wrapper) Save(ctx context.Context, key string, rec session.Record) error {
 	after, err := s.call(ctx, Save, key, rec)
 	if err != nil {
 		return err
@@ -191,7 +187,7 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 }
 
 // Delete implements session.Store.
-func (s *Store) Delete(ctx context.Context, key string) error {
+func (s *Wrapper) Delete(ctx context.Context, key string) error {
 	after, err := s.call(ctx, Delete, key, session.Record{})
 	if err != nil {
 		return err
@@ -200,34 +196,10 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 }
 
 // Touch implements session.Store.
-func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Time) error {
+func (s *Wrapper) Touch(ctx context.Context, key string, accessed, expires time.Time) error {
 	after, err := s.call(ctx, Touch, key, session.Record{})
 	if err != nil {
 		return err
 	}
 	return done(ctx, after, key, session.Record{}, s.Store.Touch(ctx, key, accessed, expires))
-}
-
-// Clock is a manual clock for session.WithClock: it stands still until
-// the test moves it. It is safe for concurrent use.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// NewClock returns a clock showing t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
 }

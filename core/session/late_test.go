@@ -1,7 +1,8 @@
-package lifecycle
+package session_test
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // Security review, defect 3: Destroy after the first byte deletes the
@@ -50,7 +52,7 @@ func (w *syncBuffer) String() string {
 // reads.
 func lateApp(t *testing.T, rt routes) (http.Handler, *evlog, *syncBuffer) {
 	ev, logs := &evlog{}, &syncBuffer{}
-	m, err := session.New[session.Map](newMem(t), session.WithEventHook(ev.hook),
+	m, err := session.New[session.Map](sessiontest.NewStore(), session.WithEventHook(ev.hook),
 		session.WithLogger(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	if err != nil {
 		t.Fatal(err)
@@ -77,8 +79,8 @@ func TestLateChangeReported(t *testing.T) {
 	_, tok := do(h, "/login?u=ann", "")
 	ev.reset()
 	do(h, "/late", tok)
-	if n := ev.count(session.EventLateChange); n != 1 || len(ev.ks) != 1 {
-		t.Errorf("events after a late change = %v, want one %s", ev.ks, session.EventLateChange)
+	if n := ev.count(session.EventLateChange); n != 1 || len(ev.kinds()) != 1 {
+		t.Errorf("events after a late change = %v, want one %s", ev.kinds(), session.EventLateChange)
 	}
 	if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
 		t.Errorf("%d warnings logged for a late change, want 1: %q", n, logs.String())
@@ -90,7 +92,7 @@ func TestLateChangeReported(t *testing.T) {
 func TestLateDataChangeOfStruct(t *testing.T) {
 	type prefs struct{ Theme string }
 	ev := &evlog{}
-	m2, err := session.New[prefs](newMem(t), session.WithEventHook(ev.hook), session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	m2, err := session.New[prefs](sessiontest.NewStore(), session.WithEventHook(ev.hook), session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,5 +128,32 @@ func TestFailedRequestReportsNoLateChange(t *testing.T) {
 	do(h, "/fail", tok)
 	if n := ev.count(session.EventLateChange); n != 0 {
 		t.Errorf("a 500 response reported %d late changes, want 0", n)
+	}
+}
+
+// Changes made after the first byte cannot be saved: SetUser says so with
+// ErrCommitted, nothing is stored, and the manager reports it once.
+func TestChangeAfterFirstByteReported(t *testing.T) {
+	ev := &evlog{}
+	st := newWrapped()
+	var setErr error
+	_, h := newAppOn(t, st, routes{
+		"/": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+			w.Write([]byte("hi"))
+			setErr = s.SetUser("ann") // e.g. a template that logs in after rendering began
+		},
+	}, session.WithEventHook(ev.hook))
+	_, tok := do(h, "/", "")
+	if !errors.Is(setErr, session.ErrCommitted) {
+		t.Errorf("SetUser after the first byte: %v, want ErrCommitted", setErr)
+	}
+	if tok != "" {
+		t.Errorf("SetUser after the first byte set a cookie %q", tok)
+	}
+	if n := st.Writes(); n != 0 {
+		t.Errorf("SetUser after the first byte made %d store writes", n)
+	}
+	if n := ev.count(session.EventLateChange); n != 1 || len(ev.kinds()) != 1 {
+		t.Errorf("events %v, want one %s", ev.kinds(), session.EventLateChange)
 	}
 }

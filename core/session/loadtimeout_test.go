@@ -1,4 +1,4 @@
-package lifecycle
+package session_test
 
 import (
 	"context"
@@ -7,15 +7,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // hangingLoads makes the store's Loads hang until their context is done,
 // and reports each context's error on errs.
-func hangingLoads(st *storetest.Store, errs chan error) {
-	st.Before(storetest.Load, func(ctx context.Context, key string, rec session.Record, err error) error {
-		err = storetest.Hang(ctx, key, rec, err)
+func hangingLoads(st *sessiontest.Wrapper, errs chan error) {
+	st.Before(sessiontest.Load, func(ctx context.Context, key string, rec session.Record, err error) error {
+		err = sessiontest.Hang(ctx, key, rec, err)
 		select {
 		case errs <- err:
 		default:
@@ -28,7 +28,7 @@ func hangingLoads(st *storetest.Store, errs chan error) {
 // longer than the load timeout: the error handler answers (503), and the
 // Load's context ended by its deadline.
 func TestLoadTimeoutErrorHandler(t *testing.T) {
-	st := newStore(t)
+	st := newWrapped()
 	_, h := newAppOn(t, st, loginRoutes(), session.WithLoadTimeout(50*time.Millisecond))
 	_, tok := do(h, "/login?u=ann", "")
 	errs := make(chan error, 1)
@@ -51,7 +51,7 @@ func TestLoadTimeoutErrorHandler(t *testing.T) {
 // Under OutageAnonymous, a Load that times out gives an anonymous session
 // and nothing is written.
 func TestLoadTimeoutAnonymous(t *testing.T) {
-	st := newStore(t)
+	st := newWrapped()
 	_, h := newAppOn(t, st, loginRoutes(), session.WithLoadTimeout(50*time.Millisecond), session.WithOutagePolicy(session.OutageAnonymous))
 	_, tok := do(h, "/login?u=ann", "")
 	hangingLoads(st, make(chan error, 1))
@@ -76,7 +76,7 @@ func TestLoadTimeoutAnonymous(t *testing.T) {
 	if n := st.Writes() - writes; n != 0 {
 		t.Errorf("the anonymous request made %d store writes", n)
 	}
-	st.Before(storetest.Load, nil)
+	st.Before(sessiontest.Load, nil)
 	if rec, _ := do(h, "/user", tok); rec.Body.String() != "ann" {
 		t.Errorf("after the store answered again: user %q, want ann", rec.Body.String())
 	}
@@ -85,7 +85,7 @@ func TestLoadTimeoutAnonymous(t *testing.T) {
 // A request without a session cookie never touches the store, even one
 // that hangs.
 func TestNoCookieNoStore(t *testing.T) {
-	st := newStore(t)
+	st := newWrapped()
 	_, h := newAppOn(t, st, loginRoutes(), session.WithLoadTimeout(time.Hour))
 	hangingLoads(st, make(chan error, 1))
 	if rec, _ := do(h, "/user", ""); rec.Code != http.StatusOK {
@@ -99,7 +99,7 @@ func TestNoCookieNoStore(t *testing.T) {
 // WithLoadTimeout takes positive durations only.
 func TestLoadTimeoutValidated(t *testing.T) {
 	for _, d := range []time.Duration{0, -time.Second} {
-		if _, err := session.New[session.Map](newMem(t), session.WithLoadTimeout(d)); !errors.Is(err, session.ErrInvalidConfig) {
+		if _, err := session.New[session.Map](sessiontest.NewStore(), session.WithLoadTimeout(d)); !errors.Is(err, session.ErrInvalidConfig) {
 			t.Errorf("WithLoadTimeout(%v): err = %v, want ErrInvalidConfig", d, err)
 		}
 	}

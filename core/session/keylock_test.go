@@ -1,19 +1,19 @@
-package lifecycle
+package session_test
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/session2/session2/conformance/storetest"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 )
 
 // blockSaves makes the Saves of key wait until release is closed (or,
 // unless ignoreCtx, until their context is done), and signals entered when
 // the first one arrives.
-func blockSaves(st *storetest.Store, key string, ignoreCtx bool, entered, release chan struct{}) {
-	st.Before(storetest.Save, func(ctx context.Context, k string, _ session.Record, _ error) error {
+func blockSaves(st *sessiontest.Wrapper, key string, ignoreCtx bool, entered, release chan struct{}) {
+	st.Before(sessiontest.Save, func(ctx context.Context, k string, _ session.Record, _ error) error {
 		if k != key {
 			return nil
 		}
@@ -38,7 +38,7 @@ func blockSaves(st *storetest.Store, key string, ignoreCtx bool, entered, releas
 // save of an unrelated session B, even one whose key shares A's first
 // byte (the lock stripe of the old striped locks).
 func TestSlowSaveDoesNotBlockOtherSession(t *testing.T) {
-	st := newStore(t)
+	st := newWrapped()
 	_, h := newAppOn(t, st, loginRoutes())
 	byStripe := map[string]string{}
 	var a, b string
@@ -72,7 +72,7 @@ func TestSlowSaveDoesNotBlockOtherSession(t *testing.T) {
 // store that ignores its context) gets the error handler when its commit
 // timeout passes, instead of hanging with it.
 func TestLockWaitHonoursDeadline(t *testing.T) {
-	st := newStore(t)
+	st := newWrapped()
 	_, h := newAppOn(t, st, loginRoutes(), session.WithCommitTimeout(200*time.Millisecond))
 	_, tok := do(h, "/set?k=a&v=1", "")
 	entered, release := make(chan struct{}, 1), make(chan struct{})
