@@ -87,7 +87,7 @@ func (m *Manager[T]) Error(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	status := http.StatusServiceUnavailable
-	if errors.Is(err, ErrTooLarge) {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrUnencodable) {
 		status = http.StatusInternalServerError
 	}
 	w.Header().Set("Cache-Control", "no-store")

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -387,7 +388,10 @@ func (s *Session[T]) newTokenLocked() error {
 func (s *Session[T]) encodeLocked() ([]byte, error) {
 	data, err := s.m.cfg.codec.Encode(&s.data)
 	if err != nil {
-		return nil, fmt.Errorf("session: encode: %w", err)
+		if !errors.Is(err, ErrUnencodable) {
+			err = fmt.Errorf("%w: %w", ErrUnencodable, err)
+		}
+		return nil, err
 	}
 	n := 1 + 10 + len(s.remote) + len(data) + 20
 	for _, t := range s.tokens {
