@@ -169,6 +169,7 @@ var adapterProperties = []adapterProperty{
 	{"DestroyDeletesAndRevokes", testDestroyDeletesAndRevokes},
 	{"IdleExpiry", testIdleExpiry},
 	{"AbsoluteExpiry", testAbsoluteExpiry},
+	{"RememberMe", testRememberMe},
 	{"PanicSavesNothing", testPanicSavesNothing},
 	{"ServerErrorSavesNothing", testServerErrorSavesNothing},
 	{"StreamingGetsItsCookie", testStreamingGetsItsCookie},
@@ -349,7 +350,7 @@ func testDestroyDeletesAndRevokes(t *testing.T, newApp appFunc) {
 }
 
 func testIdleExpiry(t *testing.T, newApp appFunc) {
-	a := newApp(t, session.WithIdleTimeout(10*time.Minute), session.WithTouchInterval(time.Minute))
+	a := newApp(t, session.WithExpiry(session.Expiry{Idle: 10 * time.Minute, TouchInterval: time.Minute}))
 	c := a.client()
 	c.get("/set?key=a&value=1")
 	for i := 0; i < 5; i++ { // activity keeps it alive past the idle timeout
@@ -365,7 +366,7 @@ func testIdleExpiry(t *testing.T, newApp appFunc) {
 }
 
 func testAbsoluteExpiry(t *testing.T, newApp appFunc) {
-	a := newApp(t, session.WithLifetime(time.Hour), session.WithIdleTimeout(30*time.Minute))
+	a := newApp(t, session.WithExpiry(session.Expiry{Lifetime: time.Hour, Idle: 30 * time.Minute}))
 	c := a.client()
 	c.get("/set?key=a&value=1")
 	for i := 0; i < 5; i++ {
@@ -879,6 +880,10 @@ func (a *app) routes() Routes {
 			text(w)
 			if err := s.SetUser(r.URL.Query().Get("user")); err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			if r.URL.Query().Get("remember") == "on" {
+				s.Remember(rememberFor)
 			}
 		}},
 		{"POST", "/renew", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {

@@ -5,7 +5,7 @@
 // # Getting started
 //
 //	store := memstore.New()
-//	mgr, err := session.New[session.Map](store, session.WithIdleTimeout(30*time.Minute))
+//	mgr, err := session.New[session.Map](store, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}))
 //	if err != nil { ... }
 //	http.ListenAndServe(":8080", mgr.Handler(mux))
 //
@@ -29,9 +29,12 @@
 // everywhere"), winning over renewals in flight; [Manager.UserSessions]
 // lists a user's sessions for a "your devices" page and
 // [Manager.RevokeSession] signs one out; [WithMaxSessionsPerUser] caps
-// how many one user holds. Session.SetPersistent ("remember me") and
-// Session.SetLifetime override the manager's cookie persistence and
-// lifetime for one session, and are stored with it.
+// how many one user holds. Session.SetPersistent, Session.SetLifetime and
+// Session.SetIdleTimeout override the manager's cookie persistence,
+// lifetime and idle timeout for one session, and are stored with it;
+// Session.Remember sets all three for "remember me for 30 days", which
+// works with the default options ([Expiry] bounds how long a session may
+// ask for).
 //
 // # API clients
 //

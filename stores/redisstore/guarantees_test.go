@@ -205,7 +205,7 @@ func TestRoundTrips(t *testing.T) {
 	// Through the middleware, with an idle timeout: a read-only request
 	// is one round trip (the Load), a write two (Load and Save), and no
 	// cookie none.
-	a := newApp(t, s, session.WithIdleTimeout(30*time.Minute))
+	a := newApp(t, s, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}))
 	b := &browser{}
 	a.do(t, b, "/write")
 	for _, r := range []struct {

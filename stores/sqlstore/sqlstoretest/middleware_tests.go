@@ -198,7 +198,7 @@ func testMiddlewareStatements(t *testing.T, k *kit) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	s := k.newStore(t, db, sqlstore.WithClock(clk.Now))
-	a := k.newApp(t, s, session.WithIdleTimeout(30*time.Minute), session.WithClock(clk.Now))
+	a := k.newApp(t, s, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}), session.WithClock(clk.Now))
 
 	// Warm up: prepare the insert, load, update and touch statements.
 	b := &browser{}
