@@ -191,7 +191,7 @@ func buildSession2Redis(tb testing.TB, addr, prefix string, dial func(network, a
 	if err := store.Setup(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
-	m, err := session.New[session.Map](store, session.WithIdleTimeout(redisIdleTimeout), session.WithCookie(session.Cookie{Name: cookieName}))
+	m, err := session.New[session.Map](store, session.WithExpiry(session.Expiry{Idle: redisIdleTimeout}), session.WithCookie(session.Cookie{Name: cookieName}))
 	if err != nil {
 		tb.Fatal(err)
 	}

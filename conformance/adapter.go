@@ -191,4 +191,5 @@ var adapterProperties = []adapterProperty{
 	{"LateChangeReported", testLateChangeReported},
 	{"HijackCommits", testHijackCommits},
 	{"BadCookies", testBadCookies},
+	{"RememberMe", testRememberMe},
 }

@@ -78,6 +78,10 @@ func (a *app) routes() Routes {
 			text(w)
 			if err := s.SetUser(r.URL.Query().Get("user")); err != nil {
 				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
+			}
+			if r.URL.Query().Get("remember") == "on" {
+				s.Remember(rememberFor)
 			}
 		}},
 		{"POST", "/renew", func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {

@@ -176,7 +176,7 @@ func testDestroyDeletesAndRevokes(t *testing.T, newApp appFunc) {
 }
 
 func testIdleExpiry(t *testing.T, newApp appFunc) {
-	a := newApp(t, session.WithIdleTimeout(10*time.Minute), session.WithTouchInterval(time.Minute))
+	a := newApp(t, session.WithExpiry(session.Expiry{Idle: 10 * time.Minute, TouchInterval: time.Minute}))
 	c := a.client()
 	c.get("/set?key=a&value=1")
 	for i := 0; i < 5; i++ { // activity keeps it alive past the idle timeout
@@ -192,7 +192,7 @@ func testIdleExpiry(t *testing.T, newApp appFunc) {
 }
 
 func testAbsoluteExpiry(t *testing.T, newApp appFunc) {
-	a := newApp(t, session.WithLifetime(time.Hour), session.WithIdleTimeout(30*time.Minute))
+	a := newApp(t, session.WithExpiry(session.Expiry{Lifetime: time.Hour, Idle: 30 * time.Minute}))
 	c := a.client()
 	c.get("/set?key=a&value=1")
 	for i := 0; i < 5; i++ {

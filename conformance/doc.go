@@ -31,7 +31,8 @@
 // [TestAdapter] checks that an adapter puts a router in front of the core's
 // request lifecycle without changing it: it drives a small application
 // through the adapter and a real HTTP server, one named subtest per
-// property (cookies, persistence, renewal, logout, expiry, panics and 5xx,
+// property (cookies, persistence, renewal, logout, expiry, "remember me"
+// for 30 days through idle gaps, panics and 5xx,
 // streaming, concurrent merges, races with logouts and renewals, a failed
 // commit's response carrying none of the handler's headers, store
 // failures and hangs, late changes, Hijack). [TestAdapterOn] does the same

@@ -214,7 +214,7 @@ func testSharedRoundTrips(t *testing.T, h SharedStore) {
 		}
 	}
 
-	a := NewApp(t, s, session.WithIdleTimeout(30*time.Minute))
+	a := NewApp(t, s, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}))
 	b := &Client{}
 	a.Do(t, b, "/write")
 	a.Do(t, b, "/read")

@@ -38,7 +38,7 @@ func NewManager(store session.Store, opts ...session.Option) (*session.Manager[C
 	all := append([]session.Option{
 		session.WithLoadTimeout(LoadTimeout),
 		session.WithCommitTimeout(CommitTimeout),
-		session.WithTouchInterval(time.Hour),
+		session.WithExpiry(session.Expiry{TouchInterval: time.Hour}),
 		// The suite provokes store errors by the thousand: they are
 		// counted, not logged.
 		session.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),

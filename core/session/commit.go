@@ -86,7 +86,7 @@ func (c *commit[T]) run() error {
 	if s.key == s.base.key && hasInfo {
 		data, changed, err := c.changed()
 		if err != nil || !changed {
-			if err == nil && c.now.Sub(s.accessed) >= c.m.cfg.touchInterval {
+			if err == nil && c.now.Sub(s.accessed) >= c.m.touchIntervalOf(s.settings) {
 				c.touch()
 			}
 			return err

@@ -28,7 +28,7 @@ type UserSession struct {
 	// Created).
 	Created, SignedIn time.Time
 	// LastSeen is the session's last recorded access (see
-	// WithTouchInterval for how often an unchanged session records one);
+	// Expiry.TouchInterval for how often an unchanged session records one);
 	// Expires when it ends unless used again.
 	LastSeen, Expires time.Time
 	// Current marks the session of the request whose context was given.
@@ -97,11 +97,11 @@ func (m *Manager[T]) UserSessions(ctx context.Context, user string) ([]UserSessi
 			return nil, fmt.Errorf("session: list user sessions: %w", err)
 		}
 		rec := e.Record
-		if isTombstone(rec) || !m.alive(rec, now) {
+		if isTombstone(rec) {
 			continue
 		}
 		env, err := decodeEnvelope(rec.Data)
-		if err != nil {
+		if err != nil || !m.alive(rec, env.settings, now) {
 			continue
 		}
 		id := env.settings.id
@@ -171,7 +171,17 @@ func (m *Manager[T]) enforceCap(ctx context.Context, user, self string) (bool, e
 			return false, fmt.Errorf("session: list user sessions: %w", err)
 		}
 		rec := e.Record
-		if !m.alive(rec, now) || (!isTombstone(rec) && !isEnvelope(rec.Data)) {
+		tomb := isTombstone(rec)
+		if !tomb && !isEnvelope(rec.Data) {
+			continue
+		}
+		// A tombstone lives until its own expiry; a session by its own
+		// settings.
+		x := settings{idle: -1, lifetime: m.cfg.expiry.MaxLifetime}
+		if env, err := decodeEnvelope(rec.Data); !tomb && err == nil {
+			x = env.settings
+		}
+		if !m.alive(rec, x, now) {
 			continue
 		}
 		// A tombstone counts: it is a session being renewed.

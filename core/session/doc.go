@@ -5,7 +5,7 @@
 // # Getting started
 //
 //	store := memstore.New()
-//	mgr, err := session.New[session.Map](store, session.WithIdleTimeout(30*time.Minute))
+//	mgr, err := session.New[session.Map](store, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}))
 //	if err != nil { ... }
 //	http.ListenAndServe(":8080", mgr.Handler(mux))
 //
@@ -29,9 +29,12 @@
 // everywhere"), winning over renewals in flight; [Manager.UserSessions]
 // lists a user's sessions for a "your devices" page and
 // [Manager.RevokeSession] signs one out; [WithMaxSessionsPerUser] caps
-// how many one user holds. Session.SetPersistent ("remember me") and
-// Session.SetLifetime override the manager's cookie persistence and
-// lifetime for one session, and are stored with it.
+// how many one user holds. Session.SetPersistent, Session.SetLifetime and
+// Session.SetIdleTimeout override the manager's cookie persistence,
+// lifetime and idle timeout for one session, and are stored with it;
+// Session.Remember sets all three for "remember me for 30 days", which
+// works with the default options ([Expiry] bounds how long a session may
+// ask for).
 //
 // # API clients
 //
@@ -144,7 +147,9 @@
 // For a reader of the source, each job has its file:
 //
 //   - The manager: manager.go (New, Get, Error, and how failures are
-//     logged); options.go (the options of New and their checks).
+//     logged); options.go (the options of New and their checks);
+//     expiry.go (Expiry: when sessions end, a session's own settings
+//     applied).
 //   - The request lifecycle, in the order a request meets it:
 //     middleware.go (the net/http middleware, and the writer that commits
 //     before the first byte); exchange.go (Begin and the load, then
@@ -162,8 +167,10 @@
 //     per-session settings and flashes included); codec.go (JSONCodec,
 //     GobCodec); token.go (tokens and store keys).
 //   - What a handler uses: session.go (Session), settings.go (its own
-//     persistence, lifetime and device), flash.go, formtoken.go, map.go
-//     and mapjson.go (Map).
+//     persistence, lifetime, idle timeout and device), status.go (Status),
+//     flash.go, formtoken.go; map.go (Map and its getters), mappop.go (the
+//     Pop methods), maptyped.go (GetAs, and the tag that keeps []byte
+//     values) and mapjson.go (its JSON parser and fast encoder).
 //   - The token on the wire: cookie.go (Cookie, reading and writing the
 //     cookie, Vary and Cache-Control); headertoken.go (the token in a
 //     header); insecure.go (the warning for a Secure cookie over plain

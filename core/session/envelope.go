@@ -166,12 +166,13 @@ const (
 	tagID       = 3 // the public ID kept across renewals
 	tagAgent    = 4 // the User-Agent, at most maxAgent bytes
 	tagSince    = 5 // the login's time, Unix nanoseconds, decimal
+	tagIdle     = 6 // the idle timeout in nanoseconds, decimal; -1 for none
 )
 
 // isZero reports whether x holds no setting to store, so that the
 // session's record can stay in format 1.
 func (x settings) isZero() bool {
-	return x.persist == 0 && x.lifetime == 0 && x.id == "" && x.agent == "" && x.since.IsZero()
+	return x.persist == 0 && x.lifetime == 0 && x.idle == 0 && x.id == "" && x.agent == "" && x.since.IsZero()
 }
 
 // append appends the settings section of a format 2 envelope.
@@ -183,7 +184,7 @@ func (x settings) append(b []byte) []byte {
 	if x.lifetime > 0 {
 		n++
 	}
-	for _, v := range [...]bool{x.id != "", x.agent != "", !x.since.IsZero()} {
+	for _, v := range [...]bool{x.idle != 0, x.id != "", x.agent != "", !x.since.IsZero()} {
 		if v {
 			n++
 		}
@@ -200,6 +201,10 @@ func (x settings) append(b []byte) []byte {
 	if x.lifetime > 0 {
 		b = binary.AppendUvarint(b, tagLifetime)
 		b = appendString(b, strconv.FormatInt(int64(x.lifetime), 10))
+	}
+	if x.idle != 0 {
+		b = binary.AppendUvarint(b, tagIdle)
+		b = appendString(b, strconv.FormatInt(int64(x.idle), 10))
 	}
 	if x.id != "" {
 		b = binary.AppendUvarint(b, tagID)
@@ -250,6 +255,12 @@ func (r *envReader) settings() settings {
 				r.err = errEnvelope
 			}
 			x.lifetime = time.Duration(d)
+		case tagIdle:
+			d, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || d == 0 || d < -1 {
+				r.err = errEnvelope
+			}
+			x.idle = time.Duration(d)
 		case tagID:
 			if v == "" || len(v) > 64 {
 				r.err = errEnvelope

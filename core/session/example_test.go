@@ -42,7 +42,7 @@ func (b *browser) do(method, target string) {
 
 func Example() {
 	store := sessiontest.NewStore() // memstore.New() in an application
-	mgr, err := session.New[session.Map](store, session.WithIdleTimeout(30*time.Minute))
+	mgr, err := session.New[session.Map](store, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}))
 	if err != nil {
 		log.Fatal(err)
 	}

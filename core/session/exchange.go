@@ -93,7 +93,7 @@ func (x *Exchange[T]) load() error {
 	if m.cfg.clockSet {
 		now = m.cfg.now()
 	}
-	if isTombstone(rec) || !m.alive(rec, now) {
+	if isTombstone(rec) {
 		s.remote = remoteHost(r)
 		return nil
 	}
@@ -102,7 +102,16 @@ func (x *Exchange[T]) load() error {
 		// Not decoded: treated as undecodable, so that a lowered limit
 		// cannot lock its users out with an error on every request.
 		err = m.tooLarge(len(rec.Data))
-	} else if env, err = decodeEnvelope(rec.Data); err == nil {
+	} else {
+		env, err = decodeEnvelope(rec.Data)
+	}
+	// The session's own lifetime and idle timeout are in its envelope;
+	// one that does not decode is judged by the manager's.
+	if !m.alive(rec, env.settings, now) {
+		s.remote = remoteHost(r)
+		return nil
+	}
+	if err == nil {
 		err = m.cfg.codec.Decode(env.data, &s.data)
 	}
 	if err != nil {

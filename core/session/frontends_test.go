@@ -88,8 +88,7 @@ func TestLogoutUserKeepsFlashes(t *testing.T) {
 
 func TestRememberMe(t *testing.T) {
 	clock := sessiontest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
-	m := sessiontest.NewManager[session.Map](t, session.WithClock(clock.Now), session.WithLifetime(30*24*time.Hour),
-		session.WithTouchInterval(time.Minute))
+	m := sessiontest.NewManager[session.Map](t, session.WithClock(clock.Now), session.WithExpiry(session.Expiry{Lifetime: 30 * 24 * time.Hour, TouchInterval: time.Minute}))
 	req := httptest.NewRequest("POST", "/login", nil)
 	res := serve(m, req, func(w http.ResponseWriter, r *http.Request) {
 		s := m.Get(r)
@@ -134,7 +133,7 @@ func TestRememberMe(t *testing.T) {
 		s := m.Get(r)
 		s.SetLifetime(365 * 24 * time.Hour)
 		if s.Lifetime() != 30*24*time.Hour {
-			t.Errorf("Lifetime = %v, want the manager's 720h", s.Lifetime())
+			t.Errorf("Lifetime = %v, want the maximum, 720h", s.Lifetime())
 		}
 		s.SetLifetime(2 * time.Hour)
 	})
@@ -334,6 +333,7 @@ func TestSettingsSurviveMerge(t *testing.T) {
 	a, b := begin(), begin()
 	a.Session().SetPersistent(true)
 	a.Session().SetLifetime(time.Hour)
+	a.Session().SetIdleTimeout(10 * time.Minute)
 	if err := a.Commit(http.Header{}, 200); err != nil {
 		t.Fatal(err)
 	}
@@ -342,8 +342,8 @@ func TestSettingsSurviveMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := sessiontest.SessionAfter(t, m, req, &http.Response{Header: http.Header{}})
-	if v, _ := st.Data.GetString("k"); v != "v" || !st.Persistent || st.Lifetime != time.Hour {
-		t.Errorf("after the merge: k=%q persistent=%v lifetime=%v", v, st.Persistent, st.Lifetime)
+	if v, _ := st.Data.GetString("k"); v != "v" || !st.Persistent || st.Lifetime != time.Hour || st.IdleTimeout != 10*time.Minute {
+		t.Errorf("after the merge: k=%q persistent=%v lifetime=%v idle=%v", v, st.Persistent, st.Lifetime, st.IdleTimeout)
 	}
 
 	c, d := begin(), begin()
@@ -353,11 +353,12 @@ func TestSettingsSurviveMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.Session().SetPersistent(false)
+	d.Session().SetIdleTimeout(20 * time.Minute)
 	if err := d.Commit(http.Header{}, 200); err != nil {
 		t.Fatal(err)
 	}
 	st = sessiontest.SessionAfter(t, m, req, &http.Response{Header: http.Header{}})
-	if v, _ := st.Data.GetString("k"); v != "w" || st.Persistent || st.Lifetime != 2*time.Hour {
-		t.Errorf("after the second merge: k=%q persistent=%v lifetime=%v", v, st.Persistent, st.Lifetime)
+	if v, _ := st.Data.GetString("k"); v != "w" || st.Persistent || st.Lifetime != 2*time.Hour || st.IdleTimeout != 20*time.Minute {
+		t.Errorf("after the second merge: k=%q persistent=%v lifetime=%v idle=%v", v, st.Persistent, st.Lifetime, st.IdleTimeout)
 	}
 }

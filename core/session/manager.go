@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"reflect"
 	"sync/atomic"
-	"time"
 )
 
 // Manager loads, saves and expires sessions of type T in a [Store]. Build it
@@ -87,7 +86,7 @@ func (m *Manager[T]) Error(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	status := http.StatusServiceUnavailable
-	if errors.Is(err, ErrTooLarge) {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrUnencodable) {
 		status = http.StatusInternalServerError
 	}
 	w.Header().Set("Cache-Control", "no-store")
@@ -133,24 +132,6 @@ func (m *Manager[T]) event(r *http.Request, kind EventKind, key, oldKey string, 
 		m.cfg.logger.Warn("session: a change after the response started was not saved; change the session before writing the response",
 			"method", r.Method, "path", r.URL.Path)
 	}
-}
-
-// expiry returns when a session created and last accessed at the given times
-// expires.
-func (m *Manager[T]) expiry(created, accessed time.Time) time.Time {
-	exp := created.Add(m.cfg.lifetime)
-	if m.cfg.idleTimeout > 0 {
-		if e := accessed.Add(m.cfg.idleTimeout); e.Before(exp) {
-			exp = e
-		}
-	}
-	return exp
-}
-
-// alive reports whether rec is still valid under the manager's own clock and
-// limits, which may be stricter than when it was saved.
-func (m *Manager[T]) alive(rec Record, now time.Time) bool {
-	return now.Before(rec.Expires) && now.Before(m.expiry(rec.Created, rec.Accessed))
 }
 
 // writeContext returns the context of the store writes of a commit: the

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"math"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -13,14 +12,32 @@ import (
 // session2's DictSession. Use it as the manager's type,
 // session.New[session.Map](store), and reach it through Session.Data.
 //
-// A Map is safe for concurrent use. Its values survive the JSON round trip
-// of the default codec with their kind intact: an integer comes back as an
-// int (an int64 when it does not fit), a fractional number as a float64,
-// and the typed getters convert between number kinds where no precision is
-// lost. Values other than strings, numbers, booleans, nil, slices and maps
-// of those come back as their JSON form ([]any, map[string]any).
+// A Map is safe for concurrent use. The zero Map is empty and ready to
+// use.
 //
-// The zero Map is empty and ready to use.
+// # What a value comes back as
+//
+// Values are saved as JSON. Until the commit, Get returns a value as it
+// was Set; on later requests, as the JSON round trip gives it back:
+//
+//   - a string, a bool or nil: as it is;
+//   - a number: an int when it is an integer (an int64 when it does not
+//     fit an int), else a float64; the typed getters (GetInt, GetInt64,
+//     GetFloat64) convert between number kinds where no precision is lost;
+//   - a []byte: a []byte (GetBytes), here and within []any and
+//     map[string]any values;
+//   - a time.Time: an RFC 3339 string, which GetTime parses back;
+//   - anything else, such as a struct, a pointer, a []string, a
+//     map[string]int or a named string type: its JSON form (map[string]any,
+//     []any, string, …), which [GetAs] decodes back into its type:
+//     GetAs[User](m, "user").
+//
+// A value JSON cannot encode (a channel, a function, a complex number,
+// NaN) fails the commit with an error wrapping [ErrUnencodable] that names
+// its key and type: the error handler answers (500 by default) and
+// nothing is saved. Keys starting with a NUL byte are reserved in the
+// maps within a Map (the encoding marks []byte values with one), and
+// refused the same way.
 type Map struct {
 	mu    sync.RWMutex
 	m     map[string]any
@@ -87,40 +104,58 @@ func (m *Map) Clear() {
 
 // GetString returns the string stored under key; ok is false when there is
 // none or it is not a string.
-func (m *Map) GetString(key string) (s string, ok bool) {
-	v, _ := m.Get(key)
-	s, ok = v.(string)
-	return s, ok
-}
+func (m *Map) GetString(key string) (s string, ok bool) { return getAs(m, key, asString) }
 
 // GetBool returns the bool stored under key; ok is false when there is none
 // or it is not a bool.
-func (m *Map) GetBool(key string) (b bool, ok bool) {
-	v, _ := m.Get(key)
-	b, ok = v.(bool)
-	return b, ok
-}
+func (m *Map) GetBool(key string) (b bool, ok bool) { return getAs(m, key, asBool) }
 
 // GetInt returns the integer stored under key; ok is false when there is
 // none, or it is not a number with an exact int value.
-func (m *Map) GetInt(key string) (int, bool) {
-	n, ok := m.GetInt64(key)
+func (m *Map) GetInt(key string) (int, bool) { return getAs(m, key, asInt) }
+
+// GetInt64 is GetInt for int64.
+func (m *Map) GetInt64(key string) (int64, bool) { return getAs(m, key, toInt64) }
+
+// GetFloat64 returns the number stored under key as a float64; ok is false
+// when there is none or it is not a number.
+func (m *Map) GetFloat64(key string) (float64, bool) { return getAs(m, key, asFloat64) }
+
+// GetTime returns the time stored under key. A time.Time value survives the
+// JSON round trip as an RFC 3339 string, which GetTime parses back.
+func (m *Map) GetTime(key string) (time.Time, bool) { return getAs(m, key, asTime) }
+
+// GetBytes returns the []byte stored under key; ok is false when there is
+// none or it is not a []byte. A []byte survives the round trip through
+// the store as a []byte (see [Map]). The slice is the map's own: a change
+// made to it in place is saved, as a change through Set is.
+func (m *Map) GetBytes(key string) ([]byte, bool) { return getAs(m, key, asBytes) }
+
+// getAs reads key's value through conv, which converts it to V.
+func getAs[V any](m *Map, key string, conv func(any) (V, bool)) (V, bool) {
+	m.mu.RLock()
+	v, ok := m.m[key]
+	m.mu.RUnlock()
+	if !ok {
+		var zero V
+		return zero, false
+	}
+	return conv(v)
+}
+
+func asString(v any) (string, bool) { s, ok := v.(string); return s, ok }
+func asBool(v any) (bool, bool)     { b, ok := v.(bool); return b, ok }
+func asBytes(v any) ([]byte, bool)  { b, ok := v.([]byte); return b, ok }
+
+func asInt(v any) (int, bool) {
+	n, ok := toInt64(v)
 	if !ok || n < math.MinInt || n > math.MaxInt {
 		return 0, false
 	}
 	return int(n), true
 }
 
-// GetInt64 is GetInt for int64.
-func (m *Map) GetInt64(key string) (int64, bool) {
-	v, _ := m.Get(key)
-	return toInt64(v)
-}
-
-// GetFloat64 returns the number stored under key as a float64; ok is false
-// when there is none or it is not a number.
-func (m *Map) GetFloat64(key string) (float64, bool) {
-	v, _ := m.Get(key)
+func asFloat64(v any) (float64, bool) {
 	switch n := v.(type) {
 	case float64:
 		return n, true
@@ -139,10 +174,7 @@ func (m *Map) GetFloat64(key string) (float64, bool) {
 	return 0, false
 }
 
-// GetTime returns the time stored under key. A time.Time value survives the
-// JSON round trip as an RFC 3339 string, which GetTime parses back.
-func (m *Map) GetTime(key string) (time.Time, bool) {
-	v, _ := m.Get(key)
+func asTime(v any) (time.Time, bool) {
 	switch t := v.(type) {
 	case time.Time:
 		return t, true
@@ -208,9 +240,13 @@ func (m *Map) appendJSON(dst []byte) ([]byte, error) {
 	if b, ok := appendSimpleMapJSON(dst, m.m); ok {
 		return b, nil
 	}
-	b, err := json.Marshal(m.m)
+	src, err := tagged(m.m)
 	if err != nil {
 		return nil, err
+	}
+	b, err := json.Marshal(src)
+	if err != nil {
+		return nil, unencodable(src, err)
 	}
 	return append(dst, b...), nil
 }
@@ -255,32 +291,6 @@ func (m *Map) GobEncode() ([]byte, error) { return m.MarshalJSON() }
 
 // GobDecode is the inverse of GobEncode.
 func (m *Map) GobDecode(b []byte) error { return m.UnmarshalJSON(b) }
-
-// fromJSON turns json.Number values, at any depth, into int, int64 or
-// float64.
-func fromJSON(v any) any {
-	switch x := v.(type) {
-	case json.Number:
-		s := string(x)
-		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-			if i >= math.MinInt && i <= math.MaxInt {
-				return int(i)
-			}
-			return i
-		}
-		f, _ := strconv.ParseFloat(s, 64)
-		return f
-	case []any:
-		for i := range x {
-			x[i] = fromJSON(x[i])
-		}
-	case map[string]any:
-		for k := range x {
-			x[k] = fromJSON(x[k])
-		}
-	}
-	return v
-}
 
 // snapshot returns a shallow copy of the map's entries.
 func (m *Map) snapshot() map[string]any {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -23,9 +24,48 @@ func stdMapJSON(b []byte) (map[string]any, error) {
 		return nil, errJSONSyntax
 	}
 	for k, v := range raw {
-		raw[k] = fromJSON(v)
+		v, err := fromJSON(v)
+		if err != nil {
+			return nil, err
+		}
+		raw[k] = v
 	}
 	return raw, nil
+}
+
+// fromJSON turns json.Number values, at any depth, into int, int64 or
+// float64, and []byte tags into []byte.
+func fromJSON(v any) (any, error) {
+	switch x := v.(type) {
+	case json.Number:
+		s := string(x)
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			if i >= math.MinInt && i <= math.MaxInt {
+				return int(i), nil
+			}
+			return i, nil
+		}
+		f, _ := strconv.ParseFloat(s, 64)
+		return f, nil
+	case []any:
+		for i := range x {
+			e, err := fromJSON(x[i])
+			if err != nil {
+				return nil, err
+			}
+			x[i] = e
+		}
+	case map[string]any:
+		for k := range x {
+			e, err := fromJSON(x[k])
+			if err != nil {
+				return nil, err
+			}
+			x[k] = e
+		}
+		return untag(x)
+	}
+	return v, nil
 }
 
 var mapJSONSeeds = []string{
@@ -34,6 +74,9 @@ var mapJSONSeeds = []string{
 	`{"bad utf8":"` + "\xff" + `"}`, `{"a":01}`, `{"a":1.}`, `{"a":.5}`, `{"a":-}`, `{"a":1e}`, `{"a":+1}`,
 	`{"a":tru}`, `{"a":1,}`, `{,}`, `{"a"}`, `{"a":1}x`, `[1]`, `"s"`, `{"a":"` + "\x01" + `"}`,
 	`{"a":"\x"}`, `{"a":"\u12"}`, `{"a":1e400}`, `{"a":1e-400}`, `{"a"   :   [ ]   }`, ``, `{`, `{"a":[1,]}`,
+	// []byte tags: valid, nested, empty, malformed, not alone, at the top.
+	`{"b":{"\u0000bytes":"AQID"}}`, `{"b":[1,{"m":{"\u0000bytes":""}}]}`, `{"b":{"\u0000bytes":"!!"}}`,
+	`{"b":{"\u0000bytes":1}}`, `{"b":{"\u0000bytes":"AQ==","x":1}}`, `{"\u0000bytes":"AQID"}`,
 }
 
 func TestParseMapJSONMatchesEncodingJSON(t *testing.T) {

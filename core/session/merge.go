@@ -75,7 +75,7 @@ func (c *commit[T]) replay(newer *T) (overlap bool, err error) {
 	if c.final == nil {
 		// First round: what the handler left, and what it loaded.
 		if c.final, err = codec.Encode(&s.data); err != nil {
-			return false, fmt.Errorf("session: encode: %w", err)
+			return false, encodeError(err)
 		}
 		c.loaded = c.orig
 	}

@@ -25,23 +25,47 @@ func lineCount(b *bytes.Buffer) int { return strings.Count(b.String(), "\n") }
 
 // TestIdleTimeoutNotShorterThanLifetime: an idle timeout that can never
 // end a session before its lifetime does is a configuration error naming
-// both options.
+// both fields.
 func TestIdleTimeoutNotShorterThanLifetime(t *testing.T) {
-	for _, opts := range [][]Option{
-		{WithIdleTimeout(48 * time.Hour)}, // the default lifetime is 24 hours
-		{WithIdleTimeout(time.Hour), WithLifetime(time.Hour)},
-		{WithIdleTimeout(2 * time.Hour), WithLifetime(time.Hour)},
+	for _, e := range []Expiry{
+		{Idle: 48 * time.Hour}, // the default lifetime is 24 hours
+		{Idle: time.Hour, Lifetime: time.Hour},
+		{Idle: 2 * time.Hour, Lifetime: time.Hour},
 	} {
-		_, err := New[Map](newTestStore(), opts...)
+		_, err := New[Map](newTestStore(), WithExpiry(e))
 		if !errors.Is(err, ErrInvalidConfig) {
 			t.Fatalf("err = %v, want ErrInvalidConfig", err)
 		}
-		if msg := err.Error(); !strings.Contains(msg, "WithIdleTimeout") || !strings.Contains(msg, "WithLifetime") {
-			t.Errorf("error %q does not name both options", msg)
+		if msg := err.Error(); !strings.Contains(msg, "(Expiry.Idle) must be shorter than the lifetime") || !strings.Contains(msg, "(Expiry.Lifetime)") {
+			t.Errorf("error %q does not name both fields", msg)
 		}
 	}
-	if _, err := New[Map](newTestStore(), WithIdleTimeout(time.Hour), WithLifetime(2*time.Hour)); err != nil {
+	if _, err := New[Map](newTestStore(), WithExpiry(Expiry{Idle: time.Hour, Lifetime: 2 * time.Hour})); err != nil {
 		t.Errorf("an idle timeout shorter than the lifetime: %v", err)
+	}
+}
+
+// TestExpiryErrorsNameFields: each mistake in an Expiry is reported,
+// naming its field.
+func TestExpiryErrorsNameFields(t *testing.T) {
+	_, err := New[Map](newTestStore(), WithExpiry(Expiry{Idle: -1, Lifetime: -2, MaxLifetime: -3, TouchInterval: -4}))
+	for _, want := range []string{
+		"Expiry.Idle must not be negative, not -1ns",
+		"Expiry.Lifetime must not be negative, not -2ns",
+		"Expiry.MaxLifetime must not be negative, not -3ns",
+		"Expiry.TouchInterval must not be negative, not -4ns",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+	_, err = New[Map](newTestStore(), WithExpiry(Expiry{Lifetime: 48 * time.Hour, MaxLifetime: time.Hour}))
+	if want := "maximum lifetime 1h0m0s (Expiry.MaxLifetime) must not be shorter than the lifetime 48h0m0s (Expiry.Lifetime)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v does not say %q", err, want)
+	}
+	_, err = New[Map](newTestStore(), WithExpiry(Expiry{Idle: time.Minute, TouchInterval: time.Hour}))
+	if want := "touch interval 1h0m0s (Expiry.TouchInterval) must be shorter than the idle timeout 1m0s (Expiry.Idle)"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("error %v does not say %q", err, want)
 	}
 }
 

@@ -28,8 +28,8 @@ type ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 // Defaults of the options.
 const (
 	DefaultCookieName    = "session"
-	DefaultLifetime      = 24 * time.Hour
-	DefaultTouchInterval = time.Minute
+	DefaultLifetime      = 24 * time.Hour // Expiry.Lifetime's default
+	DefaultTouchInterval = time.Minute    // Expiry.TouchInterval's default
 	DefaultMaxSize       = 64 << 10
 	DefaultCommitTimeout = 10 * time.Second
 	DefaultLoadTimeout   = 3 * time.Second
@@ -38,10 +38,7 @@ const (
 
 type config struct {
 	cookie        Cookie // WithCookie's, its defaults filled in by validate
-	idleTimeout   time.Duration
-	lifetime      time.Duration
-	touchInterval time.Duration
-	touchSet      bool
+	expiry        Expiry // WithExpiry's, its defaults filled in by validate
 	maxSize       int
 	commitTimeout time.Duration
 	loadTimeout   time.Duration
@@ -63,25 +60,6 @@ type config struct {
 
 // An Option configures a [Manager] in [New].
 type Option func(*config)
-
-// WithIdleTimeout ends a session not used for d (default 0: no idle
-// timeout). The server enforces it. d must be shorter than the lifetime
-// ([WithLifetime], default 24 hours), which ends a session however active.
-func WithIdleTimeout(d time.Duration) Option { return func(c *config) { c.idleTimeout = d } }
-
-// WithLifetime ends a session d after it was created, however active
-// (default 24 hours).
-func WithLifetime(d time.Duration) Option { return func(c *config) { c.lifetime = d } }
-
-// WithTouchInterval sets how often an unchanged session's access time and
-// expiry are written back (default one minute, or half the idle timeout when
-// that is shorter). It must be shorter than the idle timeout. Since the
-// access time is written back at most this often, a session used only by
-// requests that change nothing may end up to one touch interval before a
-// full idle timeout has passed since its last request.
-func WithTouchInterval(d time.Duration) Option {
-	return func(c *config) { c.touchInterval, c.touchSet = d, true }
-}
 
 // WithMaxSize caps the encoded size of a session in bytes (default 64 KiB).
 // A larger session is not saved (the error handler answers, 500 by
@@ -156,7 +134,6 @@ var errorf = fmt.Errorf
 
 func defaultConfig() config {
 	return config{
-		lifetime:      DefaultLifetime,
 		maxSize:       DefaultMaxSize,
 		commitTimeout: DefaultCommitTimeout,
 		loadTimeout:   DefaultLoadTimeout,
@@ -172,28 +149,7 @@ func (c *config) validate() error {
 		errs = append(errs, fmt.Errorf(format, args...))
 	}
 	errs = append(errs, c.cookie.validate()...)
-	if c.lifetime <= 0 {
-		bad("lifetime must be positive, not %v", c.lifetime)
-	}
-	if c.idleTimeout < 0 {
-		bad("idle timeout must not be negative, not %v", c.idleTimeout)
-	}
-	if c.idleTimeout > 0 && c.lifetime > 0 && c.idleTimeout >= c.lifetime {
-		bad("idle timeout %v (WithIdleTimeout) must be shorter than the lifetime %v (WithLifetime): a session ends at its lifetime, however active, so this idle timeout would never end one; shorten the idle timeout, or lengthen the lifetime",
-			c.idleTimeout, c.lifetime)
-	}
-	if !c.touchSet {
-		c.touchInterval = DefaultTouchInterval
-		if c.idleTimeout > 0 && c.idleTimeout/2 < c.touchInterval {
-			c.touchInterval = c.idleTimeout / 2
-		}
-	}
-	if c.touchInterval < 0 {
-		bad("touch interval must not be negative, not %v", c.touchInterval)
-	}
-	if c.idleTimeout > 0 && c.touchInterval >= c.idleTimeout {
-		bad("touch interval %v must be shorter than the idle timeout %v", c.touchInterval, c.idleTimeout)
-	}
+	errs = append(errs, c.expiry.validate()...)
 	if c.commitTimeout <= 0 {
 		bad("commit timeout must be positive, not %v", c.commitTimeout)
 	}

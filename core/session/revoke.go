@@ -195,9 +195,9 @@ func (m *Manager[T]) beginRevocation(ctx context.Context, user string, ids []str
 	deadline, ok := ctx.Deadline()
 	err = m.updateRevocations(ctx, user, func(l *revocationList, now time.Time) {
 		until := deadline
-		if !ok || until.After(now.Add(m.cfg.lifetime)) {
+		if maxLT := m.cfg.expiry.MaxLifetime; !ok || until.After(now.Add(maxLT)) {
 			// A session alive at the start is gone by then.
-			until = now.Add(m.cfg.lifetime)
+			until = now.Add(maxLT)
 		}
 		if len(ids) == 0 {
 			l.Running = append(l.Running, revocation{Op: op, At: until})

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -387,7 +388,7 @@ func (s *Session[T]) newTokenLocked() error {
 func (s *Session[T]) encodeLocked() ([]byte, error) {
 	data, err := s.m.cfg.codec.Encode(&s.data)
 	if err != nil {
-		return nil, fmt.Errorf("session: encode: %w", err)
+		return nil, encodeError(err)
 	}
 	n := 1 + 10 + len(s.remote) + len(data) + 20
 	for _, t := range s.tokens {
@@ -397,4 +398,13 @@ func (s *Session[T]) encodeLocked() ([]byte, error) {
 		n += len(f) + 4
 	}
 	return appendEnvelope(make([]byte, 0, n), s.remote, s.tokens, s.flashes, data, s.settings), nil
+}
+
+// encodeError returns the error of a codec's failed Encode, wrapping
+// ErrUnencodable.
+func encodeError(err error) error {
+	if errors.Is(err, ErrUnencodable) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnencodable, err)
 }

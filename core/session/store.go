@@ -11,7 +11,8 @@ import (
 // with context.
 var (
 	// ErrNotFound is returned by Store.Load and Store.Touch when no record
-	// exists for the key, or when the record has expired.
+	// exists for the key, or when the record has expired; and by [GetAs]
+	// for a key the Map does not hold.
 	ErrNotFound = errors.New("session: not found")
 
 	// ErrConflict is returned by Store.Save when the compare-and-set fails:
@@ -23,6 +24,12 @@ var (
 	// ErrTooLarge reports an encoded session larger than the manager's size
 	// limit, on load or on save.
 	ErrTooLarge = errors.New("session: encoded session exceeds the size limit")
+
+	// ErrUnencodable reports session data that the codec cannot encode: a
+	// Map value JSON cannot encode (a channel, a function, NaN), named by
+	// its key and type. The commit fails, nothing is saved, and the
+	// default error handler answers 500.
+	ErrUnencodable = errors.New("session: cannot encode the session data")
 
 	// ErrStoreFull is returned by a store with a capacity limit when a new
 	// record would exceed it.

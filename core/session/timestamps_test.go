@@ -20,7 +20,7 @@ func TestSessionTimestamps(t *testing.T) {
 	clock := sessiontest.NewClock(t0)
 	st := newWrapped()
 	m := newMgr(t, st, nil, session.WithClock(clock.Now),
-		session.WithIdleTimeout(time.Hour), session.WithTouchInterval(10*time.Minute))
+		session.WithExpiry(session.Expiry{Idle: time.Hour, TouchInterval: 10 * time.Minute}))
 	type seen struct {
 		created, accessed time.Time
 		hasInfo, isNew    bool

@@ -14,7 +14,7 @@ func TestTouchInterval(t *testing.T) {
 	st := newWrapped()
 	clock := sessiontest.NewClock(time.Now())
 	_, h := newAppOn(t, st, loginRoutes(), session.WithClock(clock.Now),
-		session.WithIdleTimeout(10*time.Minute), session.WithTouchInterval(time.Minute))
+		session.WithExpiry(session.Expiry{Idle: 10 * time.Minute, TouchInterval: time.Minute}))
 	_, tok := do(h, "/set?k=a&v=1", "")
 	do(h, "/get?k=a", tok)
 	if n := st.Calls(sessiontest.Touch); n != 0 {

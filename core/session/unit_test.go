@@ -25,9 +25,10 @@ func TestNewValidates(t *testing.T) {
 		"SameSite=None not Secure": {WithCookie(Cookie{SameSite: http.SameSiteNoneMode})},
 		"name with space":          {WithCookie(Cookie{Name: "a b"})},
 		"path without slash":       {WithCookie(Cookie{Path: "app"})},
-		"zero lifetime":            {WithLifetime(0)},
-		"negative idle":            {WithIdleTimeout(-time.Second)},
-		"touch >= idle":            {WithIdleTimeout(time.Minute), WithTouchInterval(time.Minute)},
+		"negative lifetime":        {WithExpiry(Expiry{Lifetime: -time.Hour})},
+		"negative idle":            {WithExpiry(Expiry{Idle: -time.Second})},
+		"touch >= idle":            {WithExpiry(Expiry{Idle: time.Minute, TouchInterval: time.Minute})},
+		"max < lifetime":           {WithExpiry(Expiry{Lifetime: 48 * time.Hour, MaxLifetime: 24 * time.Hour})},
 		"zero max size":            {WithMaxSize(0)},
 		"nil codec":                {WithCodec(nil)},
 		"nil clock":                {WithClock(nil)},
@@ -47,7 +48,8 @@ func TestNewValidates(t *testing.T) {
 		nil,
 		{WithCookie(Cookie{Name: "__Host-s"})},
 		{WithCookie(Cookie{SameSite: http.SameSiteNoneMode, Secure: SecureAlways})},
-		{WithIdleTimeout(time.Minute)}, // default touch interval shrinks to fit
+		{WithExpiry(Expiry{Idle: time.Minute})},             // default touch interval shrinks to fit
+		{WithExpiry(Expiry{Lifetime: 60 * 24 * time.Hour})}, // the default maximum grows to fit
 	}
 	for i, opts := range good {
 		if _, err := New[Map](st, opts...); err != nil {
@@ -79,6 +81,8 @@ func TestValidToken(t *testing.T) {
 func FuzzDecodeEnvelope(f *testing.F) {
 	f.Add(appendEnvelope(nil, "127.0.0.1", []string{"a", "b"}, []string{packFlash("", "hi")}, []byte(`J{"a":1}`), settings{}))
 	f.Add(appendEnvelope(nil, "127.0.0.1", []string{"a"}, []string{packFlash("error", "no")}, []byte(`J{"a":1}`), settings{persist: 1, lifetime: 3600e9}))
+	f.Add(appendEnvelope(nil, "", nil, nil, []byte(`J{}`), settings{idle: -1, lifetime: 30 * 24 * time.Hour}))
+	f.Add(appendEnvelope(nil, "", nil, nil, []byte(`J{}`), settings{idle: 90 * time.Minute}))
 	f.Add([]byte{1, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := decodeEnvelope(b)

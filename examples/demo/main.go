@@ -142,8 +142,7 @@ func (o options) managerOptions(a *app) []session.Option {
 		cookie.Secure = session.SecureAlways
 	}
 	return []session.Option{
-		session.WithIdleTimeout(o.idleTimeout),
-		session.WithLifetime(o.lifetime),
+		session.WithExpiry(session.Expiry{Idle: o.idleTimeout, Lifetime: o.lifetime}),
 		session.WithCookie(cookie),
 		session.WithLogger(a.log),
 		session.WithErrorHandler(a.sessionError),

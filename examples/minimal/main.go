@@ -21,7 +21,7 @@ import (
 func main() {
 	store := memstore.New()
 	defer store.Close()
-	mgr, err := session.New[session.Map](store, session.WithIdleTimeout(30*time.Minute))
+	mgr, err := session.New[session.Map](store, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}))
 	if err != nil {
 		log.Fatal(err)
 	}

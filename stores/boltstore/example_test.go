@@ -29,7 +29,7 @@ func Example() {
 	}
 	defer store.Close()
 
-	mgr, err := session.New[session.Map](store, session.WithIdleTimeout(30*time.Minute))
+	mgr, err := session.New[session.Map](store, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}))
 	if err != nil {
 		log.Fatal(err)
 	}

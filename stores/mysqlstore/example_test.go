@@ -30,7 +30,7 @@ func Example() {
 	if err := store.Setup(context.Background()); err != nil {
 		log.Fatal(err)
 	}
-	mgr, err := session.New[session.Map](store, session.WithIdleTimeout(30*time.Minute))
+	mgr, err := session.New[session.Map](store, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}))
 	if err != nil {
 		log.Fatal(err)
 	}

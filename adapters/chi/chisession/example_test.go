@@ -21,7 +21,7 @@ type Cart struct {
 func Example() {
 	store := memstore.New()
 	defer store.Close()
-	mgr, err := session.New[Cart](store, session.WithIdleTimeout(30*time.Minute))
+	mgr, err := session.New[Cart](store, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}))
 	if err != nil {
 		log.Fatal(err)
 	}

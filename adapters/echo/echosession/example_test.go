@@ -23,7 +23,7 @@ type Data struct {
 func Example() {
 	store := memstore.New()
 	defer store.Close()
-	mgr, err := session.New[Data](store, session.WithIdleTimeout(30*time.Minute))
+	mgr, err := session.New[Data](store, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}))
 	if err != nil {
 		log.Fatal(err)
 	}

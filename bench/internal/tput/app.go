@@ -57,7 +57,7 @@ func App(get func(r *http.Request, key string) any, set func(r *http.Request, ke
 // Session2 is App through session2's middleware on s, default options
 // but the cookie name and the idle timeout.
 func Session2(s session.Store) (http.Handler, error) {
-	m, err := session.New[session.Map](s, session.WithIdleTimeout(IdleTimeout), session.WithCookie(session.Cookie{Name: CookieName}))
+	m, err := session.New[session.Map](s, session.WithExpiry(session.Expiry{Idle: IdleTimeout}), session.WithCookie(session.Cookie{Name: CookieName}))
 	if err != nil {
 		return nil, err
 	}

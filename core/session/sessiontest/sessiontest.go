@@ -117,6 +117,8 @@ type State[T any] struct {
 	Persistent bool
 	// Lifetime is the session's absolute lifetime.
 	Lifetime time.Duration
+	// IdleTimeout is the session's idle timeout, 0 for none.
+	IdleTimeout time.Duration
 	// ExpiresAt is when the stored session expires unless used again.
 	ExpiresAt time.Time
 }
@@ -155,6 +157,7 @@ func SessionAfter[T any](t TB, m *session.Manager[T], r *http.Request, res *http
 			st.ID, st.User, st.Data = s.ID(), s.User(), s.Data()
 			st.Flashes = s.TakeFlashes()
 			st.Persistent, st.Lifetime, st.ExpiresAt = s.Persistent(), s.Lifetime(), s.ExpiresAt()
+			st.IdleTimeout = s.IdleTimeout()
 		}
 		// A 5xx response saves nothing: the flashes taken stay queued.
 		w.WriteHeader(http.StatusInternalServerError)

@@ -24,7 +24,7 @@ func testMiddlewareStatements(t *testing.T, k *kit) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	s := k.newStore(t, db, sqlstore.WithClock(clk.Now))
-	a := conformance.NewApp(t, s, session.WithIdleTimeout(30*time.Minute), session.WithClock(clk.Now))
+	a := conformance.NewApp(t, s, session.WithExpiry(session.Expiry{Idle: 30 * time.Minute}), session.WithClock(clk.Now))
 
 	// Warm up: prepare the insert, load, update and touch statements.
 	b := &conformance.Client{}
