@@ -162,7 +162,7 @@
 //     calls).
 //   - The Store contract and the sentinel errors: store.go; opening a
 //     store by URL: registry.go; the stores' background sweep of expired
-//     records: sweeper.go.
+//     records: sweeper.go; a Setup bounded in time: bounded.go.
 //   - The stored bytes: envelope.go (the envelope around the data, the
 //     per-session settings and flashes included); codec.go (JSONCodec,
 //     GobCodec); token.go (tokens and store keys).

@@ -3,9 +3,11 @@ package boltstore
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/session2/session2/core/session"
 	"go.etcd.io/bbolt"
 )
 
@@ -29,24 +31,11 @@ func (s *Store) Setup(ctx context.Context) error {
 	if err := s.check(ctx, "setup"); err != nil {
 		return err
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, setupTimeout)
-		defer cancel()
+	err := session.RunBounded(ctx, setupTimeout, func(context.Context) error { return s.setup() })
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		err = fmt.Errorf("no write transaction within the deadline (another one holds the database, or the disk does not answer): %w", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- s.setup() }()
-	select {
-	case err := <-done:
-		return wrap("setup", err)
-	case <-ctx.Done():
-		select {
-		case err := <-done: // finished as ctx ended: the result stands
-			return wrap("setup", err)
-		default:
-		}
-		return wrap("setup", fmt.Errorf("no write transaction within the deadline (another one holds the database, or the disk does not answer): %w", ctx.Err()))
-	}
+	return wrap("setup", err)
 }
 
 // setup is Setup's transaction.

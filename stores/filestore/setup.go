@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/session2/session2/core/session"
 )
 
 // The directory's format marker, written by Setup before anything else.
@@ -48,22 +50,9 @@ func (s *Store) Setup(ctx context.Context) error {
 	if err := s.check(ctx, "setup"); err != nil {
 		return err
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, setupTimeout)
-		defer cancel()
-	}
-	done := make(chan error, 1)
-	go func() { done <- s.setup() }()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		select {
-		case err = <-done: // finished as ctx ended: the result stands
-		default:
-			err = fmt.Errorf("the file system did not answer within the deadline: %w", ctx.Err())
-		}
+	err := session.RunBounded(ctx, setupTimeout, func(context.Context) error { return s.setup() })
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		err = fmt.Errorf("the file system did not answer within the deadline: %w", err)
 	}
 	if err != nil {
 		return fmt.Errorf("filestore: setup %s: %w", s.dir, err)

@@ -307,31 +307,14 @@ func (s *Store) Setup(ctx context.Context) error {
 	if err := s.begin(ctx, "setup", "", false); err != nil {
 		return err
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, s.setupWait)
-		defer cancel()
-	}
-	done := make(chan error, 1)
-	go func() {
+	err := session.RunBounded(ctx, s.setupWait, func(ctx context.Context) error {
 		for _, sc := range []*redis.Script{saveScript, touchScript} {
 			if err := sc.Load(ctx, s.c).Err(); err != nil {
-				done <- err
-				return
+				return err
 			}
 		}
-		done <- nil
-	}()
-	var err error
-	select {
-	case err = <-done:
-	case <-ctx.Done():
-		select {
-		case err = <-done: // finished as ctx ended: the result stands
-		default:
-			err = ctx.Err()
-		}
-	}
+		return nil
+	})
 	switch {
 	case err == nil:
 		return nil
