@@ -50,9 +50,10 @@ type Dialect interface {
 	Migrations(n Names) []Migration
 
 	// TransactionalDDL reports whether DDL statements run inside a
-	// transaction, so that a migration step and the row recording it
-	// commit together (PostgreSQL), or not (MySQL, whose DDL commits
-	// implicitly).
+	// transaction, so that Setup's pending steps, the rows recording them
+	// and the schema-version table commit together (PostgreSQL), or not
+	// (MySQL, whose DDL commits implicitly; a failed Setup then drops the
+	// tables it created).
 	TransactionalDDL() bool
 
 	// Lock takes a lock held by conn that serialises Setup for the tables

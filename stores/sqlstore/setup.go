@@ -13,17 +13,24 @@ import (
 )
 
 // Setup brings the schema to the version this code knows, and never drops
-// or rewrites anything.
+// or rewrites anything it did not create.
 //
-// It first reads the schema version. When that is current, Setup is one
-// SELECT and issues no DDL, so an application whose database user may not
-// create tables can call it at every start. Otherwise it takes the
-// dialect's lock (so that processes starting together do not race), creates
-// the schema-version table if absent, and applies the dialect's pending
+// It first reads the schema version. When that is current, Setup is two
+// SELECTs (the version, the table's columns) and issues no DDL, so an
+// application whose database user may not create tables can call it at
+// every start. Otherwise it takes the dialect's lock (so that processes
+// starting together do not race), checks the session table, creates the
+// schema-version table if absent, and applies the dialect's pending
 // migration steps in order, recording each with its version, description
-// and time. Finally it checks that the table has the columns the store
-// uses, so that a table of the same name left by another library is
-// reported instead of failing every request.
+// and time. On a database with transactional DDL (PostgreSQL) all of that
+// commits together or not at all; on one without (MySQL, MariaDB), a
+// failing step drops again the tables this Setup created.
+//
+// A table of the store's name that exists without the columns the store
+// uses (another library's session table, such as scs's "sessions") is
+// refused before anything is created, with an error wrapping
+// [session.ErrInvalidConfig] that names the table and its columns and
+// points to WithTable; the table is left as it is.
 //
 // A schema newer than this code knows is an error: roll the code forward.
 //
@@ -69,23 +76,28 @@ func (s *Store) setup(ctx context.Context) error {
 		}
 	}
 	want := len(steps)
-	if v, err := s.schemaVersion(ctx, s.db.DB); err != nil || v != want {
-		if err := s.migrate(ctx, steps); err != nil {
+	if v, err := s.schemaVersion(ctx, s.db.DB); err == nil && v == want {
+		state, err := s.checkTable(ctx, s.db.DB)
+		if err != nil {
 			return s.fail(op, err)
 		}
-	}
-	if s.checkColumns(ctx, op) == nil {
-		return nil
-	}
-	// The versions say the schema is current, but the table is not there
-	// as it should be: dropped by hand to clear every session, or never
-	// created because another table held the name when the version was
-	// recorded. The steps' statements are idempotent (IF NOT EXISTS):
-	// run them again, then check once more.
-	if err := s.recreate(ctx, steps); err != nil {
+		if state == tableOurs {
+			return nil
+		}
+		// The versions say the schema is current, but the table is not
+		// there: dropped by hand to clear every session. The steps'
+		// statements are idempotent (IF NOT EXISTS): run them again, then
+		// check once more.
+		if err := s.recreate(ctx, steps); err != nil {
+			return s.fail(op, err)
+		}
+	} else if err := s.migrate(ctx, steps); err != nil {
 		return s.fail(op, err)
 	}
-	return s.checkColumns(ctx, op)
+	if _, err := s.checkTable(ctx, s.db.DB); err != nil {
+		return s.fail(op, err)
+	}
+	return nil
 }
 
 // recreate runs every migration step's statements again, recording
@@ -117,8 +129,9 @@ func (s *Store) SchemaVersion(ctx context.Context) (have, want int, err error) {
 	return have, want, nil
 }
 
-// querier is a *sql.DB or a *sql.Conn.
+// querier is a *sql.DB, a *sql.Conn or a *sql.Tx.
 type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
@@ -132,7 +145,11 @@ func (s *Store) schemaVersion(ctx context.Context, q querier) (int, error) {
 	return int(v.Int64), nil
 }
 
-// migrate applies the pending steps under the dialect's lock.
+// migrate applies the pending steps under the dialect's lock, after
+// checking that the session table is absent or session2's. With
+// transactional DDL, the schema-version table and every step commit
+// together or not at all. Without, a failure drops again the tables this
+// call created, which hold nothing yet but what the failed steps put in.
 func (s *Store) migrate(ctx context.Context, steps []Migration) (err error) {
 	conn, err := s.db.Conn(ctx)
 	if err != nil {
@@ -155,11 +172,49 @@ func (s *Store) migrate(ctx context.Context, steps []Migration) (err error) {
 		conn.Close()
 	}()
 
+	state, err := s.checkTable(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if s.d.TransactionalDDL() {
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := s.applySteps(ctx, tx, steps); err != nil {
+			return errors.Join(err, tx.Rollback())
+		}
+		return tx.Commit()
+	}
+
+	var created []string
+	if state == tableMissing {
+		created = append(created, s.names.Table)
+	}
+	if _, verr := s.schemaVersion(ctx, conn); verr != nil && s.missing(verr) {
+		created = append(created, s.names.Versions)
+	}
+	if err := s.applySteps(ctx, conn, steps); err != nil {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		for _, tbl := range created {
+			if _, derr := conn.ExecContext(dctx, "DROP TABLE IF EXISTS "+tbl); derr != nil {
+				err = errors.Join(err, fmt.Errorf("drop %s, which this Setup created: %w", tbl, derr))
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// applySteps creates the schema-version table if absent, and applies and
+// records the steps the versions recorded through q lack.
+func (s *Store) applySteps(ctx context.Context, q querier, steps []Migration) error {
 	create := "CREATE TABLE IF NOT EXISTS " + s.names.Versions + " (version INTEGER NOT NULL PRIMARY KEY, description VARCHAR(200) NOT NULL, applied VARCHAR(40) NOT NULL)"
-	if _, err := conn.ExecContext(ctx, create); err != nil {
+	if _, err := q.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("create %s: %w", s.names.Versions, err)
 	}
-	have, err := s.schemaVersion(ctx, conn)
+	have, err := s.schemaVersion(ctx, q)
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
@@ -169,44 +224,14 @@ func (s *Store) migrate(ctx context.Context, steps []Migration) (err error) {
 	record := s.rebind("INSERT INTO " + s.names.Versions + " (version, description, applied) VALUES (?, ?, ?)")
 	for _, m := range steps[have:] {
 		applied := floorMicro(s.cfg.now()).Format(time.RFC3339Nano)
-		if s.d.TransactionalDDL() {
-			err = s.applyInTx(ctx, conn, m, record, applied)
-		} else {
-			err = s.apply(ctx, conn, m, record, applied)
+		for _, stmt := range m.Statements {
+			if _, err := q.ExecContext(ctx, stmt); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.Version, m.Description, err)
+			}
 		}
-		if err != nil {
-			return fmt.Errorf("migration %d (%s): %w", m.Version, m.Description, err)
+		if _, err := q.ExecContext(ctx, record, m.Version, m.Description, applied); err != nil {
+			return fmt.Errorf("migration %d (%s): record: %w", m.Version, m.Description, err)
 		}
 	}
 	return nil
-}
-
-func (s *Store) apply(ctx context.Context, q querier, m Migration, record, applied string) error {
-	for _, stmt := range m.Statements {
-		if _, err := q.ExecContext(ctx, stmt); err != nil {
-			return err
-		}
-	}
-	_, err := q.ExecContext(ctx, record, m.Version, m.Description, applied)
-	return err
-}
-
-func (s *Store) applyInTx(ctx context.Context, conn *sql.Conn, m Migration, record, applied string) error {
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := s.apply(ctx, tx, m, record, applied); err != nil {
-		return errors.Join(err, tx.Rollback())
-	}
-	return tx.Commit()
-}
-
-// checkColumns reports a table that lacks a column the store uses.
-func (s *Store) checkColumns(ctx context.Context, op string) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT session_key, "+columns+" FROM "+s.names.Table+" WHERE 1 = 0")
-	if err != nil {
-		return s.fail(op, fmt.Errorf("table %s lacks the columns of a session table (is it another library's? rename it, or choose another table name for the store): %w", s.names.Raw, err))
-	}
-	return rows.Close()
 }

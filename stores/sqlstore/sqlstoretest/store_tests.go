@@ -530,26 +530,6 @@ func testNewerSchema(t *testing.T, k *kit) {
 	}
 }
 
-func testForeignTable(t *testing.T, k *kit) {
-	db := k.open(t, k.h.Addr, &Counter{})
-	name := tableName(t)
-	s, err := sqlstore.New(db, k.h.Dialect, sqlstore.WithTable(name), sqlstore.WithSweepInterval(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	k.dropAtEnd(t, s.Names())
-	k.exec(t, "CREATE TABLE "+s.Names().Table+" (token VARCHAR(64) PRIMARY KEY, expiry BIGINT NOT NULL)")
-	k.exec(t, "INSERT INTO "+s.Names().Table+" (token, expiry) VALUES (?, ?)", "theirs", 42)
-	if err := s.Setup(ctxT(t)); err == nil {
-		t.Error("Setup over another library's table of the same name succeeded, want an error")
-	}
-	var n int
-	if err := k.admin.QueryRowContext(ctxT(t), "SELECT COUNT(*) FROM "+s.Names().Table).Scan(&n); err != nil || n != 1 {
-		t.Errorf("the other table holds %d rows (%v) after Setup, want its 1 row untouched", n, err)
-	}
-}
-
 func testListPages(t *testing.T, k *kit) {
 	c := &Counter{}
 	db := k.open(t, k.h.Addr, c)
