@@ -105,9 +105,10 @@ var (
 {{with .CSRF}}<input type="hidden" name="csrf_token" value="{{.}}">{{end}}
 <label for="name">Name</label>
 <input type="text" name="name" id="name" maxlength="{{.MaxLen}}" required autofocus>
+<label><input type="checkbox" name="remember" id="remember" value="on"> Remember me for 30 days</label>
 <button type="submit" id="login">Log in</button>
 </form>
-<p class="hint">Any name will do: logging in renews the session token and sets the counter to 0.</p>`)
+<p class="hint">Any name will do: logging in renews the session token and sets the counter to 0. "Remember me" keeps you logged in for 30 days, through idle gaps longer than the idle timeout; without it the cookie ends with the browser (unless the demo runs with -persistent-cookie) and the session after the idle timeout.</p>`)
 
 	welcomeTmpl = pageTemplate(`<h1>Logged in</h1>
 <p class="big">Welcome! {{.}}</p>

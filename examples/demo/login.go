@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/session2/session2/core/session"
 )
@@ -46,9 +47,17 @@ func (a *app) login(w http.ResponseWriter, r *http.Request, s *session.Session[s
 		a.internal(w, "could not renew the session token", err)
 		return
 	}
+	// "Remember me": a persistent cookie, and a session of its own that
+	// lasts 30 days through idle gaps longer than the -idle-timeout.
+	if r.FormValue("remember") == "on" {
+		s.Remember(rememberFor)
+	}
 	s.Data().Set(counterKey, 0)
 	a.seeOther(w, "/welcome")
 }
+
+// rememberFor is how long a login with "remember me" checked lasts.
+const rememberFor = 30 * 24 * time.Hour
 
 func (a *app) welcome(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
 	user := s.User()
