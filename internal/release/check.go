@@ -16,7 +16,9 @@ import (
 // module cache is a fresh one in cacheDir, so a version cached from an
 // earlier run of the release (same number, other content) is never used.
 // Checksums of session2's own modules are not looked up, since these
-// versions exist only in the proxy directory.
+// versions exist only in the proxy directory. Builds use -trimpath, which
+// makes what they compile in that fresh cache reusable from one run to
+// the next.
 func consumerEnv(proxyDir, cacheDir string) ([]string, error) {
 	out, err := exec.Command("go", "env", "GOMODCACHE", "GOPROXY", "GOFLAGS").Output()
 	if err != nil {
@@ -46,7 +48,10 @@ func consumerEnv(proxyDir, cacheDir string) ([]string, error) {
 		"GOWORK=off",
 		"GOPROXY="+strings.Join(proxy, ","),
 		"GOMODCACHE="+cacheDir,
-		"GOFLAGS="+strings.TrimSpace(flags+" -mod=mod -modcacherw"),
+		// -trimpath keeps the module cache's folder out of the build
+		// cache's keys, so that builds in a fresh module cache reuse
+		// what earlier runs compiled.
+		"GOFLAGS="+strings.TrimSpace(flags+" -mod=mod -modcacherw -trimpath"),
 		"GONOSUMDB=github.com/session2/session2",
 	), nil
 }
