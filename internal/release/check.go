@@ -16,7 +16,9 @@ import (
 // module cache is a fresh one in cacheDir, so a version cached from an
 // earlier run of the release (same number, other content) is never used.
 // Checksums of session2's own modules are not looked up, since these
-// versions exist only in the proxy directory.
+// versions exist only in the proxy directory. Builds use -trimpath, which
+// makes what they compile in that fresh cache reusable from one run to
+// the next.
 func consumerEnv(proxyDir, cacheDir string) ([]string, error) {
 	out, err := exec.Command("go", "env", "GOMODCACHE", "GOPROXY", "GOFLAGS").Output()
 	if err != nil {
@@ -46,7 +48,10 @@ func consumerEnv(proxyDir, cacheDir string) ([]string, error) {
 		"GOWORK=off",
 		"GOPROXY="+strings.Join(proxy, ","),
 		"GOMODCACHE="+cacheDir,
-		"GOFLAGS="+strings.TrimSpace(flags+" -mod=mod -modcacherw"),
+		// -trimpath keeps the module cache's folder out of the build
+		// cache's keys, so that builds in a fresh module cache reuse
+		// what earlier runs compiled.
+		"GOFLAGS="+strings.TrimSpace(flags+" -mod=mod -modcacherw -trimpath"),
 		"GONOSUMDB=github.com/session2/session2",
 	), nil
 }
@@ -59,7 +64,10 @@ func fileURL(dir string) string {
 // check builds and vets every module with GOWORK=off, against the released
 // modules in proxyDir, and runs the released modules' tests when runTests
 // is set. Each module is checked in place, through a copy of its go.mod
-// and go.sum (-modfile), so the tree is left as it is.
+// and go.sum (-modfile), so the tree is left as it is. The -modfile flag
+// goes in GOFLAGS, so that a go command a test runs in its module's folder
+// (sessionctl's tests build the binary) uses the copy too, instead of
+// writing the released versions' checksums into the module's own go.sum.
 func check(mods []mod, proxyDir string, runTests bool, w io.Writer) error {
 	tmp, err := os.MkdirTemp("", "session2-release-check-")
 	if err != nil {
@@ -86,12 +94,13 @@ func check(mods []mod, proxyDir string, runTests bool, w io.Writer) error {
 		if runTests && m.Released {
 			steps = append(steps, []string{"test", "-count=1"})
 		}
+		modEnv := withGoFlag(env, "-modfile="+modfile)
 		for _, step := range steps {
-			args := append(append([]string{}, step...), "-modfile="+modfile, "./...")
+			args := append(append([]string{}, step...), "./...")
 			fmt.Fprintf(w, "%-28s GOWORK=off go %s\n", m.Rel, strings.Join(step, " "))
 			cmd := exec.Command("go", args...)
 			cmd.Dir = m.Dir
-			cmd.Env = env
+			cmd.Env = modEnv
 			out, err := cmd.CombinedOutput()
 			if err != nil {
 				w.Write(out)
@@ -104,6 +113,23 @@ func check(mods []mod, proxyDir string, runTests bool, w io.Writer) error {
 		return fmt.Errorf("GOWORK=off checks failed: %s", strings.Join(failed, "; "))
 	}
 	return nil
+}
+
+// withGoFlag returns env with flag added to its GOFLAGS.
+func withGoFlag(env []string, flag string) []string {
+	out := make([]string, 0, len(env)+1)
+	found := false
+	for _, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GOFLAGS="); ok {
+			kv = "GOFLAGS=" + strings.TrimSpace(v+" "+flag)
+			found = true
+		}
+		out = append(out, kv)
+	}
+	if !found {
+		out = append(out, "GOFLAGS="+flag)
+	}
+	return out
 }
 
 func copyFile(from, to string) error {

@@ -15,8 +15,9 @@ import (
 	"time"
 )
 
-// A quickstart is one program of the README's install section: the
-// comment before its code block names the adapter and the store it uses.
+// A quickstart is one program of the README: the comment before its code
+// block names the adapter (or core, for plain net/http) and the store it
+// uses.
 type quickstart struct {
 	adapter, store string // module folders: "adapters/gin", "stores/filestore"
 	code           string
@@ -25,8 +26,9 @@ type quickstart struct {
 var quickstartRE = regexp.MustCompile("(?s)<!-- quickstart: (\\S+) (\\S+) -->\n```go\n(.*?)```")
 
 // readQuickstarts returns the README's quick starts, which must name each
-// adapter once.
-func readQuickstarts(t *testing.T, root string) []quickstart {
+// adapter and each store (every released module under stores/ but the
+// shared SQL engine) at least once.
+func readQuickstarts(t *testing.T, root string, mods []mod) []quickstart {
 	t.Helper()
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	if err != nil {
@@ -37,17 +39,26 @@ func readQuickstarts(t *testing.T, root string) []quickstart {
 	for _, m := range quickstartRE.FindAllStringSubmatch(string(readme), -1) {
 		qs = append(qs, quickstart{adapter: m[1], store: m[2], code: m[3]})
 		seen[m[1]] = true
+		seen[m[2]] = true
 	}
 	for _, a := range []string{"adapters/gin", "adapters/echo", "adapters/chi"} {
 		if !seen[a] {
 			t.Errorf("README.md has no quick start for %s (a code block after <!-- quickstart: %s STORE -->)", a, a)
 		}
 	}
+	for _, m := range mods {
+		if m.Released && strings.HasPrefix(m.Rel, "stores/") && m.Rel != "stores/sqlstore" && !seen[m.Rel] {
+			t.Errorf("README.md has no quick start for %s (a code block after <!-- quickstart: ADAPTER %s -->)", m.Rel, m.Rel)
+		}
+	}
 	return qs
 }
 
-// TestConsumer does what a user does, outside the repository: for each
-// quick start of the README it makes a fresh module, go-gets the adapter
+// TestConsumer does what a user does, outside the repository. First it
+// runs the README's install lines as they are, in a fresh home folder
+// where ~/session2 is this checkout: install-local, then go get from a new
+// app's folder, then the gin quick start with go mod tidy and go run.
+// Then, for each quick start of the README, it makes a fresh module, go-gets the adapter
 // and the store at the tree's version through a module proxy directory
 // that the release tool writes, builds the README's code, serves requests
 // with it, and checks that its module graph holds only what the user
@@ -77,7 +88,10 @@ func TestConsumer(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, q := range readQuickstarts(t, root) {
+	quickstarts := readQuickstarts(t, root, mods)
+	t.Run("README install lines", func(t *testing.T) { readmeInstall(t, root, version, quickstarts) })
+
+	for _, q := range quickstarts {
 		t.Run(strings.TrimPrefix(q.adapter, "adapters/")+"+"+strings.TrimPrefix(q.store, "stores/"), func(t *testing.T) {
 			dir := t.TempDir()
 			goCmd(t, dir, env, "mod", "init", "example.com/quickstart")
@@ -99,12 +113,12 @@ func TestConsumer(t *testing.T) {
 			}
 
 			appEnv := []string{}
-			if q.store == "stores/postgresstore" {
-				dsn := os.Getenv("SESSION2_POSTGRES_DSN")
-				if dsn == "" {
-					t.Skip("built and checked; set SESSION2_POSTGRES_DSN to serve requests with it")
+			if server, ok := quickstartServers[q.store]; ok {
+				value := os.Getenv(server.testVar)
+				if value == "" {
+					t.Skipf("built and checked; set %s to serve requests with it", server.testVar)
 				}
-				appEnv = append(appEnv, "DATABASE_URL="+dsn)
+				appEnv = append(appEnv, server.appVar+"="+value)
 			}
 			serveAndCount(t, dir, appEnv)
 		})
@@ -125,6 +139,15 @@ func TestConsumer(t *testing.T) {
 			t.Logf("sessionctl %s:\n%s", strings.Join(args, " "), out)
 		}
 	})
+}
+
+// quickstartServers says, for a store whose quick start needs a server,
+// which variable of its program names the server and which test variable
+// gives it.
+var quickstartServers = map[string]struct{ appVar, testVar string }{
+	"stores/postgresstore": {"DATABASE_URL", "SESSION2_POSTGRES_DSN"},
+	"stores/mysqlstore":    {"MYSQL_DSN", "SESSION2_MYSQL_DSN"},
+	"stores/redisstore":    {"REDIS_URL", "SESSION2_REDIS_URL"},
 }
 
 // unwanted returns the modules of graph that an app on adapter and store
@@ -203,25 +226,46 @@ func serveAndCount(t *testing.T, dir string, env []string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
 	defer func() {
 		cancel()
-		cmd.Wait()
+		<-exited
 		if t.Failed() {
 			t.Logf("the app's output:\n%s", logs.String())
 		}
 	}()
-	deadline := time.Now().Add(30 * time.Second)
+	waitListening(t, addr, exited, 30*time.Second)
+	countVisits(t, addr)
+}
+
+// waitListening waits until something accepts connections on addr. It
+// fails the test when the program closes exited first, or after limit.
+func waitListening(t *testing.T, addr string, exited <-chan struct{}, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
-			break
+			return
+		}
+		select {
+		case <-exited:
+			t.Fatalf("the app exited before listening on %s", addr)
+		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the app does not listen on %s after 30 s", addr)
+			t.Fatalf("the app does not listen on %s after %v", addr, limit)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// countVisits checks that the quick start at addr creates and keeps a
+// session: two requests with one cookie jar count 1 and 2.
+func countVisits(t *testing.T, addr string) {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, Timeout: 10 * time.Second}
 	for i, want := range []string{"visits: 1", "visits: 2"} {

@@ -1,6 +1,7 @@
 // Command release cuts a release of session2's modules in one step.
 //
 //	go run ./internal/release [-proxy DIR] [-check test|build|none] VERSION
+//	go run ./internal/release [-proxy DIR] local
 //	go run ./internal/release tidy
 //	go run ./internal/release version
 //	GOWORK=off go -C internal/release run . sync
@@ -20,6 +21,14 @@
 //   - compares each module's API with its last release tag and says what
 //     changed incompatibly, failing when VERSION does not allow it;
 //   - prints the git tags a maintainer pushes.
+//
+// "local" is how a user installs from a clone before the tags exist (the
+// install-local script at the repository's root runs it): it writes the
+// released modules, at the version the tree is set to, into the proxy
+// directory and prints the export lines of GOPROXY and GONOSUMDB that
+// make go get fetch them from there, from any folder. It changes no file
+// of the tree outside the proxy directory, runs no check and takes a
+// second once built.
 //
 // "tidy" runs go mod tidy in every module, which go mod tidy cannot do by
 // itself in a workspace whose modules require unreleased versions.
@@ -55,6 +64,7 @@ func run(args []string, w io.Writer) error {
 	checkMode := fs.String("check", "test", "GOWORK=off checks: test (build, vet, test), build (build, vet) or none")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: go run ./internal/release [-proxy DIR] [-check test|build|none] VERSION")
+		fmt.Fprintln(fs.Output(), "       go run ./internal/release [-proxy DIR] local")
 		fmt.Fprintln(fs.Output(), "       go run ./internal/release tidy | version | sync")
 		fs.PrintDefaults()
 	}
@@ -89,6 +99,17 @@ func run(args []string, w io.Writer) error {
 		fmt.Fprintf(w, "at %s; changed: %s\n", version, strings.Join(changed, ", "))
 		return nil
 	}
+	if fs.NArg() == 1 && fs.Arg(0) == "local" {
+		dir, err := proxyPath(root, *proxyDir)
+		if err != nil {
+			return err
+		}
+		env, err := readGoEnv()
+		if err != nil {
+			return err
+		}
+		return local(root, mods, dir, env, w, os.Stderr)
+	}
 	if fs.NArg() == 1 && fs.Arg(0) == "tidy" {
 		version, err := currentVersion(root)
 		if err != nil {
@@ -115,10 +136,7 @@ func run(args []string, w io.Writer) error {
 	if err := changelogHas(root, version); err != nil {
 		return err
 	}
-	if *proxyDir == "" {
-		*proxyDir = filepath.Join(root, ".release", "proxy")
-	}
-	if *proxyDir, err = filepath.Abs(*proxyDir); err != nil {
+	if *proxyDir, err = proxyPath(root, *proxyDir); err != nil {
 		return err
 	}
 
@@ -184,6 +202,15 @@ func run(args []string, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "git push origin %s\n", strings.Join(tags, " "))
 	return nil
+}
+
+// proxyPath is the absolute path of the -proxy directory, by default
+// .release/proxy in the repository.
+func proxyPath(root, dir string) (string, error) {
+	if dir == "" {
+		return filepath.Join(root, ".release", "proxy"), nil
+	}
+	return filepath.Abs(dir)
 }
 
 func countReleased(mods []mod) int {

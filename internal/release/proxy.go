@@ -64,7 +64,7 @@ func writeProxy(root string, mods []mod, version, dir string) error {
 			version + ".mod":  gomod,
 			version + ".info": info,
 		} {
-			if err := os.WriteFile(filepath.Join(vdir, name), data, 0o644); err != nil {
+			if err := writeAtomic(filepath.Join(vdir, name), data); err != nil {
 				return err
 			}
 		}
@@ -86,7 +86,31 @@ func addToList(file, version string) error {
 		return nil
 	}
 	versions = append(versions, version)
-	return os.WriteFile(file, []byte(strings.Join(versions, "\n")+"\n"), 0o644)
+	return writeAtomic(file, []byte(strings.Join(versions, "\n")+"\n"))
+}
+
+// writeAtomic writes a file of the proxy through a temporary file and a
+// rename, so that a go command reading the proxy meanwhile (another
+// install-local, a test) never sees half a zip.
+func writeAtomic(file string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(file), ".tmp-"+filepath.Base(file)+"-")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), file)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 // moduleFiles lists what goes into m's zip.

@@ -217,3 +217,57 @@ func TestUnwanted(t *testing.T) {
 		t.Errorf("sqlx's own drivers are unwanted: %v", bad)
 	}
 }
+
+// TestCheckLeavesTreeAlone runs the release check on a module whose test
+// runs go build in its own folder, as sessionctl's does: the check must
+// leave every go.mod and go.sum of the tree as it was, the child's
+// included.
+func TestCheckLeavesTreeAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build and go test; not with -short")
+	}
+	t.Setenv("GOSUMDB", "off") // the small repository's example.com modules are in no checksum database
+	root := smallRepo(t)
+	writeTree(t, root, map[string]string{
+		".gitignore": "/proxy/\n/cmd/tool/tool\n", // go build ./... of a lone main package writes it, as the repository's .gitignore knows
+		"cmd/tool/tool_test.go": `package main
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+func TestBuild(t *testing.T) {
+	out, err := exec.Command("go", "build", "-o", os.DevNull, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+}
+`,
+	})
+	mods, err := loadModules(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := setVersion(root, mods, "v0.3.0"); err != nil {
+		t.Fatal(err)
+	}
+	git(t, root, "add", "-A")
+	git(t, root, "commit", "-qm", "v0.3.0")
+	proxyDir := filepath.Join(root, "proxy")
+	if err := writeProxy(root, mods, "v0.3.0", proxyDir); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	if err := check(mods, proxyDir, true, &log); err != nil {
+		t.Fatalf("check: %v\n%s", err, log.String())
+	}
+	out, err := exec.Command("git", "-C", root, "status", "--porcelain", "--untracked-files=all").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 0 {
+		t.Errorf("the check changed the tree:\n%s", out)
+	}
+}
