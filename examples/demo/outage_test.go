@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/sqlstore/sqlstoretest"
 )
 
@@ -85,8 +86,8 @@ func TestStartWhileStoreHangs(t *testing.T) {
 // and for Redis. It needs neither server.
 func TestStoreDownFailsStart(t *testing.T) {
 	for _, tc := range []struct{ name, url string }{
-		{"postgres", "postgres://app@" + sqlstoretest.SilentServer(t) + "/app?sslmode=disable"},
-		{"redis", "redis://" + sqlstoretest.SilentServer(t) + "/0"},
+		{"postgres", "postgres://app@" + sessiontest.SilentServer(t) + "/app?sslmode=disable"},
+		{"redis", "redis://" + sessiontest.SilentServer(t) + "/0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())

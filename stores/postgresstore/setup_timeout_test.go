@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/postgresstore"
-	"github.com/session2/session2/stores/sqlstore/sqlstoretest"
 )
 
 // TestSetupTimeout runs Setup with a context that has no deadline against
@@ -16,7 +16,7 @@ import (
 // after the store's setup timeout with a deadline error, not hang. It
 // needs no PostgreSQL.
 func TestSetupTimeout(t *testing.T) {
-	addr := sqlstoretest.SilentServer(t)
+	addr := sessiontest.SilentServer(t)
 	db, err := sql.Open("postgres", "postgres://app@"+addr+"/app?sslmode=disable")
 	if err != nil {
 		t.Fatal(err)

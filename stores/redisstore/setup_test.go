@@ -3,53 +3,14 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/session2/session2/core/session"
+	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/redisstore"
 )
-
-// silentServer starts a TCP server on a free loopback port that accepts
-// connections and never answers, and returns its address. t.Cleanup
-// closes it and its connections.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu    sync.Mutex
-		conns []net.Conn
-		done  = make(chan struct{})
-	)
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
 
 // TestSetupTimeout runs Setup with a context that has no deadline against
 // a server that accepts connections and never answers, through a client
@@ -57,7 +18,7 @@ func silentServer(t *testing.T) string {
 // must still give up after the store's setup timeout, saying the server
 // did not answer. It needs no Redis.
 func TestSetupTimeout(t *testing.T) {
-	addr := silentServer(t)
+	addr := sessiontest.SilentServer(t)
 	c := redis.NewClient(&redis.Options{
 		Addr:         addr,
 		DialTimeout:  time.Second,

@@ -1,4 +1,4 @@
-package sqlstoretest
+package sessiontest
 
 import (
 	"net"
@@ -7,7 +7,7 @@ import (
 )
 
 // SilentServer starts a TCP server on a free loopback port that accepts
-// every connection and never sends a byte, as a database whose process is
+// every connection and never sends a byte, as a server (a database, Redis) whose process is
 // stuck or whose host is behind a partition that lets the handshake
 // through. It returns the server's address, host:port; t.Cleanup closes
 // the listener and the connections it holds.
@@ -15,7 +15,7 @@ func SilentServer(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatalf("sqlstoretest: silent server: %v", err)
+		t.Fatalf("sessiontest: silent server: %v", err)
 	}
 	var (
 		mu    sync.Mutex
