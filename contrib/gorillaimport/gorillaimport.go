@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/gorilla/securecookie"
 	"github.com/session2/session2/core/session"
@@ -174,7 +173,7 @@ func (i *Importer) imported(values map[interface{}]interface{}) (*session.Import
 		s.Values[key] = v
 	}
 	if i.userKey != "" {
-		u, err := userString(s.Values[i.userKey])
+		u, err := session.ImportedUser(s.Values[i.userKey])
 		if err != nil {
 			return nil, fmt.Errorf("gorillaimport: user %q: %w", i.userKey, err)
 		}
@@ -196,27 +195,4 @@ func validID(id string) bool {
 		}
 	}
 	return true
-}
-
-// userString turns the user value into the session's user.
-func userString(v any) (string, error) {
-	switch u := v.(type) {
-	case nil:
-		return "", nil
-	case string:
-		return u, nil
-	case int:
-		return strconv.Itoa(u), nil
-	case int64:
-		return strconv.FormatInt(u, 10), nil
-	case int32:
-		return strconv.FormatInt(int64(u), 10), nil
-	case uint:
-		return strconv.FormatUint(uint64(u), 10), nil
-	case uint64:
-		return strconv.FormatUint(u, 10), nil
-	case uint32:
-		return strconv.FormatUint(uint64(u), 10), nil
-	}
-	return "", fmt.Errorf("holds a %T, not a string or an integer; set the user in the conversion instead", v)
 }

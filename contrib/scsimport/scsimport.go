@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/session2/session2/core/session"
@@ -173,7 +172,7 @@ func (i *Importer) decode(b []byte) (*session.Imported, error) {
 	}
 	s := &session.Imported{Values: values, Expires: deadline}
 	if i.userKey != "" {
-		if s.User, err = userString(values[i.userKey]); err != nil {
+		if s.User, err = session.ImportedUser(values[i.userKey]); err != nil {
 			return nil, fmt.Errorf("scsimport: user %q: %w", i.userKey, err)
 		}
 	}
@@ -214,29 +213,6 @@ func (i *Importer) key(token string) string {
 	}
 	sum := sha256.Sum256([]byte(token))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
-}
-
-// userString turns the user value into the session's user.
-func userString(v any) (string, error) {
-	switch u := v.(type) {
-	case nil:
-		return "", nil
-	case string:
-		return u, nil
-	case int:
-		return strconv.Itoa(u), nil
-	case int64:
-		return strconv.FormatInt(u, 10), nil
-	case int32:
-		return strconv.FormatInt(int64(u), 10), nil
-	case uint:
-		return strconv.FormatUint(uint64(u), 10), nil
-	case uint64:
-		return strconv.FormatUint(u, 10), nil
-	case uint32:
-		return strconv.FormatUint(uint64(u), 10), nil
-	}
-	return "", fmt.Errorf("holds a %T, not a string or an integer; set the user in the conversion instead", v)
 }
 
 // cookieValue returns the value of r's first cookie called name.

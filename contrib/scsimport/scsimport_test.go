@@ -39,17 +39,6 @@ func TestDecodeGob(t *testing.T) {
 	}
 }
 
-func TestUserValue(t *testing.T) {
-	for v, want := range map[any]string{"u1": "u1", 42: "42", int64(-3): "-3", uint32(7): "7", nil: ""} {
-		if got, err := userString(v); err != nil || got != want {
-			t.Errorf("userString(%#v) = %q, %v; want %q", v, got, err, want)
-		}
-	}
-	if _, err := userString(3.5); err == nil || !strings.Contains(err.Error(), "float64") {
-		t.Errorf("a float user: %v", err)
-	}
-}
-
 func TestOptionsRefused(t *testing.T) {
 	db := &sql.DB{} // never used: the options are refused first
 	if _, err := Postgres(db, WithPrefix("x:")); err == nil || !strings.Contains(err.Error(), "WithTable") {

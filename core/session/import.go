@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -80,6 +81,32 @@ type importConfig struct {
 // another. The option does not work with [WithHeaderToken].
 func WithImporter[T any](imp Importer, convert func(old *Imported, s *Session[T]) error) Option {
 	return func(c *config) { c.importer = &importConfig{imp: imp, convert: convert, typ: typeName[T]()} }
+}
+
+// ImportedUser turns the value under which another library kept a
+// session's user (a string, or an integer ID) into [Imported].User. nil
+// is no user; another type is an error, for the importer to report: the
+// application then sets the user in its conversion.
+func ImportedUser(v any) (string, error) {
+	switch u := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return u, nil
+	case int:
+		return strconv.Itoa(u), nil
+	case int64:
+		return strconv.FormatInt(u, 10), nil
+	case int32:
+		return strconv.FormatInt(int64(u), 10), nil
+	case uint:
+		return strconv.FormatUint(uint64(u), 10), nil
+	case uint64:
+		return strconv.FormatUint(u, 10), nil
+	case uint32:
+		return strconv.FormatUint(uint64(u), 10), nil
+	}
+	return "", fmt.Errorf("holds a %T, not a string or an integer; set the user in the conversion instead", v)
 }
 
 // CopyValues is the conversion of [WithImporter] for a [Map]: it copies

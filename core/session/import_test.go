@@ -379,3 +379,14 @@ func contains(ks []session.EventKind, k session.EventKind) bool {
 	}
 	return false
 }
+
+func TestImportedUser(t *testing.T) {
+	for v, want := range map[any]string{"u1": "u1", 42: "42", int64(-3): "-3", int32(5): "5", uint(6): "6", uint32(7): "7", uint64(8): "8", nil: ""} {
+		if got, err := session.ImportedUser(v); err != nil || got != want {
+			t.Errorf("ImportedUser(%#v) = %q, %v; want %q", v, got, err, want)
+		}
+	}
+	if _, err := session.ImportedUser(3.5); err == nil || !strings.Contains(err.Error(), "float64") {
+		t.Errorf("a float user: %v", err)
+	}
+}
