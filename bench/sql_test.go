@@ -164,7 +164,7 @@ func setupPostgres(b *testing.B, async bool) (func(*testing.B) sqlContender, fun
 	})
 	s2 := func(b *testing.B) sqlContender {
 		db, c := open(b)
-		store, err := s2pg.New(db, s2pg.WithTable(s2Table), s2pg.WithSweepInterval(0))
+		store, err := s2pg.New(db, sqlstore.WithTable(s2Table), sqlstore.WithSweepInterval(0))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -75,7 +75,7 @@ func setupPostgresPath(b *testing.B) sqlPath {
 			db.Exec("DROP TABLE IF EXISTS " + t)
 		}
 	})
-	store, err := s2pg.New(db, s2pg.WithTable(s2Table), s2pg.WithSweepInterval(0))
+	store, err := s2pg.New(db, sqlstore.WithTable(s2Table), sqlstore.WithSweepInterval(0))
 	if err != nil {
 		b.Fatal(err)
 	}

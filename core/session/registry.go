@@ -51,7 +51,8 @@ func StoreSchemes() []string {
 // OpenStore opens a store from a URL such as "memory:", "file:/var/lib/app",
 // "bolt:app.db" or "postgres://user@host/db", through the function
 // registered for its scheme. An unregistered scheme is an error wrapping
-// [ErrUnknownScheme] that lists the registered ones.
+// [ErrUnknownScheme] that lists the registered ones; a ctx already done is
+// its error, the store not opened.
 func OpenStore(ctx context.Context, rawURL string) (Store, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -65,6 +66,9 @@ func OpenStore(ctx context.Context, rawURL string) (Store, error) {
 	registryMu.RUnlock()
 	if open == nil {
 		return nil, fmt.Errorf("%w %q (registered: %s)", ErrUnknownScheme, u.Scheme, strings.Join(StoreSchemes(), ", "))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("session: open store: %w", err)
 	}
 	return open(ctx, u)
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strconv"
-	"time"
 
 	"github.com/session2/session2/core/session"
 )
@@ -17,42 +15,30 @@ func init() {
 // openURL opens "bolt:PATH" (or "bolt:///abs/path") with optional query
 // parameters timeout (a duration), sweep (a duration, 0 disables), batch
 // (an integer) and bucket (a name).
-func openURL(ctx context.Context, u *url.URL) (session.Store, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("boltstore: open: %w", err)
-	}
+func openURL(_ context.Context, u *url.URL) (session.Store, error) {
 	path := session.URLPath(u)
 	if path == "" {
 		return nil, fmt.Errorf("boltstore: %w: URL %q has no path (want bolt:PATH)", session.ErrInvalidConfig, u.Redacted())
 	}
+	q, err := session.ParseURLQuery(u, "timeout", "sweep", "batch", "bucket")
+	if err != nil {
+		return nil, fmt.Errorf("boltstore: %w", err)
+	}
 	var opts []Option
-	for name, vals := range u.Query() {
-		if len(vals) != 1 {
-			return nil, fmt.Errorf("boltstore: %w: URL parameter %q given %d times", session.ErrInvalidConfig, name, len(vals))
-		}
-		val := vals[0]
-		switch name {
-		case "timeout", "sweep":
-			d, err := time.ParseDuration(val)
-			if err != nil {
-				return nil, fmt.Errorf("boltstore: %w: URL parameter %s: %w", session.ErrInvalidConfig, name, err)
-			}
-			if name == "timeout" {
-				opts = append(opts, WithOpenTimeout(d))
-			} else {
-				opts = append(opts, WithSweepInterval(d))
-			}
-		case "batch":
-			n, err := strconv.Atoi(val)
-			if err != nil {
-				return nil, fmt.Errorf("boltstore: %w: URL parameter batch: %w", session.ErrInvalidConfig, err)
-			}
-			opts = append(opts, WithSweepBatch(n))
-		case "bucket":
-			opts = append(opts, WithBucket(val))
-		default:
-			return nil, fmt.Errorf("boltstore: %w: unknown URL parameter %q (known: timeout, sweep, batch, bucket)", session.ErrInvalidConfig, name)
-		}
+	if d, ok := q.Duration("timeout"); ok {
+		opts = append(opts, WithOpenTimeout(d))
+	}
+	if d, ok := q.Duration("sweep"); ok {
+		opts = append(opts, WithSweepInterval(d))
+	}
+	if n, ok := q.Int("batch"); ok {
+		opts = append(opts, WithSweepBatch(n))
+	}
+	if v, ok := q.String("bucket"); ok {
+		opts = append(opts, WithBucket(v))
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("boltstore: %w", err)
 	}
 	return Open(path, opts...)
 }

@@ -129,28 +129,24 @@ func init() {
 
 // openURL opens "file:DIR", "file:/abs/dir" or "file:///abs/dir", with the
 // optional query parameters sweep and lock_timeout (Go durations).
-func openURL(ctx context.Context, u *url.URL) (session.Store, error) {
+func openURL(_ context.Context, u *url.URL) (session.Store, error) {
 	dir := session.URLPath(u)
 	if dir == "" {
 		return nil, errors.New(`filestore: store URL has no directory (use "file:DIR" or "file:/abs/dir")`)
 	}
+	q, err := session.ParseURLQuery(u, "sweep", "lock_timeout")
+	if err != nil {
+		return nil, fmt.Errorf("filestore: %w", err)
+	}
 	var opts []Option
-	for name, vals := range u.Query() {
-		if len(vals) != 1 {
-			return nil, fmt.Errorf("filestore: store URL parameter %q given %d times", name, len(vals))
-		}
-		d, err := time.ParseDuration(vals[0])
-		if err != nil {
-			return nil, fmt.Errorf("filestore: store URL parameter %s: %w", name, err)
-		}
-		switch name {
-		case "sweep":
-			opts = append(opts, WithSweepInterval(d))
-		case "lock_timeout":
-			opts = append(opts, WithLockTimeout(d))
-		default:
-			return nil, fmt.Errorf("filestore: unknown store URL parameter %q (known: sweep, lock_timeout)", name)
-		}
+	if d, ok := q.Duration("sweep"); ok {
+		opts = append(opts, WithSweepInterval(d))
+	}
+	if d, ok := q.Duration("lock_timeout"); ok {
+		opts = append(opts, WithLockTimeout(d))
+	}
+	if err := q.Err(); err != nil {
+		return nil, fmt.Errorf("filestore: %w", err)
 	}
 	s, err := New(dir, opts...)
 	if err != nil {

@@ -71,22 +71,11 @@ func (dialect) Lock(ctx context.Context, conn *sql.Conn, n sqlstore.Names) (func
 			return nil, err
 		}
 	}
-	return func(ctx context.Context) error {
-		var released sql.NullInt64
-		if err := conn.QueryRowContext(ctx, "SELECT RELEASE_LOCK(?)", name).Scan(&released); err != nil {
-			return err
-		}
-		if released.Int64 != 1 {
-			return errors.New("named lock was not held")
-		}
-		return nil
-	}, nil
+	return sqlstore.Unlocker(conn, "SELECT RELEASE_LOCK(?)", name), nil
 }
 
-// InsertSQL is a plain INSERT: a duplicate key fails with error 1062.
-func (dialect) InsertSQL(n sqlstore.Names) string {
-	return "INSERT INTO " + n.Table + " (session_key, user_name, data, created, accessed, expires, version) VALUES (?, ?, ?, ?, ?, ?, 1)"
-}
+// InsertSQL is the plain INSERT: a duplicate key fails with error 1062.
+func (dialect) InsertSQL(insert string) string { return insert }
 
 // DeleteBatchSQL is a DELETE with a LIMIT. A condition on expires without
 // one on the user orders it by expires, so that the expires index drives

@@ -32,8 +32,8 @@ var dsnDefaults = map[string]string{
 // sets them: times come back as time.Time in UTC, and an UPDATE counts the
 // rows it matched, so a Touch rewriting the times a row holds is one
 // statement. The store's own parameters
-// (see [sqlstore.URLParams]) must have been taken out already, as [Open]
-// does.
+// (see [sqlstore.URLParams]) must have been taken out already, as [sqlstore.OpenURL]
+// does; the dialect's DSN method is this function.
 func DSN(u *url.URL) (string, error) {
 	if u.Scheme != "mysql" {
 		return "", fmt.Errorf("%w: URL scheme %q, want mysql", session.ErrInvalidConfig, u.Scheme)
@@ -95,3 +95,7 @@ func DSN(u *url.URL) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// DSN makes the dialect a [sqlstore.DSNDialect]: store URLs reach the
+// driver through [DSN].
+func (dialect) DSN(u *url.URL) (string, error) { return DSN(u) }

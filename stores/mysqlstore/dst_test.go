@@ -10,6 +10,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/mysqlstore"
+	"github.com/session2/session2/stores/sqlstore"
 )
 
 // TestTimesAnyDSN writes and reads back times on both sides of both
@@ -73,7 +74,7 @@ func TestTimesAnyDSN(t *testing.T) {
 			db := sql.OpenDB(conn)
 			t.Cleanup(func() { db.Close() })
 			table := fmt.Sprintf("s2t_dst_%d", time.Now().UnixNano()%1e9)
-			s, err := mysqlstore.New(db, mysqlstore.WithTable(table), mysqlstore.WithSweepInterval(0))
+			s, err := mysqlstore.New(db, sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/mysqlstore"
+	"github.com/session2/session2/stores/sqlstore"
 )
 
 // An application opens its database, builds the store on it, creates the
@@ -22,7 +23,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store, err := mysqlstore.New(db, mysqlstore.WithTable("sessions"))
+	store, err := mysqlstore.New(db, sqlstore.WithTable("sessions"))
 	if err != nil {
 		log.Fatal(err)
 	}

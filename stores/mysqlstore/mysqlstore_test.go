@@ -93,7 +93,7 @@ func TestDSNOptions(t *testing.T) {
 			t.Cleanup(func() { db.Close() })
 			db.SetMaxOpenConns(16)
 			table := fmt.Sprintf("s2t_opts_%d", time.Now().UnixNano()%1e9)
-			s, err := mysqlstore.New(db, mysqlstore.WithTable(table), mysqlstore.WithSweepInterval(0))
+			s, err := mysqlstore.New(db, sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -106,7 +106,7 @@ func TestDSNOptions(t *testing.T) {
 				t.Fatal(err)
 			}
 			conformance.TestStore(t, func(t *testing.T) session.Store {
-				s2, err := mysqlstore.New(db, mysqlstore.WithTable(table), mysqlstore.WithSweepInterval(0))
+				s2, err := mysqlstore.New(db, sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -379,7 +379,7 @@ func TestNew(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if s, err := mysqlstore.New(sqlx.NewDb(db, "mysql"), mysqlstore.WithSweepInterval(0)); err != nil {
+	if s, err := mysqlstore.New(sqlx.NewDb(db, "mysql"), sqlstore.WithSweepInterval(0)); err != nil {
 		t.Errorf("New(*sqlx.DB): %v", err)
 	} else {
 		s.Close()

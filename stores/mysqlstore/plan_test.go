@@ -12,6 +12,7 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/mysqlstore"
+	"github.com/session2/session2/stores/sqlstore"
 	"github.com/session2/session2/stores/sqlstore/sqlstoretest"
 )
 
@@ -28,7 +29,7 @@ func TestSweepPlan(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(8)
 	table := fmt.Sprintf("s2t_plan_%d", time.Now().UnixNano()%1e9)
-	s, err := mysqlstore.New(db, mysqlstore.WithTable(table), mysqlstore.WithSweepInterval(0))
+	s, err := mysqlstore.New(db, sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/session2/session2/core/session/sessiontest"
 	"github.com/session2/session2/stores/mysqlstore"
+	"github.com/session2/session2/stores/sqlstore"
 )
 
 // TestSetupTimeout runs Setup with a context that has no deadline against
@@ -21,7 +22,7 @@ func TestSetupTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := mysqlstore.New(db, mysqlstore.WithSweepInterval(0), mysqlstore.WithSetupTimeout(100*time.Millisecond))
+	s, err := mysqlstore.New(db, sqlstore.WithSweepInterval(0), sqlstore.WithSetupTimeout(100*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

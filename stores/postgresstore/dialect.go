@@ -57,24 +57,15 @@ func (dialect) Lock(ctx context.Context, conn *sql.Conn, n sqlstore.Names) (func
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
 		return nil, err
 	}
-	return func(ctx context.Context) error {
-		var ok bool
-		if err := conn.QueryRowContext(ctx, "SELECT pg_advisory_unlock($1)", key).Scan(&ok); err != nil {
-			return err
-		}
-		if !ok {
-			return errors.New("advisory lock was not held")
-		}
-		return nil
-	}, nil
+	return sqlstore.Unlocker(conn, "SELECT pg_advisory_unlock($1)", key), nil
 }
 
-// InsertSQL is a plain INSERT that does nothing on a duplicate key: the
+// InsertSQL is the plain INSERT doing nothing on a duplicate key: the
 // engine reads "no row inserted" as a conflict. PostgreSQL then neither
 // logs a duplicate-key error for every lost race nor aborts a surrounding
 // transaction. It never updates the existing row.
-func (dialect) InsertSQL(n sqlstore.Names) string {
-	return "INSERT INTO " + n.Table + " (session_key, user_name, data, created, accessed, expires, version) VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (session_key) DO NOTHING"
+func (dialect) InsertSQL(insert string) string {
+	return insert + " ON CONFLICT (session_key) DO NOTHING"
 }
 
 // DeleteBatchSQL deletes the keys a limited subquery selects, as

@@ -11,6 +11,7 @@ import (
 
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/postgresstore"
+	"github.com/session2/session2/stores/sqlstore"
 )
 
 // An application opens its database, builds the store on it, creates the
@@ -20,7 +21,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store, err := postgresstore.New(db, postgresstore.WithTable("sessions"))
+	store, err := postgresstore.New(db, sqlstore.WithTable("sessions"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/lib/pq"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/postgresstore"
+	"github.com/session2/session2/stores/sqlstore"
 	"github.com/session2/session2/stores/sqlstore/sqlstoretest"
 )
 
@@ -30,7 +31,7 @@ func TestSweepPlan(t *testing.T) {
 	db := sql.OpenDB(rec.Connector(&pq.Driver{}, u.String()))
 	t.Cleanup(func() { db.Close() })
 	table := fmt.Sprintf("s2plan_%x", time.Now().UnixNano())
-	s, err := postgresstore.New(db, postgresstore.WithTable(table), postgresstore.WithSweepInterval(0))
+	s, err := postgresstore.New(db, sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -161,7 +161,7 @@ func TestNew(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() }) // after the tables are dropped
 	table := "s2t_new_" + strings.ReplaceAll(time.Now().Format("150405.000000"), ".", "")
-	s1, err := postgresstore.New(db, postgresstore.WithTable(table), postgresstore.WithSweepInterval(0))
+	s1, err := postgresstore.New(db, sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestNew(t *testing.T) {
 			}
 		}
 	})
-	s2, err := postgresstore.New(sqlx.NewDb(db, "postgres"), postgresstore.WithTable(table), postgresstore.WithSweepInterval(0))
+	s2, err := postgresstore.New(sqlx.NewDb(db, "postgres"), sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 )
@@ -58,17 +59,18 @@ type Dialect interface {
 
 	// Lock takes a lock held by conn that serialises Setup for the tables
 	// named by n across processes and hosts, waiting while another holds
-	// it. unlock releases it; the engine calls it with a context that is
-	// not cancelled, and discards conn if it fails.
+	// it. unlock releases it (see [Unlocker]); the engine calls it with a
+	// context that is not cancelled, and discards conn if it fails.
 	Lock(ctx context.Context, conn *sql.Conn, n Names) (unlock func(context.Context) error, err error)
 
-	// InsertSQL returns the statement that creates a row, with parameters
-	// session_key, user_name, data, created, accessed, expires in that
-	// order, storing version 1. When the key exists, the statement must
-	// leave that row alone and either fail with an error that
+	// InsertSQL returns the statement that creates a row: insert, the
+	// engine's plain INSERT of session_key, user_name, data, created,
+	// accessed and expires (in that order, as parameters) storing version
+	// 1, or a form of it. When the key exists, the statement must leave
+	// that row alone and either fail with an error that
 	// [Dialect.IsDuplicate] recognises or affect no row. It is never an
 	// upsert.
-	InsertSQL(n Names) string
+	InsertSQL(insert string) string
 
 	// DeleteBatchSQL returns a statement that deletes at most limit rows of
 	// n.Table matching where, a condition with "?" placeholders that the
@@ -159,4 +161,21 @@ func BatchOrder(where string) string {
 		return " ORDER BY expires"
 	}
 	return ""
+}
+
+// Unlocker returns the unlock function of a [Dialect.Lock] that holds a
+// lock of conn released by one statement, query with args, answering true
+// (or 1) when it released the lock, and false (or 0, or NULL) when conn did
+// not hold it.
+func Unlocker(conn *sql.Conn, query string, args ...any) func(context.Context) error {
+	return func(ctx context.Context) error {
+		var released sql.NullBool
+		if err := conn.QueryRowContext(ctx, query, args...).Scan(&released); err != nil {
+			return err
+		}
+		if !released.Bool {
+			return errors.New("the lock was not held")
+		}
+		return nil
+	}
 }

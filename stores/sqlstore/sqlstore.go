@@ -59,6 +59,10 @@ type Store struct {
 	stopSweeper func() // stops the sweeper and waits for it
 }
 
+// DB is the database handle a store takes: the application's *sql.DB, or
+// its *sqlx.DB.
+type DB interface{ *sql.DB | *sqlx.DB }
+
 // New returns a store keeping sessions in a table of db, with the SQL of
 // dialect d. It neither touches the database nor creates the table: call
 // [Store.Setup] once (at deployment, or at every start, as it is cheap when
@@ -71,13 +75,17 @@ type Store struct {
 // rows; [Store.Close] stops it. db stays the application's: Close leaves it
 // open (see [WithOwnDB]).
 //
+// db is a *sql.DB or a *sqlx.DB; the store keeps a *sqlx.DB (see
+// [Store.DB]), wrapping a *sql.DB with the placeholder style of d.
+//
 // A bad option is an error wrapping [session.ErrInvalidConfig].
-func New(db *sqlx.DB, d Dialect, opts ...Option) (*Store, error) {
-	if db == nil || db.DB == nil {
-		return nil, fmt.Errorf("sqlstore: new: %w: nil database", session.ErrInvalidConfig)
-	}
+func New[H DB](handle H, d Dialect, opts ...Option) (*Store, error) {
 	if d == nil {
 		return nil, fmt.Errorf("sqlstore: new: %w: nil dialect", session.ErrInvalidConfig)
+	}
+	db := wrap(handle, d)
+	if db == nil || db.DB == nil {
+		return nil, fmt.Errorf("sqlstore: new: %w: nil database", session.ErrInvalidConfig)
 	}
 	cfg := defaultConfig()
 	for _, o := range opts {
@@ -100,7 +108,7 @@ func New(db *sqlx.DB, d Dialect, opts ...Option) (*Store, error) {
 	t := names.Table
 	sqls := [numStatements]string{
 		stLoad:   "SELECT " + s.cols + " FROM " + t + " WHERE session_key = ? AND expires > ?",
-		stInsert: d.InsertSQL(names),
+		stInsert: d.InsertSQL("INSERT INTO " + t + " (session_key, user_name, data, created, accessed, expires, version) VALUES (?, ?, ?, ?, ?, ?, 1)"),
 		stUpdate: "UPDATE " + t + " SET user_name = ?, data = ?, created = ?, accessed = ?, expires = ?, version = version + 1 WHERE session_key = ? AND version = ?",
 		stDelete: "DELETE FROM " + t + " WHERE session_key = ?",
 		stTouch:  "UPDATE " + t + " SET accessed = ?, expires = ? WHERE session_key = ? AND expires > ?",

@@ -16,14 +16,12 @@ import (
 // testDialect is a minimal dialect for tests that never reach a database.
 type testDialect struct{}
 
-func (testDialect) Name() string                 { return "testdialect" }
-func (testDialect) BindType() int                { return sqlx.DOLLAR }
-func (testDialect) Quote(s string) string        { return `"` + s + `"` }
-func (testDialect) Migrations(Names) []Migration { return nil }
-func (testDialect) TransactionalDDL() bool       { return true }
-func (testDialect) InsertSQL(n Names) string {
-	return "INSERT INTO " + n.Table + " VALUES (?, ?, ?, ?, ?, ?, 1)"
-}
+func (testDialect) Name() string                             { return "testdialect" }
+func (testDialect) BindType() int                            { return sqlx.DOLLAR }
+func (testDialect) Quote(s string) string                    { return `"` + s + `"` }
+func (testDialect) Migrations(Names) []Migration             { return nil }
+func (testDialect) TransactionalDDL() bool                   { return true }
+func (testDialect) InsertSQL(insert string) string           { return insert }
 func (testDialect) DeleteBatchSQL(Names, string, int) string { return "" }
 func (testDialect) IsDuplicate(error) bool                   { return false }
 func (testDialect) CountsMatchedRows() bool                  { return true }

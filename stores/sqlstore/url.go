@@ -75,14 +75,12 @@ func URLOptions(rawQuery string) ([]Option, url.Values, error) {
 	return opts, rest, nil
 }
 
-// OpenDB opens a store on a database it opens itself, as the dialect
-// packages' Open functions do for URLs: sql.Open with the application's
-// driver and dsn, a ping so that a wrong address fails at once (and a
-// database that does not answer fails when ctx ends), then [New]
-// with the dialect and opts, the store owning the handle and closing it on
-// Close. sqlxName is the name sqlx knows the database by ("postgres",
-// "mysql"), which picks its placeholder style.
-func OpenDB(ctx context.Context, driverName, dsn, sqlxName string, d Dialect, opts ...Option) (*Store, error) {
+// OpenDB opens a store on a database it opens itself, as [Register] does
+// for URLs: sql.Open with the application's driver and dsn, a ping so that
+// a wrong address fails at once (and a database that does not answer fails
+// when ctx ends), then [New] with the dialect and opts, the store owning
+// the handle and closing it on Close.
+func OpenDB(ctx context.Context, driverName, dsn string, d Dialect, opts ...Option) (*Store, error) {
 	db, err := sql.Open(driverName, dsn)
 	if err != nil {
 		return nil, err
@@ -94,7 +92,7 @@ func OpenDB(ctx context.Context, driverName, dsn, sqlxName string, d Dialect, op
 		go db.Close()
 		return nil, err
 	}
-	s, err := New(sqlx.NewDb(db, sqlxName), d, append(opts, WithOwnDB())...)
+	s, err := New(db, d, append(opts, WithOwnDB())...)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -102,25 +100,32 @@ func OpenDB(ctx context.Context, driverName, dsn, sqlxName string, d Dialect, op
 	return s, nil
 }
 
+// DSNDialect is a [Dialect] whose driver wants a data source name other
+// than the store URL itself: [Register] and [OpenURL] pass the URL, the
+// store's own parameters taken out, through DSN.
+type DSNDialect interface {
+	Dialect
+	DSN(u *url.URL) (string, error)
+}
+
 // OpenURL opens a store from a store URL with the database/sql driver
-// registered as driverName, as the dialect packages' Open functions do:
-// the store's own parameters (see [URLParams]) become options, dsn turns
-// the URL left (the driver's parameters only) into the driver's data
-// source name (nil passes it as it is), and [OpenDB] opens the database,
-// the store owning it. Errors carry the prefix "<dialect name>: open:".
-func OpenURL(ctx context.Context, driverName string, u *url.URL, sqlxName string, d Dialect, dsn func(*url.URL) (string, error)) (*Store, error) {
-	s, err := openURL(ctx, driverName, u, sqlxName, d, dsn)
+// registered as driverName, as [Register] does for [session.OpenStore]:
+// the store's own parameters (see [URLParams]) become options, the rest of
+// the URL is the driver's data source name (through DSN for a
+// [DSNDialect]), and [OpenDB] opens the database, the store owning it.
+// Errors carry the prefix "<dialect name>: open:".
+func OpenURL(ctx context.Context, driverName string, u *url.URL, d Dialect) (*Store, error) {
+	if d == nil {
+		return nil, fmt.Errorf("sqlstore: open: %w: nil dialect", session.ErrInvalidConfig)
+	}
+	s, err := openURL(ctx, driverName, u, d)
 	if err != nil {
-		name := "sqlstore"
-		if d != nil {
-			name = d.Name()
-		}
-		return nil, fmt.Errorf("%s: open: %w", name, err)
+		return nil, fmt.Errorf("%s: open: %w", d.Name(), err)
 	}
 	return s, nil
 }
 
-func openURL(ctx context.Context, driverName string, u *url.URL, sqlxName string, d Dialect, dsn func(*url.URL) (string, error)) (*Store, error) {
+func openURL(ctx context.Context, driverName string, u *url.URL, d Dialect) (*Store, error) {
 	opts, rest, err := URLOptions(u.RawQuery)
 	if err != nil {
 		return nil, err
@@ -128,23 +133,22 @@ func openURL(ctx context.Context, driverName string, u *url.URL, sqlxName string
 	driverURL := *u
 	driverURL.RawQuery = rest.Encode()
 	source := driverURL.String()
-	if dsn != nil {
-		if source, err = dsn(&driverURL); err != nil {
+	if dd, ok := d.(DSNDialect); ok {
+		if source, err = dd.DSN(&driverURL); err != nil {
 			return nil, err
 		}
 	}
-	return OpenDB(ctx, driverName, source, sqlxName, d, opts...)
+	return OpenDB(ctx, driverName, source, d, opts...)
 }
 
-// Handle returns db as the *sqlx.DB the engine takes: a *sqlx.DB as it
-// is, a *sql.DB wrapped with sqlxName ("postgres", "mysql"), which picks
-// sqlx's placeholder style; nil for a nil handle, which [New] rejects. The
-// dialect packages' New functions accept either handle through it.
-func Handle[DB *sql.DB | *sqlx.DB](db DB, sqlxName string) *sqlx.DB {
+// wrap returns db as the *sqlx.DB the engine keeps: a *sqlx.DB as it is, a
+// *sql.DB wrapped under the name sqlx knows d's placeholder style by; nil
+// for a nil handle, which [New] rejects.
+func wrap[H DB](db H, d Dialect) *sqlx.DB {
 	switch v := any(db).(type) {
 	case *sql.DB:
 		if v != nil {
-			return sqlx.NewDb(v, sqlxName)
+			return sqlx.NewDb(v, bindNames[d.BindType()])
 		}
 	case *sqlx.DB:
 		return v
@@ -152,34 +156,53 @@ func Handle[DB *sql.DB | *sqlx.DB](db DB, sqlxName string) *sqlx.DB {
 	return nil
 }
 
-// Registration registers a dialect package's URL schemes with
-// [session.RegisterStore] once, for the database/sql driver the
-// application chose. The zero value is ready to use.
-type Registration struct {
-	mu   sync.Mutex
-	with string
+// bindNames are driver names by which sqlx knows each placeholder style.
+var bindNames = map[int]string{
+	sqlx.QUESTION: "mysql",
+	sqlx.DOLLAR:   "postgres",
+	sqlx.NAMED:    "oci8",
+	sqlx.AT:       "sqlserver",
 }
 
-// Register registers open under each scheme for driverName. Calling it
-// again with the same driver name does nothing; with another name, or an
-// empty one, it panics, like registering a URL scheme twice: both are
-// setup mistakes. pkg names the calling package in the panic.
-func (r *Registration) Register(pkg, driverName string, schemes []string, open func(ctx context.Context, driverName string, u *url.URL) (session.Store, error)) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// registered holds, by dialect name, the driver name each dialect's
+// schemes were registered with.
+var registered struct {
+	sync.Mutex
+	driver map[string]string
+}
+
+// Register makes [session.OpenStore] open URLs of the given schemes as
+// stores of dialect d, with the database/sql driver registered as
+// driverName (which the application imports), through [OpenURL]. The
+// dialect packages' Register functions call it.
+//
+// Registering a dialect again with the same driver name does nothing; with
+// another name, or an empty one, Register panics, like registering a URL
+// scheme twice: both are setup mistakes.
+func Register(d Dialect, driverName string, schemes ...string) {
+	registered.Lock()
+	defer registered.Unlock()
+	name := d.Name()
 	if driverName == "" {
-		panic(pkg + ": Register with an empty driver name")
+		panic(name + ": Register with an empty driver name")
 	}
-	if r.with != "" {
-		if r.with != driverName {
-			panic(fmt.Sprintf("%s: Register(%q) after Register(%q)", pkg, driverName, r.with))
+	if with, ok := registered.driver[name]; ok {
+		if with != driverName {
+			panic(fmt.Sprintf("%s: Register(%q) after Register(%q)", name, driverName, with))
 		}
 		return
 	}
 	for _, scheme := range schemes {
 		session.RegisterStore(scheme, func(ctx context.Context, u *url.URL) (session.Store, error) {
-			return open(ctx, driverName, u)
+			s, err := OpenURL(ctx, driverName, u, d)
+			if err != nil {
+				return nil, err // not a nil *Store in a non-nil interface
+			}
+			return s, nil
 		})
 	}
-	r.with = driverName
+	if registered.driver == nil {
+		registered.driver = map[string]string{}
+	}
+	registered.driver[name] = driverName
 }

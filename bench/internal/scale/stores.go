@@ -18,6 +18,7 @@ import (
 	"github.com/session2/session2/stores/memstore"
 	s2mysql "github.com/session2/session2/stores/mysqlstore"
 	s2pg "github.com/session2/session2/stores/postgresstore"
+	"github.com/session2/session2/stores/sqlstore"
 )
 
 // Stores are the stores Run knows, in the order cmd/scale runs them.
@@ -163,7 +164,7 @@ func openPostgres() (*handles, error) {
 		return nil, err
 	}
 	table, h, err := sqlTable(db, func(table string) (sqlStore, error) {
-		return s2pg.New(db, s2pg.WithTable(table), s2pg.WithSweepInterval(0))
+		return s2pg.New(db, sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 	})
 	if err != nil {
 		return nil, err
@@ -191,7 +192,7 @@ func openMySQL(logf func(string, ...any)) (*handles, error) {
 		return nil, err
 	}
 	table, h, err := sqlTable(db, func(table string) (sqlStore, error) {
-		return s2mysql.New(db, s2mysql.WithTable(table), s2mysql.WithSweepInterval(0))
+		return s2mysql.New(db, sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 	})
 	if err != nil {
 		return nil, err

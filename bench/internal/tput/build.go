@@ -15,6 +15,7 @@ import (
 	"github.com/session2/session2/bench/internal/servers"
 	"github.com/session2/session2/stores/memstore"
 	s2pg "github.com/session2/session2/stores/postgresstore"
+	"github.com/session2/session2/stores/sqlstore"
 )
 
 // The stores and libraries Build knows.
@@ -73,7 +74,7 @@ func buildPostgres(lib string) (http.Handler, func(), error) {
 	db.SetMaxIdleConns(16)
 	if lib == "session2" {
 		table := "s2tput_" + servers.Unique()
-		s, err := s2pg.New(db, s2pg.WithTable(table), s2pg.WithSweepInterval(0))
+		s, err := s2pg.New(db, sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 		if err != nil {
 			db.Close()
 			return nil, nil, err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/session2/session2/contrib/otelsession"
 	"github.com/session2/session2/stores/mysqlstore"
+	"github.com/session2/session2/stores/sqlstore"
 )
 
 const mysqlVar = "SESSION2_MYSQL_DSN"
@@ -34,7 +35,7 @@ func TestMySQLDBSystem(t *testing.T) {
 	if _, err := rand.Read(b[:]); err != nil {
 		t.Fatal(err)
 	}
-	ms, err := mysqlstore.New(db, mysqlstore.WithTable("otelsession_"+hex.EncodeToString(b[:])), mysqlstore.WithSweepInterval(0))
+	ms, err := mysqlstore.New(db, sqlstore.WithTable("otelsession_"+hex.EncodeToString(b[:])), sqlstore.WithSweepInterval(0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/session2/session2/contrib/otelsession"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/postgresstore"
+	"github.com/session2/session2/stores/sqlstore"
 )
 
 const postgresVar = "SESSION2_POSTGRES_DSN"
@@ -37,7 +38,7 @@ func newPostgres(t *testing.T, tel *telemetry) session.Store {
 		t.Fatal(err)
 	}
 	table := "otelsession_" + hex.EncodeToString(b[:])
-	ps, err := postgresstore.New(db, postgresstore.WithTable(table), postgresstore.WithSweepInterval(0))
+	ps, err := postgresstore.New(db, sqlstore.WithTable(table), sqlstore.WithSweepInterval(0))
 	if err != nil {
 		t.Fatal(err)
 	}

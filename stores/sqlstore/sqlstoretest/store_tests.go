@@ -3,15 +3,16 @@ package sqlstoretest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
-	"github.com/jmoiron/sqlx"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/session2/session2/conformance"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/stores/sqlstore"
@@ -165,8 +166,11 @@ func testTableNames(t *testing.T, k *kit) {
 			t.Errorf("New(%s) = %v, want an error wrapping ErrInvalidConfig", name, err)
 		}
 	}
-	if _, err := sqlstore.New(nil, k.h.Dialect); !errors.Is(err, session.ErrInvalidConfig) {
-		t.Errorf("New(nil db) = %v, want ErrInvalidConfig", err)
+	if _, err := sqlstore.New((*sqlx.DB)(nil), k.h.Dialect); !errors.Is(err, session.ErrInvalidConfig) {
+		t.Errorf("New(nil *sqlx.DB) = %v, want ErrInvalidConfig", err)
+	}
+	if _, err := sqlstore.New((*sql.DB)(nil), k.h.Dialect); !errors.Is(err, session.ErrInvalidConfig) {
+		t.Errorf("New(nil *sql.DB) = %v, want ErrInvalidConfig", err)
 	}
 	if _, err := sqlstore.New(db, nil); !errors.Is(err, session.ErrInvalidConfig) {
 		t.Errorf("New(nil dialect) = %v, want ErrInvalidConfig", err)
