@@ -57,7 +57,7 @@ func NetHTTPProtected(t *testing.T, m *session.Manager[session.Map], cop *sessio
 //     /hooks/github%2Frotate (an escaped slash, which some routers read
 //     as two segments), nor POST /login (which ServeMux would redirect).
 //   - AppHandlers: the application's own refusal handlers
-//     (SetDenyHandler, WithCSRFErrorHandler) answer, the handler does not
+//     (SetDenyHandler, CSRFOptions.ErrorHandler) answer, the handler does not
 //     run, and the CSRF handler gets an error wrapping ErrCSRF.
 //
 // The routes, all answering 200 text/plain:
@@ -79,7 +79,7 @@ func TestCSRF(t *testing.T, newHandler NewProtectedFunc) {
 	for _, p := range csrfProperties {
 		t.Run(p.name, func(t *testing.T) {
 			a := &csrfApp{t: t, cop: session.NewCrossOriginProtection()}
-			var opts []session.CSRFOption
+			var opts *session.CSRFOptions
 			if p.protect != nil {
 				opts = p.protect(a)
 			}
@@ -93,7 +93,7 @@ var csrfProperties = []struct {
 	test func(t *testing.T, a *csrfApp)
 	// protect, when not nil, sets up a.cop and returns the options of
 	// the app's CSRF check.
-	protect func(a *csrfApp) []session.CSRFOption
+	protect func(a *csrfApp) *session.CSRFOptions
 }{
 	{"Tabs", testCSRFTabs, nil},
 	{"Htmx", testCSRFHtmx, nil},
@@ -120,7 +120,7 @@ type csrfApp struct {
 	refused error // what the application's CSRF error handler got
 }
 
-func startCSRFApp(a *csrfApp, newHandler NewProtectedFunc, opts []session.CSRFOption) *csrfApp {
+func startCSRFApp(a *csrfApp, newHandler NewProtectedFunc, opts *session.CSRFOptions) *csrfApp {
 	t := a.t
 	t.Helper()
 	ms := memstore.New(memstore.WithSweepInterval(0))
@@ -169,7 +169,7 @@ func startCSRFApp(a *csrfApp, newHandler NewProtectedFunc, opts []session.CSRFOp
 			io.WriteString(w, "ran "+path)
 		}})
 	}
-	a.srv = httptest.NewUnstartedServer(newHandler(t, m, a.cop, session.NewCSRF(opts...), routes))
+	a.srv = httptest.NewUnstartedServer(newHandler(t, m, a.cop, session.NewCSRF(opts), routes))
 	a.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	a.srv.Start()
 	t.Cleanup(a.srv.Close)

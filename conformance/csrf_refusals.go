@@ -14,7 +14,7 @@ import (
 
 // protectBypass opens two bypasses: a webhook per provider, and every
 // path below /login/.
-func protectBypass(a *csrfApp) []session.CSRFOption {
+func protectBypass(a *csrfApp) *session.CSRFOptions {
 	for _, p := range []string{"POST /hooks/{provider}", "POST /login/"} {
 		if err := a.cop.AddInsecureBypassPattern(p); err != nil {
 			a.t.Fatal(err)
@@ -46,14 +46,14 @@ func testCSRFBypassPatterns(t *testing.T, a *csrfApp) {
 
 // protectAppHandlers sets the application's refusal handlers: 418 for a
 // cross-origin request, 451 for a CSRF refusal, whose error it keeps.
-func protectAppHandlers(a *csrfApp) []session.CSRFOption {
+func protectAppHandlers(a *csrfApp) *session.CSRFOptions {
 	a.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusTeapot)
 	}))
-	return []session.CSRFOption{session.WithCSRFErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+	return &session.CSRFOptions{ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 		a.refused = err
 		w.WriteHeader(http.StatusUnavailableForLegalReasons)
-	})}
+	}}
 }
 
 func testCSRFAppHandlers(t *testing.T, a *csrfApp) {

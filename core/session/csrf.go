@@ -142,7 +142,7 @@ type csrfSource interface {
 // the session middleware, after [CrossOriginProtection] in front of it:
 //
 //	cop := session.NewCrossOriginProtection()
-//	csrf := session.NewCSRF()
+//	csrf := session.NewCSRF(nil)
 //	handler := cop.Handler(mgr.Handler(csrf.Handler(app)))
 //
 // The policy:
@@ -164,7 +164,7 @@ type csrfSource interface {
 //     as every browser of the last years sends on a POST. Without either
 //     (curl, scripts, a server calling another), it passes: no cross-site
 //     page can make a modern browser send a request without them.
-//   - Under [WithCSRFStrict], a request without a token of a session with
+//   - Under [CSRFOptions].Strict, a request without a token of a session with
 //     info is refused in any case.
 //
 // The lax policy is the default because it keeps scripts and
@@ -174,7 +174,7 @@ type csrfSource interface {
 // and adds the old browsers that send neither header (SameSite=Lax
 // cookies already keep most of those safe).
 //
-// A refused request goes to the error handler ([WithCSRFErrorHandler];
+// A refused request goes to the error handler ([CSRFOptions].ErrorHandler;
 // by default 403 Forbidden) with an error wrapping [ErrCSRF], and never
 // reaches the handler. The token is never logged nor put in the error.
 //
@@ -187,69 +187,55 @@ type CSRF struct {
 	onError   ErrorHandler // nil: the default 403
 }
 
-// A CSRFOption configures [NewCSRF].
-type CSRFOption func(*CSRF)
+// CSRFOptions configures [NewCSRF]. Its zero value, like a nil
+// *CSRFOptions, gives the default check.
+type CSRFOptions struct {
+	// Header is the header the token is read from; "" is
+	// [DefaultCSRFHeader] (X-CSRF-Token).
+	Header string
 
-// WithCSRFHeader sets the header the token is read from (default
-// X-CSRF-Token). An empty name keeps the default.
-func WithCSRFHeader(name string) CSRFOption {
-	return func(p *CSRF) {
-		if name != "" {
-			p.header = name
-		}
-	}
+	// Field is the form field the token is read from; "" is
+	// [DefaultCSRFField] (csrf_token).
+	Field string
+
+	// BodyLimit is the most bytes of a form body the check reads to find
+	// the token field when the header carries none; a token beyond them is
+	// not found. 0 is [DefaultCSRFBodyLimit] (256 KiB). A negative limit
+	// never reads the body: the token must come in the header. For one
+	// route only (an upload endpoint, a JSON API), wrap that route in a
+	// CSRF of its own.
+	BodyLimit int64
+
+	// Strict requires the token on every unsafe request of a session with
+	// info, scripts included (default false: see [CSRF] for the policy).
+	Strict bool
+
+	// ErrorHandler answers refused requests, with an error wrapping
+	// [ErrCSRF]. nil answers 403 Forbidden with a short plain-text body.
+	ErrorHandler ErrorHandler
 }
 
-// WithCSRFField sets the form field the token is read from (default
-// csrf_token). An empty name keeps the default.
-func WithCSRFField(name string) CSRFOption {
-	return func(p *CSRF) {
-		if name != "" {
-			p.field = name
-		}
-	}
-}
-
-// WithCSRFBodyLimit sets the most bytes of a form body the check reads
-// to find the token field when the header carries none (default
-// [DefaultCSRFBodyLimit], 256 KiB); a token beyond them is not found. 0
-// keeps the default. A negative n never reads the body: the token must
-// come in the header. For one route only (an upload endpoint, a JSON
-// API), wrap that route in a CSRF of its own made with this option.
-func WithCSRFBodyLimit(n int64) CSRFOption {
-	return func(p *CSRF) {
-		switch {
-		case n > 0:
-			p.bodyLimit = n
-		case n < 0:
-			p.bodyLimit = 0
-		}
-	}
-}
-
-// WithCSRFStrict requires the token on every unsafe request of a session
-// with info, scripts included (default false: see [CSRF] for the policy).
-func WithCSRFStrict(strict bool) CSRFOption { return func(p *CSRF) { p.strict = strict } }
-
-// WithCSRFErrorHandler sets the handler of refused requests, which gets
-// an error wrapping [ErrCSRF]. The default answers 403 Forbidden with a
-// short plain-text body. A nil handler keeps the default.
-func WithCSRFErrorHandler(h ErrorHandler) CSRFOption {
-	return func(p *CSRF) {
-		if h != nil {
-			p.onError = h
-		}
-	}
-}
-
-// NewCSRF returns the CSRF token check with the given options.
-func NewCSRF(opts ...CSRFOption) *CSRF {
+// NewCSRF returns the CSRF token check configured by o; nil is the
+// default check.
+func NewCSRF(o *CSRFOptions) *CSRF {
 	p := &CSRF{header: DefaultCSRFHeader, field: DefaultCSRFField, bodyLimit: DefaultCSRFBodyLimit}
-	for _, o := range opts {
-		if o != nil {
-			o(p)
-		}
+	if o == nil {
+		return p
 	}
+	if o.Header != "" {
+		p.header = o.Header
+	}
+	if o.Field != "" {
+		p.field = o.Field
+	}
+	switch {
+	case o.BodyLimit > 0:
+		p.bodyLimit = o.BodyLimit
+	case o.BodyLimit < 0:
+		p.bodyLimit = 0
+	}
+	p.strict = o.Strict
+	p.onError = o.ErrorHandler
 	return p
 }
 
@@ -261,7 +247,7 @@ func (p *CSRF) Field() string { return p.field }
 
 // Check returns nil for a request that may pass, and a *[Refusal]
 // wrapping [ErrCSRF] for one to refuse (403 Forbidden, or the error
-// handler of [WithCSRFErrorHandler]). It needs the request's session: r must
+// handler of [CSRFOptions].ErrorHandler). It needs the request's session: r must
 // come from behind a session middleware (the core's or an adapter's);
 // without one, every unsafe request is refused.
 //
@@ -269,7 +255,7 @@ func (p *CSRF) Field() string { return p.field }
 // absent, and the session has info (a session without info has no token,
 // so its body is never read), does Check look for the form field in a
 // URL-encoded or multipart body of a POST, PUT or PATCH: it reads at most
-// the body limit ([WithCSRFBodyLimit], by default
+// the body limit ([CSRFOptions].BodyLimit, by default
 // [DefaultCSRFBodyLimit]), stops at the field, and in a multipart form at
 // the first file, which it never reads (so a form must put its token
 // field before its file inputs, or the token in the header). What it read

@@ -24,7 +24,7 @@ type csrfSite struct {
 	entered, release chan struct{}
 }
 
-func newCSRFSite(t *testing.T, opts ...session.CSRFOption) *csrfSite {
+func newCSRFSite(t *testing.T, opts *session.CSRFOptions) *csrfSite {
 	t.Helper()
 	store := sessiontest.Wrap(sessiontest.NewStore())
 	mgr, err := session.New[session.Map](store)
@@ -57,7 +57,7 @@ func newCSRFSite(t *testing.T, opts ...session.CSRFOption) *csrfSite {
 		_, _ = io.WriteString(w, "ok")
 	})
 	cop := session.NewCrossOriginProtection()
-	csrf := session.NewCSRF(opts...)
+	csrf := session.NewCSRF(opts)
 	c.h = cop.Handler(mgr.Handler(csrf.Handler(mux)))
 	return c
 }
@@ -125,7 +125,7 @@ func (c *csrfSite) login(name string) string {
 // Tabs: a token rendered 100 page views earlier still submits, and every
 // render differs.
 func TestCSRFTabs(t *testing.T) {
-	c := newCSRFSite(t)
+	c := newCSRFSite(t, nil)
 	c.login("ann")
 	_, first, _ := c.do("GET", "/form", nil, nil)
 	seen := map[string]bool{first: true}
@@ -143,7 +143,7 @@ func TestCSRFTabs(t *testing.T) {
 
 // htmx: the token in the X-CSRF-Token header passes, with any body.
 func TestCSRFHeader(t *testing.T) {
-	c := newCSRFSite(t)
+	c := newCSRFSite(t, nil)
 	tok := c.login("ann")
 	h := map[string]string{"Sec-Fetch-Site": "same-origin", "X-CSRF-Token": tok, "HX-Request": "true"}
 	if code, _, _ := c.do("POST", "/post", nil, h); code != http.StatusOK {
@@ -156,9 +156,9 @@ func TestCSRFHeader(t *testing.T) {
 }
 
 func TestCSRFPolicy(t *testing.T) {
-	c := newCSRFSite(t)
+	c := newCSRFSite(t, nil)
 	tok := c.login("ann")
-	other := newCSRFSite(t)
+	other := newCSRFSite(t, nil)
 	otherTok := other.login("bob")
 	cases := []struct {
 		name   string
@@ -192,7 +192,7 @@ func TestCSRFPolicy(t *testing.T) {
 }
 
 func TestCSRFStrict(t *testing.T) {
-	c := newCSRFSite(t, session.WithCSRFStrict(true))
+	c := newCSRFSite(t, &session.CSRFOptions{Strict: true})
 	tok := c.login("ann") // anonymous: no token needed, even strict
 	if code, _, _ := c.do("POST", "/post", url.Values{}, nil); code != http.StatusForbidden {
 		t.Errorf("strict, script without a token: %d, want 403", code)
@@ -204,7 +204,7 @@ func TestCSRFStrict(t *testing.T) {
 
 // Rotation: SetUser and Renew retire every token given out before.
 func TestCSRFRotation(t *testing.T) {
-	c := newCSRFSite(t)
+	c := newCSRFSite(t, nil)
 	old := c.login("ann")
 	code, newer, _ := c.do("POST", "/login", url.Values{"name": {"ann2"}, "csrf_token": {old}}, sameOrigin)
 	if code != http.StatusOK {
@@ -229,7 +229,7 @@ func TestCSRFRotation(t *testing.T) {
 // token back: the secret follows the cookie's token, which its merge does
 // not restore.
 func TestCSRFRenewRacesRequest(t *testing.T) {
-	c := newCSRFSite(t)
+	c := newCSRFSite(t, nil)
 	old := c.login("ann")
 	oldCookie := c.cookie
 	done := make(chan struct{})
@@ -268,7 +268,7 @@ func TestCSRFRenewRacesRequest(t *testing.T) {
 // Anonymous: rendering a form makes no store call and sets no cookie; its
 // POST relies on the first layer.
 func TestCSRFAnonymous(t *testing.T) {
-	c := newCSRFSite(t)
+	c := newCSRFSite(t, nil)
 	code, tok, rec := c.do("GET", "/form", nil, nil)
 	if code != http.StatusOK || tok != "" {
 		t.Errorf("anonymous form: %d, token %q, want 200 and none", code, tok)
@@ -306,11 +306,11 @@ func TestCSRFAnonymous(t *testing.T) {
 
 func TestCSRFOptions(t *testing.T) {
 	var got error
-	c := newCSRFSite(t, session.WithCSRFHeader("X-Token"), session.WithCSRFField("tok"),
-		session.WithCSRFErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+	c := newCSRFSite(t, &session.CSRFOptions{Header: "X-Token", Field: "tok",
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			got = err
 			w.WriteHeader(http.StatusTeapot)
-		}))
+		}})
 	tok := c.login("ann")
 	if code, _, _ := c.do("POST", "/post", url.Values{"tok": {tok}}, sameOrigin); code != http.StatusOK {
 		t.Errorf("custom field: %d", code)
@@ -325,7 +325,7 @@ func TestCSRFOptions(t *testing.T) {
 	if strings.Contains(got.Error(), tok) || strings.Contains(body, tok) {
 		t.Error("the error or the answer shows the token")
 	}
-	p := session.NewCSRF()
+	p := session.NewCSRF(nil)
 	if p.Header() != session.DefaultCSRFHeader || p.Field() != session.DefaultCSRFField {
 		t.Errorf("defaults %q %q", p.Header(), p.Field())
 	}
@@ -333,7 +333,7 @@ func TestCSRFOptions(t *testing.T) {
 
 // Without a session middleware in front, unsafe requests are refused.
 func TestCSRFWithoutSession(t *testing.T) {
-	h := session.NewCSRF().Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h := session.NewCSRF(nil).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", nil))
 	if rec.Code != http.StatusForbidden {
@@ -354,7 +354,7 @@ func BenchmarkCSRF(b *testing.B) {
 	}
 	var tok string
 	render := false
-	h := mgr.Handler(session.NewCSRF().Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := mgr.Handler(session.NewCSRF(nil).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := mgr.Get(r)
 		if s.User() == "" {
 			_ = s.SetUser("bench")

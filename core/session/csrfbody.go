@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultCSRFBodyLimit is the most of a form body that [CSRF] reads to
-// find its token field, unless [WithCSRFBodyLimit] sets another: 256 KiB,
+// find its token field, unless [CSRFOptions].BodyLimit sets another: 256 KiB,
 // room for a long text before a token field placed at the form's end.
 const DefaultCSRFBodyLimit = 256 << 10
 

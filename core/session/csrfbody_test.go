@@ -53,7 +53,7 @@ type bodySite struct {
 	spool  atomic.Int64 // files in the temporary directory at the handler
 }
 
-func newBodySite(t *testing.T, opts ...session.CSRFOption) *bodySite {
+func newBodySite(t *testing.T, opts session.CSRFOptions) *bodySite {
 	t.Helper()
 	mgr, err := session.New[session.Map](sessiontest.NewStore())
 	if err != nil {
@@ -114,11 +114,11 @@ func newBodySite(t *testing.T, opts ...session.CSRFOption) *bodySite {
 			fmt.Fprintf(w, "%s:%d ", p.FormName(), n)
 		}
 	})
-	opts = append(opts, session.WithCSRFErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+	opts.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 		s.err.Store(err.Error())
 		http.Error(w, "refused", http.StatusForbidden)
-	}))
-	csrf := session.NewCSRF(opts...)
+	}
+	csrf := session.NewCSRF(&opts)
 	app := session.NewCrossOriginProtection().Handler(mgr.Handler(csrf.Handler(mux)))
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cb := &countingBody{ReadCloser: r.Body}
@@ -223,7 +223,7 @@ func upload(t *testing.T, size int64, fields ...string) (io.Reader, string) {
 // large, whatever its type.
 func TestCSRFAnonymousBodyNotRead(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
-	s := newBodySite(t)
+	s := newBodySite(t, session.CSRFOptions{})
 	const size = 9_900_000 // the review's 9.9 MB
 	if code, _ := s.do("/api", formType, bigForm("", size), nil); code != http.StatusOK {
 		t.Fatalf("anonymous URL-encoded POST: %d", code)
@@ -246,7 +246,7 @@ func TestCSRFAnonymousBodyNotRead(t *testing.T) {
 // For a session with info, the check reads no more than the limit of a
 // large form without a token, and the handler gets the body whole.
 func TestCSRFBodyBounded(t *testing.T) {
-	s := newBodySite(t)
+	s := newBodySite(t, session.CSRFOptions{})
 	s.login("ann")
 	const size = 9_900_000
 	// A script without a token (lax policy): passes, the check having read
@@ -296,7 +296,7 @@ func TestCSRFBodyBounded(t *testing.T) {
 // handler.
 func TestCSRFMultipartStopsAtFile(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
-	s := newBodySite(t)
+	s := newBodySite(t, session.CSRFOptions{})
 	tok := s.login("ann")
 	const size = 40 << 20 // over ParseMultipartForm's 32 MB in memory
 	body, ct := upload(t, size, "title", "holiday", "csrf_token", tok, "file", "")
@@ -326,7 +326,7 @@ func TestCSRFMultipartStopsAtFile(t *testing.T) {
 // A webhook-style handler reads the exact raw body after the check, which
 // found the token in it.
 func TestCSRFWebhookReadsRawBody(t *testing.T) {
-	s := newBodySite(t)
+	s := newBodySite(t, session.CSRFOptions{})
 	tok := s.login("ann")
 	sum := func(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }
 	form := []byte("event=paid&amount=12%2C50&csrf_token=" + url.QueryEscape(tok) + "&sig=a+b&note=" + strings.Repeat("z", 100_000))
@@ -363,10 +363,10 @@ func TestCSRFWebhookReadsRawBody(t *testing.T) {
 	}
 }
 
-// WithCSRFBodyLimit: a token past the limit is not found; a negative
+// CSRFOptions.BodyLimit: a token past the limit is not found; a negative
 // limit reads the header alone.
 func TestCSRFBodyLimitOption(t *testing.T) {
-	s := newBodySite(t, session.WithCSRFBodyLimit(1024))
+	s := newBodySite(t, session.CSRFOptions{BodyLimit: 1024})
 	tok := s.login("ann")
 	late := io.MultiReader(bigForm("", 2000), strings.NewReader("&csrf_token="+url.QueryEscape(tok)))
 	if code, _ := s.do("/api", formType, late, sameOrigin); code != http.StatusForbidden {
@@ -380,7 +380,7 @@ func TestCSRFBodyLimitOption(t *testing.T) {
 		t.Errorf("token first, limit 1024: %d, want 200", code)
 	}
 
-	s = newBodySite(t, session.WithCSRFBodyLimit(-1))
+	s = newBodySite(t, session.CSRFOptions{BodyLimit: -1})
 	tok = s.login("ann")
 	if code, _ := s.do("/api", formType, strings.NewReader(early), sameOrigin); code != http.StatusForbidden {
 		t.Errorf("header only, token in the form: %d, want 403", code)
@@ -402,7 +402,7 @@ func BenchmarkCSRFLargeForm(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := mgr.Handler(session.NewCSRF().Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	h := mgr.Handler(session.NewCSRF(nil).Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/login" {
 			_ = mgr.Get(r).SetUser("bench")
 		}

@@ -35,7 +35,7 @@ func ExampleCSRF() {
 		fmt.Fprint(w, "saved")
 	})
 	cop := session.NewCrossOriginProtection()
-	csrf := session.NewCSRF()
+	csrf := session.NewCSRF(nil)
 	h := cop.Handler(mgr.Handler(csrf.Handler(mux))) // http.ListenAndServe(":8080", h)
 
 	cookie := ""

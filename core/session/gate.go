@@ -38,7 +38,7 @@ type Refusal struct {
 	// wrapping ErrCSRF or ErrCrossOrigin.
 	Err error
 	// Handler, when not nil, is the application's own answer
-	// (CrossOriginProtection.SetDenyHandler, WithCSRFErrorHandler), which
+	// (CrossOriginProtection.SetDenyHandler, CSRFOptions.ErrorHandler), which
 	// every adapter serves in place of its own.
 	Handler http.Handler
 }

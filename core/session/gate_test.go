@@ -149,8 +149,8 @@ func TestRefusals(t *testing.T) {
 	}{
 		{"cross-origin", cross(), session.NewCrossOriginProtection().Check, session.ErrCrossOrigin, false},
 		{"cross-origin, deny handler", cross(), copCustom.Check, session.ErrCrossOrigin, true},
-		{"csrf", forged(), session.NewCSRF().Check, session.ErrCSRF, false},
-		{"csrf, error handler", forged(), session.NewCSRF(session.WithCSRFErrorHandler(custom)).Check, session.ErrCSRF, true},
+		{"csrf", forged(), session.NewCSRF(nil).Check, session.ErrCSRF, false},
+		{"csrf, error handler", forged(), session.NewCSRF(&session.CSRFOptions{ErrorHandler: custom}).Check, session.ErrCSRF, true},
 		{"login", anon(), session.RequireUser[session.Map]("").Check, session.ErrLoginRequired, false},
 		{"form token", forged(), session.CheckFormToken[session.Map]().Check, session.ErrFormToken, false},
 	} {

@@ -97,7 +97,7 @@ func (a *app) protect() {
 	a.cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, http.StatusForbidden, "Cross-site form submission refused.")
 	}))
-	a.csrf = session.NewCSRF()
+	a.csrf = session.NewCSRF(nil)
 }
 
 // post guards a page that changes state: it limits and parses the body,

@@ -25,7 +25,7 @@ func Example_csrf() {
 		log.Fatal(err)
 	}
 	r := chi.NewRouter()
-	r.Use(session.NewCrossOriginProtection().Handler, chisession.Middleware(mgr), session.NewCSRF().Handler)
+	r.Use(session.NewCrossOriginProtection().Handler, chisession.Middleware(mgr), session.NewCSRF(nil).Handler)
 	r.Get("/note", func(w http.ResponseWriter, r *http.Request) {
 		// "" for an anonymous visitor, whose forms the cross-origin check guards.
 		_ = noteForm.Execute(w, chisession.Get[Cart](r).CSRFToken())

@@ -10,7 +10,7 @@ import (
 // request never reaches the store:
 //
 //	e.Use(echosession.CrossOrigin(session.NewCrossOriginProtection()),
-//		echosession.Middleware(mgr), echosession.CSRF(session.NewCSRF()))
+//		echosession.Middleware(mgr), echosession.CSRF(session.NewCSRF(nil)))
 //
 // A refused request gets an [echo.HTTPError] with 403 Forbidden, whose
 // Internal wraps [session.ErrCrossOrigin], for echo's HTTPErrorHandler to
@@ -30,7 +30,7 @@ func CrossOrigin(p *session.CrossOriginProtection) echo.MiddlewareFunc {
 // their scripts' requests (header p.Header()). A refused request gets an
 // [echo.HTTPError] with 403 Forbidden, whose Internal wraps
 // [session.ErrCSRF], for echo's HTTPErrorHandler to answer, or, when the
-// application set one with session.WithCSRFErrorHandler, is answered by
+// application set one with session.CSRFOptions.ErrorHandler, is answered by
 // that handler. The route's handler does not run. It panics if p is nil.
 func CSRF(p *session.CSRF) echo.MiddlewareFunc {
 	if p == nil {

@@ -42,7 +42,7 @@
 // RequireUser without a login URL one with 401 Unauthorized. errors.Is sees through each to the
 // core's error (session.ErrTooLarge, session.ErrCSRF, the store's). A
 // handler the application set on the core instead
-// (session.WithErrorHandler, session.WithCSRFErrorHandler,
+// (session.WithErrorHandler, session.CSRFOptions.ErrorHandler,
 // CrossOriginProtection.SetDenyHandler) answers in its place. The manager
 // logs each failed load or commit once, through its logger, whatever
 // answers it.

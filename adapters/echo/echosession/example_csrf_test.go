@@ -26,7 +26,7 @@ func ExampleCSRF() {
 	e := echo.New()
 	e.Use(echosession.CrossOrigin(session.NewCrossOriginProtection()),
 		echosession.Middleware(mgr),
-		echosession.CSRF(session.NewCSRF()))
+		echosession.CSRF(session.NewCSRF(nil)))
 	e.GET("/note", func(c echo.Context) error {
 		// "" for an anonymous visitor, whose forms the cross-origin check guards.
 		return noteForm.Execute(c.Response(), echosession.Get[Data](c).CSRFToken())

@@ -40,7 +40,7 @@ func newErrorsApp(t *testing.T, opts ...session.Option) *errorsApp {
 		a.e.DefaultHTTPErrorHandler(err, c)
 	}
 	a.e.Use(echosession.CrossOrigin(session.NewCrossOriginProtection()), echosession.Middleware(a.m),
-		echosession.CSRF(session.NewCSRF()))
+		echosession.CSRF(session.NewCSRF(nil)))
 	a.e.POST("/set", func(c echo.Context) error {
 		echosession.Get[session.Map](c).Data().Set("k", c.QueryParam("v"))
 		return c.String(http.StatusOK, "set")

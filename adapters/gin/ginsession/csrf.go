@@ -10,7 +10,7 @@ import (
 // request never reaches the store:
 //
 //	r.Use(ginsession.CrossOrigin(session.NewCrossOriginProtection()),
-//		ginsession.Middleware(mgr), ginsession.CSRF(session.NewCSRF()))
+//		ginsession.Middleware(mgr), ginsession.CSRF(session.NewCSRF(nil)))
 //
 // A refused request is answered by p's deny handler and the chain is
 // aborted. It panics if p is nil, a setup mistake.

@@ -29,7 +29,7 @@ func TestCSRFRefusalInErrors(t *testing.T) {
 	var errs []*gin.Error
 	r := gin.New()
 	r.Use(func(c *gin.Context) { c.Next(); errs = c.Errors },
-		ginsession.Middleware(m), ginsession.CSRF(session.NewCSRF()))
+		ginsession.Middleware(m), ginsession.CSRF(session.NewCSRF(nil)))
 	r.POST("/", func(c *gin.Context) { t.Error("the handler ran") })
 	req := sessiontest.WithSession(t, m, httptest.NewRequest("POST", "/", nil), "ann", nil)
 	req.Header.Set(session.DefaultCSRFHeader, "forged")

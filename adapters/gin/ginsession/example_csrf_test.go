@@ -27,7 +27,7 @@ func ExampleCSRF() {
 	r.Use(gin.Recovery(),
 		ginsession.CrossOrigin(session.NewCrossOriginProtection()),
 		ginsession.Middleware(mgr),
-		ginsession.CSRF(session.NewCSRF()))
+		ginsession.CSRF(session.NewCSRF(nil)))
 	r.GET("/note", func(c *gin.Context) {
 		// "" for an anonymous visitor, whose forms the cross-origin check guards.
 		_ = noteForm.Execute(c.Writer, ginsession.Get[Data](c).CSRFToken())
