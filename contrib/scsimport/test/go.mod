@@ -15,6 +15,7 @@ require (
 	github.com/session2/session2/core v0.1.0
 	github.com/session2/session2/stores/postgresstore v0.1.0
 	github.com/session2/session2/stores/redisstore v0.1.0
+	github.com/session2/session2/stores/sqlstore v0.1.0
 )
 
 require (
@@ -22,6 +23,5 @@ require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dgryski/go-rendezvous v0.0.0-20200823014737-9f7001d12a5f // indirect
 	github.com/jmoiron/sqlx v1.4.0 // indirect
-	github.com/session2/session2/stores/sqlstore v0.1.0 // indirect
 	go.uber.org/atomic v1.11.0 // indirect
 )

@@ -12,6 +12,7 @@ import (
 	"github.com/session2/session2/contrib/scsimport"
 	"github.com/session2/session2/core/session"
 	pgstore "github.com/session2/session2/stores/postgresstore"
+	"github.com/session2/session2/stores/sqlstore"
 )
 
 // openPostgres returns the database and a fresh scs table in it, as scs's
@@ -36,7 +37,7 @@ func openPostgres(t *testing.T) (*sql.DB, string) {
 func session2Postgres(t *testing.T, db *sql.DB) session.Store {
 	t.Helper()
 	table := "s2_" + suffix(t)
-	st, err := pgstore.New(db, pgstore.WithTable(table), pgstore.WithSetup())
+	st, err := pgstore.New(db, sqlstore.WithTable(table), sqlstore.WithSetup())
 	if err != nil {
 		t.Fatal(err)
 	}
