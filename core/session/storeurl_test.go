@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -66,81 +67,60 @@ func TestOpenStoreDoneContext(t *testing.T) {
 	}
 }
 
-// ParseURLQuery gives an opener each parameter once and typed, and refuses
-// what an opener cannot read.
-func TestParseURLQuery(t *testing.T) {
-	parse := func(raw string) (*session.URLQuery, error) {
+// URLOptions gives an opener the options its URL's query sets, each once and
+// typed, and refuses what an opener cannot read.
+func TestURLOptions(t *testing.T) {
+	// The options under test record what they were given.
+	type opt string
+	parse := func(raw string) ([]opt, error) {
 		t.Helper()
 		u, err := url.Parse(raw)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return session.ParseURLQuery(u, "max", "sweep", "name")
+		return session.URLOptions(u,
+			session.IntParam("max", func(n int) opt { return opt(fmt.Sprint("max ", n)) }),
+			session.DurationParam("sweep", func(d time.Duration) opt { return opt(fmt.Sprint("sweep ", d)) }),
+			session.StringParam("name", func(v string) opt { return opt("name " + v) }))
 	}
-	q, err := parse("x:?max=10&sweep=30s&name=web")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, ok := q.Int("max"); !ok || n != 10 {
-		t.Errorf("Int(max) = %d, %v", n, ok)
-	}
-	if d, ok := q.Duration("sweep"); !ok || d != 30*time.Second {
-		t.Errorf("Duration(sweep) = %v, %v", d, ok)
-	}
-	if v, ok := q.String("name"); !ok || v != "web" {
-		t.Errorf("String(name) = %q, %v", v, ok)
-	}
-	if err := q.Err(); err != nil {
-		t.Errorf("Err = %v", err)
-	}
-
-	q, err = parse("x:?sweep=0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, ok := q.Int("max"); ok {
-		t.Error("Int of a missing parameter reports it given")
-	}
-	if _, ok := q.String("name"); ok {
-		t.Error("String of a missing parameter reports it given")
-	}
-	if d, ok := q.Duration("sweep"); !ok || d != 0 {
-		t.Errorf("Duration(sweep=0) = %v, %v", d, ok)
-	}
-
 	for raw, want := range map[string]string{
-		"x:?color=red":      `unknown URL parameter "color" (known: max, sweep, name)`,
-		"x:?max=1&max=2":    `"max" given 2 times`,
-		"x:?max=%zz":        "URL query",
-		"x:?b=1&a=2&max=1":  `unknown URL parameter "a"`, // in name order
-		"x:?name=a&name=b":  `"name" given 2 times`,
-		"x:?sweep=1s&zz=0s": `unknown URL parameter "zz"`,
+		// In the order of the parameters, not of the URL.
+		"x:?name=web&sweep=30s&max=10": "max 10|sweep 30s|name web",
+		"x:?sweep=0":                   "sweep 0s",
+		"x:?name=":                     "name ",
+		"x:":                           "",
+		"x:?max=0":                     "max 0",
 	} {
-		_, err := parse(raw)
-		if !errors.Is(err, session.ErrInvalidConfig) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v, want ErrInvalidConfig saying %s", raw, err, want)
-		}
-	}
-
-	for raw, want := range map[string]string{
-		"x:?max=x":      `max="x": want a whole number`,
-		"x:?max=-1":     `max="-1": want a whole number`,
-		"x:?sweep=soon": `sweep="soon": want a duration`,
-		"x:?sweep=-1s":  `sweep="-1s": want a duration`,
-		// The first bad value is the one reported.
-		"x:?max=x&sweep=soon": `max="x"`,
-	} {
-		q, err := parse(raw)
+		opts, err := parse(raw)
 		if err != nil {
-			t.Fatalf("%s: %v", raw, err)
+			t.Errorf("%s: %v", raw, err)
+			continue
 		}
-		n, nok := q.Int("max")
-		d, dok := q.Duration("sweep")
-		if err := q.Err(); !errors.Is(err, session.ErrInvalidConfig) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: Err = %v, want ErrInvalidConfig saying %s", raw, err, want)
+		got := make([]string, len(opts))
+		for i, o := range opts {
+			got[i] = string(o)
 		}
-		if (nok && n < 0) || (dok && d < 0) {
-			t.Errorf("%s: a bad value reported as given: %d %v / %v %v", raw, n, nok, d, dok)
+		if g := strings.Join(got, "|"); g != want {
+			t.Errorf("%s: options %q, want %q", raw, g, want)
+		}
+	}
+
+	for raw, want := range map[string]string{
+		"x:?color=red":        `unknown URL parameter "color" (known: max, sweep, name)`,
+		"x:?max=1&max=2":      `"max" given 2 times`,
+		"x:?max=%zz":          "URL query",
+		"x:?b=1&a=2&max=1":    `unknown URL parameter "a"`, // in name order
+		"x:?name=a&name=b":    `"name" given 2 times`,
+		"x:?sweep=1s&zz=0s":   `unknown URL parameter "zz"`,
+		"x:?max=x":            `max="x": want a whole number`,
+		"x:?max=-1":           `max="-1": want a whole number`,
+		"x:?sweep=soon":       `sweep="soon": want a duration`,
+		"x:?sweep=-1s":        `sweep="-1s": want a duration`,
+		"x:?sweep=soon&max=x": `max="x"`, // the first parameter's
+	} {
+		opts, err := parse(raw)
+		if !errors.Is(err, session.ErrInvalidConfig) || !strings.Contains(err.Error(), want) || opts != nil {
+			t.Errorf("%s: %v, %v; want no options and ErrInvalidConfig saying %s", raw, opts, err, want)
 		}
 	}
 }

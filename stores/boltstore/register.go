@@ -20,24 +20,12 @@ func openURL(_ context.Context, u *url.URL) (session.Store, error) {
 	if path == "" {
 		return nil, fmt.Errorf("boltstore: %w: URL %q has no path (want bolt:PATH)", session.ErrInvalidConfig, u.Redacted())
 	}
-	q, err := session.ParseURLQuery(u, "timeout", "sweep", "batch", "bucket")
+	opts, err := session.URLOptions(u,
+		session.DurationParam("timeout", WithOpenTimeout),
+		session.DurationParam("sweep", WithSweepInterval),
+		session.IntParam("batch", WithSweepBatch),
+		session.StringParam("bucket", WithBucket))
 	if err != nil {
-		return nil, fmt.Errorf("boltstore: %w", err)
-	}
-	var opts []Option
-	if d, ok := q.Duration("timeout"); ok {
-		opts = append(opts, WithOpenTimeout(d))
-	}
-	if d, ok := q.Duration("sweep"); ok {
-		opts = append(opts, WithSweepInterval(d))
-	}
-	if n, ok := q.Int("batch"); ok {
-		opts = append(opts, WithSweepBatch(n))
-	}
-	if v, ok := q.String("bucket"); ok {
-		opts = append(opts, WithBucket(v))
-	}
-	if err := q.Err(); err != nil {
 		return nil, fmt.Errorf("boltstore: %w", err)
 	}
 	return Open(path, opts...)

@@ -134,18 +134,10 @@ func openURL(_ context.Context, u *url.URL) (session.Store, error) {
 	if dir == "" {
 		return nil, errors.New(`filestore: store URL has no directory (use "file:DIR" or "file:/abs/dir")`)
 	}
-	q, err := session.ParseURLQuery(u, "sweep", "lock_timeout")
+	opts, err := session.URLOptions(u,
+		session.DurationParam("sweep", WithSweepInterval),
+		session.DurationParam("lock_timeout", WithLockTimeout))
 	if err != nil {
-		return nil, fmt.Errorf("filestore: %w", err)
-	}
-	var opts []Option
-	if d, ok := q.Duration("sweep"); ok {
-		opts = append(opts, WithSweepInterval(d))
-	}
-	if d, ok := q.Duration("lock_timeout"); ok {
-		opts = append(opts, WithLockTimeout(d))
-	}
-	if err := q.Err(); err != nil {
 		return nil, fmt.Errorf("filestore: %w", err)
 	}
 	s, err := New(dir, opts...)

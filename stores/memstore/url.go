@@ -21,18 +21,10 @@ func openURL(ctx context.Context, u *url.URL) (session.Store, error) {
 	if p := session.URLPath(u); p != "" || u.User != nil || u.Host != "" || u.Fragment != "" {
 		return nil, fmt.Errorf("memstore: open: %w: URL %q may hold only query options, as in \"memory:?max=1000&sweep=1m\"", session.ErrInvalidConfig, u.Redacted())
 	}
-	q, err := session.ParseURLQuery(u, "max", "sweep")
+	opts, err := session.URLOptions(u,
+		session.IntParam("max", WithMaxSessions),
+		session.DurationParam("sweep", WithSweepInterval))
 	if err != nil {
-		return nil, fmt.Errorf("memstore: open: %w", err)
-	}
-	var opts []Option
-	if n, ok := q.Int("max"); ok {
-		opts = append(opts, WithMaxSessions(n))
-	}
-	if d, ok := q.Duration("sweep"); ok {
-		opts = append(opts, WithSweepInterval(d))
-	}
-	if err := q.Err(); err != nil {
 		return nil, fmt.Errorf("memstore: open: %w", err)
 	}
 	return New(opts...), nil
