@@ -3,7 +3,6 @@ package scsimport
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/gob"
 	"errors"
@@ -211,8 +210,7 @@ func (i *Importer) key(token string) string {
 	if !i.hashed {
 		return token
 	}
-	sum := sha256.Sum256([]byte(token))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	return HashedTokenKey(token)
 }
 
 // cookieValue returns the value of r's first cookie called name.
