@@ -23,12 +23,14 @@ func HashedTokenKey(token string) string {
 type CopyStats struct {
 	// Copied counts the sessions written as copies.
 	Copied int
-	// Skipped counts the records left out: those that did not decode
-	// (a value of a type not registered with gob, a user value of the
-	// wrong type, a record of another format) and those that ended
-	// during the run.
-	Skipped int
-	// Errors holds why the first records were skipped (at most
+	// Ended counts the sessions that ended during the run, which need no
+	// copy.
+	Ended int
+	// Failed counts the records that did not decode (a value of a type
+	// not registered with gob, a user value of the wrong type, a record
+	// of another format): their users will have to log in again.
+	Failed int
+	// Errors holds why the first records failed (at most
 	// [MaxCopyErrors]), each naming the record by the first characters
 	// of its key.
 	Errors []error
@@ -43,7 +45,7 @@ const MaxCopyErrors = 10
 // and the scs store can be switched off, and each user who comes back
 // with scs's cookie is logged in with their values.
 //
-// A record that does not decode is skipped and counted, not fatal; an
+// A record that does not decode is counted as failed, not fatal; an
 // error of either store ends the run. The scs records are left as they
 // are. CopyTo may run again: a copy already written is replaced by the
 // newer one (see [session.CopyImporter.Put]). dst must look the copies up
@@ -54,20 +56,17 @@ func (i *Importer) CopyTo(ctx context.Context, dst *session.CopyImporter) (CopyS
 	if dst == nil {
 		return st, fmt.Errorf("scsimport: copy: the destination is nil")
 	}
-	skip := func(err error) {
-		st.Skipped++
-		if len(st.Errors) < MaxCopyErrors {
-			st.Errors = append(st.Errors, err)
-		}
-	}
 	err := i.src.all(ctx, func(key string, data []byte) error {
 		s, err := i.decode(data)
 		if err != nil {
-			skip(fmt.Errorf("scsimport: record %.8s…: %w", key, err))
+			st.Failed++
+			if len(st.Errors) < MaxCopyErrors {
+				st.Errors = append(st.Errors, fmt.Errorf("scsimport: record %.8s…: %w", key, err))
+			}
 			return nil
 		}
 		if s == nil {
-			st.Skipped++ // ended between the store's filter and here
+			st.Ended++ // between the store's filter and here
 			return nil
 		}
 		ok, err := dst.Put(ctx, key, s)
@@ -77,7 +76,7 @@ func (i *Importer) CopyTo(ctx context.Context, dst *session.CopyImporter) (CopyS
 		case ok:
 			st.Copied++
 		default:
-			st.Skipped++
+			st.Ended++
 		}
 		return nil
 	})

@@ -31,14 +31,14 @@ func records(t *testing.T, s session.Store) int {
 }
 
 // copyAll runs the offline import and checks its counts.
-func copyAll(t *testing.T, imp *scsimport.Importer, dst *session.CopyImporter, copied, skipped int) {
+func copyAll(t *testing.T, imp *scsimport.Importer, dst *session.CopyImporter, copied, failed int) {
 	t.Helper()
 	st, err := imp.CopyTo(ctx(t), dst)
 	if err != nil {
 		t.Fatalf("CopyTo: %v", err)
 	}
-	if st.Copied != copied || st.Skipped != skipped || len(st.Errors) != skipped {
-		t.Fatalf("CopyTo: %+v; want %d copied, %d skipped", st, copied, skipped)
+	if st.Copied != copied || st.Failed != failed || len(st.Errors) != failed || st.Ended != 0 {
+		t.Fatalf("CopyTo: %+v; want %d copied, %d failed", st, copied, failed)
 	}
 }
 
