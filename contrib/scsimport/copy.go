@@ -48,9 +48,10 @@ const MaxCopyErrors = 10
 // A record that does not decode is counted as failed, not fatal; an
 // error of either store ends the run. The scs records are left as they
 // are. CopyTo may run again: a copy already written is replaced by the
-// newer one (see [session.CopyImporter.Put]). dst must look the copies up
-// as they are named here: by the token, or, under [WithHashedTokens], by
-// [HashedTokenKey] of it.
+// newer one (see [session.CopyImporter.Put]). Each copy is named by the
+// session's key in scs's store: its token, or, for an application that
+// set HashTokenInStore, the hash of it, and then the application's
+// ImportCopies needs session.CopyKeyFunc([HashedTokenKey]).
 func (i *Importer) CopyTo(ctx context.Context, dst *session.CopyImporter) (CopyStats, error) {
 	var st CopyStats
 	if dst == nil {

@@ -180,8 +180,8 @@ func (i *Importer) decode(b []byte) (*session.Imported, error) {
 
 // Record is one scs session, as [Importer.All] reads it.
 type Record struct {
-	// Token is the session's scs token (its store key under
-	// WithHashedTokens).
+	// Token is the session's key in scs's store: its token, or the hash
+	// of it when the scs application set HashTokenInStore.
 	Token string
 	// Session is the session read.
 	Session *session.Imported
