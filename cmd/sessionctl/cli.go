@@ -125,6 +125,7 @@ func commands() []command {
 		{name: "rm", args: "KEY", summary: "delete one session (KEY as for show)", flags: (*app).rmCmd},
 		{name: "logout-user", args: "USER", summary: "delete every session of USER (log out everywhere)", flags: (*app).logoutUserCmd},
 		{name: "gc", args: "[-idle DURATION]", summary: "delete expired sessions and, with -idle, those unused for longer than DURATION", flags: (*app).gcCmd},
+		{name: "import", args: "[-user-key K] [-table T | -prefix P] SCS-URL", summary: "copy every live session of an alexedwards/scs store (postgres://, mysql://, redis://) into the store, for session.ImportCopies", flags: (*app).importCmd},
 		{name: "stats", args: "[-top N] [-json]", summary: "count sessions: total, live, expired, anonymous, and the users with most sessions", flags: (*app).statsCmd},
 	}
 }

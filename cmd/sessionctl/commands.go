@@ -69,7 +69,8 @@ type sessionJSON struct {
 	Version  uint64 `json:"version"`
 	Size     int    `json:"size"`
 
-	// show -json only. Kind is "revocation" for a revocation record.
+	// show -json only. Kind is "revocation" for a revocation record,
+	// "import-copy" for an import copy.
 	Kind       string          `json:"kind,omitempty"`
 	Remote     *string         `json:"remote,omitempty"`
 	FormTokens *int            `json:"form_tokens,omitempty"`

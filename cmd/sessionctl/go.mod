@@ -6,6 +6,7 @@ require (
 	github.com/go-sql-driver/mysql v1.9.3
 	github.com/lib/pq v1.10.9
 	github.com/redis/go-redis/v9 v9.18.0
+	github.com/session2/session2/contrib/scsimport v0.1.0
 	github.com/session2/session2/core v0.1.0
 	github.com/session2/session2/stores/boltstore v0.1.0
 	github.com/session2/session2/stores/filestore v0.1.0

@@ -14,6 +14,9 @@ import (
 // revocationNote says what a revocation record is, for show.
 const revocationNote = "revocation record, not a session: the session manager's note that this user's sessions are being or were signed out (log out everywhere, a revoked device), which makes a login in flight give up; it expires by itself"
 
+// copyNote says what an import copy is, for show.
+const copyNote = "import copy: another library's session, written by 'sessionctl import' or scsimport's CopyTo, waiting for its user's first request through session.ImportCopies, which turns it into a session and deletes it; its values are gob, not shown"
+
 // showCmd: one session in detail.
 func (a *app) showCmd(fs *flag.FlagSet) runFunc {
 	asJSON := fs.Bool("json", false, "print a JSON object")
@@ -50,8 +53,12 @@ func (a *app) showText(e session.Entry) error {
 		u = "- (not stored: the key is derived from the user's name)"
 	}
 	fmt.Fprintf(&b, "key:          %s\n", e.Key)
-	if revocation {
+	copied := session.IsImportCopy(r)
+	switch {
+	case revocation:
 		fmt.Fprintf(&b, "kind:         %s\n", revocationNote)
+	case copied:
+		fmt.Fprintf(&b, "kind:         %s\n", copyNote)
 	}
 	fmt.Fprintf(&b, "user:         %s\n", u)
 	fmt.Fprintf(&b, "created:      %s\n", fmtTime(r.Created))
@@ -59,7 +66,7 @@ func (a *app) showText(e session.Entry) error {
 	fmt.Fprintf(&b, "expires:      %s (%s)\n", fmtTime(r.Expires), fmtUntil(r.Expires, now))
 	fmt.Fprintf(&b, "version:      %d\n", r.Version)
 	fmt.Fprintf(&b, "size:         %d bytes\n", len(r.Data))
-	if revocation {
+	if revocation || copied {
 		_, err := a.stdout.Write(b.Bytes())
 		return err
 	}
@@ -112,6 +119,8 @@ func (a *app) showJSON(e session.Entry) error {
 	env, err := decodeEnvelope(e.Record.Data)
 	if session.IsRevocationRecord(e.Record) {
 		j.Kind, j.DataNote = "revocation", revocationNote
+	} else if session.IsImportCopy(e.Record) {
+		j.Kind, j.DataNote = "import-copy", copyNote
 	} else if err != nil {
 		j.DataNote = err.Error()
 	} else {

@@ -18,5 +18,11 @@
 // request. time.Time is registered by this package. An application that
 // gave scs another codec passes its decoder with [WithCodec].
 //
-// [Importer.All] reads every live record, for sessionctl's offline import.
+// The live import needs the scs store until every user came back. The
+// offline import does not: [Importer.CopyTo] writes every live scs
+// session as a copy into session2's own store, and
+// [session.ImportCopies], given to WithImporter instead of the importer,
+// serves them, so the scs store can be switched off right after the copy
+// ("sessionctl import" does the copy for values of gob's basic types).
+// [Importer.All] reads every live record.
 package scsimport

@@ -3,7 +3,6 @@ package scsimport
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/gob"
 	"errors"
@@ -181,8 +180,8 @@ func (i *Importer) decode(b []byte) (*session.Imported, error) {
 
 // Record is one scs session, as [Importer.All] reads it.
 type Record struct {
-	// Token is the session's scs token (its store key under
-	// WithHashedTokens).
+	// Token is the session's key in scs's store: its token, or the hash
+	// of it when the scs application set HashTokenInStore.
 	Token string
 	// Session is the session read.
 	Session *session.Imported
@@ -211,8 +210,7 @@ func (i *Importer) key(token string) string {
 	if !i.hashed {
 		return token
 	}
-	sum := sha256.Sum256([]byte(token))
-	return base64.RawURLEncoding.EncodeToString(sum[:])
+	return HashedTokenKey(token)
 }
 
 // cookieValue returns the value of r's first cookie called name.
