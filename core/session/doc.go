@@ -161,7 +161,8 @@
 //     in this process) and boundedcontext.go (the deadline of the store
 //     calls).
 //   - The Store contract and the sentinel errors: store.go; opening a
-//     store by URL: registry.go; the stores' background sweep of expired
+//     store by URL: registry.go, and urlquery.go (a store URL's query as
+//     options); the stores' background sweep of expired
 //     records: sweeper.go; a Setup bounded in time: bounded.go.
 //   - The stored bytes: envelope.go (the envelope around the data, the
 //     per-session settings and flashes included); codec.go (JSONCodec,
@@ -185,6 +186,7 @@
 //     revocation record that makes them win over renewals in flight).
 //   - Taking over another library's sessions: import.go (WithImporter,
 //     the Importer interface, and the import's steps in the load and the
-//     commit).
+//     commit); importcopy.go (ImportCopies: the copies an offline import
+//     wrote into this store).
 //   - Events: event.go. For adapters' getters: typename.go.
 package session
