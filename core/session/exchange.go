@@ -25,6 +25,7 @@ type Exchange[T any] struct {
 	done bool // committed or aborted, guarded by sess.mu
 	err  error
 	rw   responseWriter[T]
+	req  http.Request   // the request passed on, whose context is the exchange
 	lctx boundedContext // the Load's
 	wctx boundedContext // the commit's writes'
 	vary [1]string      // the response's Vary header, when the commit adds it first
@@ -48,7 +49,10 @@ func (m *Manager[T]) Begin(r *http.Request) (*Exchange[T], *http.Request, error)
 		m.failed(r, err)
 		return nil, r, err
 	}
-	return x, r.WithContext(x), nil
+	// The request passed on is a field of the exchange rather than a heap
+	// object of its own: WithContext's copy, made here, does not escape.
+	x.req = *r.WithContext(x)
+	return x, &x.req, nil
 }
 
 // load fills the session from the record of the request's cookie.
