@@ -66,7 +66,8 @@ func (x *Exchange[T]) load() error {
 		}
 		return nil // no store access at all
 	}
-	key := keyOf(token)
+	var text requestText // the key and the record's strings, one allocation
+	key := text.key(token)
 	s.base.presented = key
 	start := time.Now()
 	x.lctx.start(r.Context(), start.Add(m.cfg.loadTimeout), false)
@@ -107,7 +108,7 @@ func (x *Exchange[T]) load() error {
 		// cannot lock its users out with an error on every request.
 		err = m.tooLarge(len(rec.Data))
 	} else {
-		env, err = decodeEnvelope(rec.Data)
+		env, err = decodeEnvelopeText(rec.Data, text.record(rec.Data))
 	}
 	// The session's own lifetime and idle timeout are in its envelope;
 	// one that does not decode is judged by the manager's.
@@ -116,7 +117,7 @@ func (x *Exchange[T]) load() error {
 		return nil
 	}
 	if err == nil {
-		err = m.cfg.codec.Decode(env.data, &s.data)
+		err = decodeData(m.cfg.codec, env, &s.data)
 	}
 	if err != nil {
 		var zero T

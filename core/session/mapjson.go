@@ -19,9 +19,19 @@ import (
 // request path. Strings with escapes or invalid UTF-8 go through
 // encoding/json, so their decoding is the standard library's.
 func parseMapJSON(b []byte) (map[string]any, error) {
-	p := jsonParser{b: b}
+	s := ""
 	if len(b) <= sharedJSONString {
-		p.s = string(b)
+		s = string(b)
+	}
+	return parseMapJSONText(b, s)
+}
+
+// parseMapJSONText is parseMapJSON cutting the keys and strings it returns
+// from s, which is "" or holds the same bytes as b.
+func parseMapJSONText(b []byte, s string) (map[string]any, error) {
+	p := jsonParser{b: b}
+	if len(s) == len(b) {
+		p.s = s
 	}
 	p.space()
 	if p.literal("null") {
