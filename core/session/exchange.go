@@ -28,6 +28,7 @@ type Exchange[T any] struct {
 	req  http.Request   // the request passed on, whose context is the exchange
 	lctx boundedContext // the Load's
 	wctx boundedContext // the commit's writes'
+	tm   boundTimer     // times lctx, then wctx
 	vary [1]string      // the response's Vary header, when the commit adds it first
 	read atomic.Bool    // the session was looked up: the response depends on it
 
@@ -70,7 +71,7 @@ func (x *Exchange[T]) load() error {
 	key := text.key(token)
 	s.base.presented = key
 	start := time.Now()
-	x.lctx.start(r.Context(), start.Add(m.cfg.loadTimeout), false)
+	x.lctx.start(r.Context(), start.Add(m.cfg.loadTimeout), false, &x.tm)
 	rec, err := m.store.Load(&x.lctx, key)
 	x.lctx.stop()
 	switch {
