@@ -125,7 +125,7 @@ func TestBoundDetached(t *testing.T) {
 	parent, cancel := context.WithCancel(context.WithValue(context.Background(), ctxKeyT{}, "v"))
 	var c boundedContext
 	c.start(parent, time.Now().Add(20*time.Millisecond), true, &tm)
-	done := c.Done()
+	c.Done()
 	cancel()
 	if c.Err() != nil {
 		t.Errorf("detached: Err %v after the request's cancellation", c.Err())
@@ -133,7 +133,7 @@ func TestBoundDetached(t *testing.T) {
 	if c.Value(ctxKeyT{}) != "v" {
 		t.Error("the request's values are lost")
 	}
-	<-done // closed only by the deadline: nothing else ends it
+	waitDone(t, &c, "at the deadline") // nothing else ends it
 	if err := c.Err(); err != context.DeadlineExceeded {
 		t.Errorf("Err %v, want DeadlineExceeded", err)
 	}
