@@ -257,12 +257,9 @@ func (m *Map) UnmarshalJSON(b []byte) error {
 	return m.unmarshalText(b, "")
 }
 
-// unmarshalText is UnmarshalJSON cutting the keys and strings from s, which
-// is "" or holds the same bytes as b.
+// unmarshalText is UnmarshalJSON cutting the keys and strings from s, as
+// parseMapJSONText does.
 func (m *Map) unmarshalText(b []byte, s string) error {
-	if s == "" && len(b) <= sharedJSONString {
-		s = string(b)
-	}
 	raw, err := parseMapJSONText(b, s)
 	if err != nil {
 		return err
