@@ -78,6 +78,21 @@ func (JSONCodec) Decode(data []byte, v any) error {
 	return json.Unmarshal(data[1:], v)
 }
 
+// decodeData decodes env's data into v with c. A Map under JSONCodec is
+// parsed straight from env's text, when it has one, so that its keys and
+// strings share that text's allocation.
+func decodeData(c Codec, env envelope, v any) error {
+	if mp, ok := v.(*Map); ok && env.text != "" {
+		if _, ok := c.(JSONCodec); ok {
+			if env.data[0] != formatJSON {
+				return errFormat
+			}
+			return mp.unmarshalText(env.data[1:], env.text[1:])
+		}
+	}
+	return c.Decode(env.data, v)
+}
+
 // GobCodec encodes with encoding/gob behind a format byte. Gob writes maps
 // in random order, so a T holding maps encodes differently each time and is
 // saved on every request that reads it; prefer JSONCodec for such types.

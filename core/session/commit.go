@@ -294,7 +294,7 @@ func (c *commit[T]) begin() context.Context {
 		if c.m.cfg.clockSet {
 			start = time.Now()
 		}
-		c.x.wctx.start(c.x.r.Context(), start.Add(c.m.cfg.commitTimeout), true)
+		c.x.wctx.start(c.x.r.Context(), start.Add(c.m.cfg.commitTimeout), true, &c.x.tm)
 		c.ctx = &c.x.wctx
 	}
 	return c.ctx

@@ -41,6 +41,9 @@ type envelope struct {
 	flashes  []string // packed: kind, NUL, text (see flash.go)
 	data     []byte   // the codec's bytes, aliasing the record's Data
 	settings settings // the per-session settings of a format 2 envelope
+	// text is data as a string, when the record was decoded from a text
+	// of its own (see requestText), else "".
+	text string
 }
 
 var errEnvelope = errors.New("session: malformed session record")
@@ -78,9 +81,21 @@ func appendEnvelope(b []byte, remote string, tokens, flashes []string, data []by
 	return append(b, data...)
 }
 
+// envReader reads an envelope from b. When s is not empty it holds the
+// same bytes as b, and moves along with it: the strings read are cut from
+// s instead of being copied out of b one by one.
 type envReader struct {
 	b   []byte
+	s   string
 	err error
+}
+
+// skip moves past the next n bytes.
+func (r *envReader) skip(n int) {
+	r.b = r.b[n:]
+	if r.s != "" {
+		r.s = r.s[n:]
+	}
 }
 
 func (r *envReader) uvarint() uint64 {
@@ -92,7 +107,7 @@ func (r *envReader) uvarint() uint64 {
 		r.err = errEnvelope
 		return 0
 	}
-	r.b = r.b[n:]
+	r.skip(n)
 	return v
 }
 
@@ -105,8 +120,13 @@ func (r *envReader) string() string {
 		r.err = errEnvelope
 		return ""
 	}
-	s := string(r.b[:n])
-	r.b = r.b[n:]
+	var s string
+	if r.s != "" {
+		s = r.s[:n]
+	} else {
+		s = string(r.b[:n])
+	}
+	r.skip(int(n))
 	return s
 }
 
@@ -130,11 +150,21 @@ func (r *envReader) strings() []string {
 // isEnvelope reports whether b starts as an envelope does.
 func isEnvelope(b []byte) bool { return len(b) > 0 && (b[0] == envelopeV1 || b[0] == envelopeV2) }
 
-func decodeEnvelope(b []byte) (envelope, error) {
+func decodeEnvelope(b []byte) (envelope, error) { return decodeEnvelopeText(b, "") }
+
+// decodeEnvelopeText is decodeEnvelope cutting the strings it returns from
+// text, which is "" or holds the same bytes as b.
+func decodeEnvelopeText(b []byte, text string) (envelope, error) {
 	if len(b) == 0 || (b[0] != envelopeV1 && b[0] != envelopeV2) {
 		return envelope{}, errEnvelope
 	}
+	if len(text) != len(b) {
+		text = ""
+	}
 	r := envReader{b: b[1:]}
+	if text != "" {
+		r.s = text[1:]
+	}
 	var e envelope
 	e.remote = r.string()
 	e.tokens = r.strings()
@@ -154,7 +184,7 @@ func decodeEnvelope(b []byte) (envelope, error) {
 	if r.err != nil {
 		return envelope{}, r.err
 	}
-	e.data = r.b
+	e.data, e.text = r.b, r.s
 	return e, nil
 }
 

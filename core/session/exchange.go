@@ -25,8 +25,10 @@ type Exchange[T any] struct {
 	done bool // committed or aborted, guarded by sess.mu
 	err  error
 	rw   responseWriter[T]
+	req  http.Request   // the request passed on, whose context is the exchange
 	lctx boundedContext // the Load's
 	wctx boundedContext // the commit's writes'
+	tm   boundTimer     // times lctx, then wctx
 	vary [1]string      // the response's Vary header, when the commit adds it first
 	read atomic.Bool    // the session was looked up: the response depends on it
 
@@ -48,7 +50,10 @@ func (m *Manager[T]) Begin(r *http.Request) (*Exchange[T], *http.Request, error)
 		m.failed(r, err)
 		return nil, r, err
 	}
-	return x, r.WithContext(x), nil
+	// The request passed on is a field of the exchange rather than a heap
+	// object of its own: WithContext's copy, made here, does not escape.
+	x.req = *r.WithContext(x)
+	return x, &x.req, nil
 }
 
 // load fills the session from the record of the request's cookie.
@@ -62,10 +67,11 @@ func (x *Exchange[T]) load() error {
 		}
 		return nil // no store access at all
 	}
-	key := keyOf(token)
+	var text requestText // the key and the record's strings, one allocation
+	key := text.key(token)
 	s.base.presented = key
 	start := time.Now()
-	x.lctx.start(r.Context(), start.Add(m.cfg.loadTimeout), false)
+	x.lctx.start(r.Context(), start.Add(m.cfg.loadTimeout), false, &x.tm)
 	rec, err := m.store.Load(&x.lctx, key)
 	x.lctx.stop()
 	switch {
@@ -103,7 +109,7 @@ func (x *Exchange[T]) load() error {
 		// cannot lock its users out with an error on every request.
 		err = m.tooLarge(len(rec.Data))
 	} else {
-		env, err = decodeEnvelope(rec.Data)
+		env, err = decodeEnvelopeText(rec.Data, text.record(rec.Data))
 	}
 	// The session's own lifetime and idle timeout are in its envelope;
 	// one that does not decode is judged by the manager's.
@@ -112,7 +118,7 @@ func (x *Exchange[T]) load() error {
 		return nil
 	}
 	if err == nil {
-		err = m.cfg.codec.Decode(env.data, &s.data)
+		err = decodeData(m.cfg.codec, env, &s.data)
 	}
 	if err != nil {
 		var zero T

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -105,5 +106,56 @@ func TestLoadTimeoutValidated(t *testing.T) {
 	}
 	if session.DefaultLoadTimeout != 3*time.Second {
 		t.Errorf("DefaultLoadTimeout = %v", session.DefaultLoadTimeout)
+	}
+}
+
+// The request's cancellation reaches a Load that waits on its context,
+// long before the load timeout; the commit's writes, which outlive it, do
+// not see it.
+func TestLoadEndsWithRequest(t *testing.T) {
+	st := newWrapped()
+	_, h := newAppOn(t, st, loginRoutes(), session.WithLoadTimeout(time.Hour))
+	_, tok := do(h, "/login?u=ann", "")
+	started, errs := make(chan struct{}, 1), make(chan error, 1)
+	st.Before(sessiontest.Load, func(ctx context.Context, key string, rec session.Record, err error) error {
+		started <- struct{}{}
+		err = sessiontest.Hang(ctx, key, rec, err)
+		errs <- err
+		return err
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.ServeHTTP(httptest.NewRecorder(), reqWith("/user", tok).WithContext(ctx))
+	}()
+	<-started
+	cancel()
+	select {
+	case err := <-errs:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("the Load ended with %v, want the request's Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request's cancellation did not reach the Load")
+	}
+	<-done
+
+	st.Before(sessiontest.Load, nil)
+	var saveErr error
+	st.Before(sessiontest.Save, func(ctx context.Context, _ string, _ session.Record, _ error) error {
+		<-ctx.Done() // held until the commit ends it; the request is gone
+		saveErr = ctx.Err()
+		return nil
+	})
+	ctx, cancel = context.WithCancel(context.Background())
+	rt := routes{"/cancel": func(w http.ResponseWriter, r *http.Request, s *session.Session[session.Map]) {
+		s.Data().Set("k", "v")
+		cancel()
+	}}
+	_, h = newAppOn(t, st, rt, session.WithCommitTimeout(20*time.Millisecond))
+	h.ServeHTTP(httptest.NewRecorder(), reqWith("/cancel", tok).WithContext(ctx))
+	if !errors.Is(saveErr, context.DeadlineExceeded) {
+		t.Errorf("the commit's Save ended with %v, want its own deadline, not the request's cancellation", saveErr)
 	}
 }

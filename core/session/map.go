@@ -254,7 +254,13 @@ func (m *Map) appendJSON(dst []byte) ([]byte, error) {
 // UnmarshalJSON replaces the map's contents with a JSON object, keeping
 // integers as int (int64 where they do not fit an int).
 func (m *Map) UnmarshalJSON(b []byte) error {
-	raw, err := parseMapJSON(b)
+	return m.unmarshalText(b, "")
+}
+
+// unmarshalText is UnmarshalJSON cutting the keys and strings from s, as
+// parseMapJSONText does.
+func (m *Map) unmarshalText(b []byte, s string) error {
+	raw, err := parseMapJSONText(b, s)
 	if err != nil {
 		return err
 	}

@@ -18,9 +18,17 @@ import (
 // rejects what encoding/json rejects, at a fraction of the cost on the
 // request path. Strings with escapes or invalid UTF-8 go through
 // encoding/json, so their decoding is the standard library's.
-func parseMapJSON(b []byte) (map[string]any, error) {
+func parseMapJSON(b []byte) (map[string]any, error) { return parseMapJSONText(b, "") }
+
+// parseMapJSONText is parseMapJSON cutting the keys and strings it returns
+// from s, which holds the same bytes as b; when s is "", from a copy of b
+// made for them if b is small (see sharedJSONString).
+func parseMapJSONText(b []byte, s string) (map[string]any, error) {
 	p := jsonParser{b: b}
-	if len(b) <= sharedJSONString {
+	switch {
+	case len(s) == len(b):
+		p.s = s
+	case len(b) <= sharedJSONString:
 		p.s = string(b)
 	}
 	p.space()

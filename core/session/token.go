@@ -66,6 +66,12 @@ func b64index(c byte) int {
 // keyOf returns the store key for a token: the lowercase hexadecimal
 // SHA-256 of the token. Stores never see the token itself.
 func keyOf(token string) string {
+	var buf [KeyLen]byte
+	return string(appendKey(buf[:0], token))
+}
+
+// appendKey appends the store key of token to dst.
+func appendKey(dst []byte, token string) []byte {
 	// Hashed from an array on the stack: converting a string longer than
 	// 32 bytes to a slice would allocate, on every request.
 	var in [tokenLen]byte
@@ -76,7 +82,5 @@ func keyOf(token string) string {
 	} else {
 		sum = sha256.Sum256([]byte(token))
 	}
-	var buf [KeyLen]byte
-	hex.Encode(buf[:], sum[:])
-	return string(buf[:])
+	return hex.AppendEncode(dst, sum[:])
 }
