@@ -159,6 +159,9 @@ func (dialect) ScanTime(src any) (time.Time, error) {
 	case time.Time:
 		return time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), time.UTC), nil
 	case []byte:
+		if t, ok := parseUTC(v); ok {
+			return t, nil
+		}
 		s = string(v)
 	case string:
 		s = v
@@ -177,3 +180,35 @@ func (dialect) ScanTime(src any) (time.Time, error) {
 // CheckUser accepts every user: the column is VARBINARY, compared byte for
 // byte.
 func (dialect) CheckUser(string) error { return nil }
+
+// parseUTC reads the 26 bytes "2006-01-02 15:04:05.000000" of
+// [dialect.SelectTime] as a UTC time without copying them to a string;
+// ok is false for any other shape, which ScanTime then parses as text.
+func parseUTC(b []byte) (t time.Time, ok bool) {
+	if len(b) != len(timeLayout) || b[4] != '-' || b[7] != '-' || b[10] != ' ' ||
+		b[13] != ':' || b[16] != ':' || b[19] != '.' {
+		return time.Time{}, false
+	}
+	num := func(i, j int) int {
+		n := 0
+		for _, c := range b[i:j] {
+			if c < '0' || c > '9' {
+				ok = false
+				return 0
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	ok = true
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	hour, minute, sec, micro := num(11, 13), num(14, 16), num(17, 19), num(20, 26)
+	if !ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t = time.Date(year, time.Month(month), day, hour, minute, sec, micro*1000, time.UTC)
+	if t.Day() != day { // February 30th and the like: let the text parser refuse it
+		return time.Time{}, false
+	}
+	return t, true
+}

@@ -119,12 +119,18 @@ func (s *Store) listPage(ctx context.Context, q string, args []any, page []sessi
 		return page, err
 	}
 	defer rows.Close()
+	var r recordDest
+	r.bind(s.d)
 	for rows.Next() {
-		var e session.Entry
-		if err := s.scanRecord(rows, &e.Record, &e.Key); err != nil {
+		r.reset()
+		if err := rows.Scan(r.dest[:]...); err != nil {
 			return page, err
 		}
-		page = append(page, e)
+		rec, err := r.record()
+		if err != nil {
+			return page, err
+		}
+		page = append(page, session.Entry{Key: r.key, Record: rec})
 	}
 	if err := rows.Err(); err != nil {
 		return page, err

@@ -33,10 +33,10 @@ func await[T any](ctx context.Context, f func() (T, error)) (T, error) {
 		err error
 	}
 	ch := make(chan result, 1)
-	callers.run(func() {
+	callers.run(funcJob(func() {
 		v, err := f()
 		ch <- result{v, err}
-	})
+	}))
 	select {
 	case r := <-ch:
 		return r.v, r.err
@@ -51,8 +51,16 @@ func await[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	}
 }
 
-// callers runs the calls of await.
-var callers = &callerPool{work: make(chan func())}
+// A job is what the caller pool runs.
+type job interface{ run() }
+
+// funcJob is a function as a job.
+type funcJob func()
+
+func (f funcJob) run() { f() }
+
+// callers runs the calls of await and of Store.do.
+var callers = &callerPool{work: make(chan job)}
 
 // callerIdle is how long an idle caller goroutine waits for another call
 // before it exits.
@@ -67,28 +75,28 @@ const callerIdle = 5 * time.Second
 // callerIdle exits, so the pool follows the peak of concurrent calls and
 // holds no goroutine once the calls stop.
 type callerPool struct {
-	work chan func() // unbuffered: taken only by a goroutine waiting for it
+	work chan job // unbuffered: taken only by a goroutine waiting for it
 }
 
-// run calls f on a goroutine of the pool.
-func (p *callerPool) run(f func()) {
+// run runs j on a goroutine of the pool.
+func (p *callerPool) run(j job) {
 	select {
-	case p.work <- f:
+	case p.work <- j:
 	default:
-		go p.serve(f)
+		go p.serve(j)
 	}
 }
 
-// serve calls f, then the functions handed to it, until none comes for
+// serve runs j, then the jobs handed to it, until none comes for
 // callerIdle.
-func (p *callerPool) serve(f func()) {
-	f()
+func (p *callerPool) serve(j job) {
+	j.run()
 	idle := time.NewTimer(callerIdle)
 	defer idle.Stop()
 	for {
 		select {
-		case f := <-p.work:
-			f()
+		case j := <-p.work:
+			j.run()
 			idle.Reset(callerIdle)
 		case <-idle.C:
 			return

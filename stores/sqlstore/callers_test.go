@@ -12,10 +12,10 @@ func TestCallerPoolNeverQueues(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	hung := make(chan struct{})
-	callers.run(func() { close(hung); <-release })
+	callers.run(funcJob(func() { close(hung); <-release }))
 	<-hung
 	done := make(chan struct{})
-	callers.run(func() { close(done) })
+	callers.run(funcJob(func() { close(done) }))
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):

@@ -25,11 +25,7 @@ func (s *Store) Load(ctx context.Context, key string) (session.Record, error) {
 	if err != nil {
 		return session.Record{}, s.fail(op, err)
 	}
-	rec, err := await(ctx, func() (session.Record, error) {
-		var rec session.Record
-		err := s.scanRecord(st.QueryRowContext(ctx, key, s.nowArg()), &rec)
-		return rec, err
-	})
+	rec, err := s.queryRecord(ctx, st, key, s.nowArg())
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return session.Record{}, fmt.Errorf("%s: %s: %w", s.name, op, session.ErrNotFound)
@@ -37,31 +33,6 @@ func (s *Store) Load(ctx context.Context, key string) (session.Record, error) {
 		return session.Record{}, s.fail(op, err)
 	}
 	return rec, nil
-}
-
-// scanner is a *sql.Row or *sql.Rows.
-type scanner interface{ Scan(dest ...any) error }
-
-// scanRecord scans the columns of the constant columns, in order, into rec;
-// extra destinations come first.
-func (s *Store) scanRecord(row scanner, rec *session.Record, extra ...any) error {
-	var version int64
-	var data []byte
-	dest := append(extra,
-		&rec.User, &data,
-		timeScanner{s.d, &rec.Created}, timeScanner{s.d, &rec.Accessed}, timeScanner{s.d, &rec.Expires},
-		&version)
-	if err := row.Scan(dest...); err != nil {
-		return err
-	}
-	if version < 0 {
-		return fmt.Errorf("corrupt row: negative version %d", version)
-	}
-	if data == nil {
-		data = []byte{}
-	}
-	rec.Data, rec.Version = data, uint64(version)
-	return nil
 }
 
 // Save stores rec with compare-and-set on its version, in one statement: a
@@ -101,9 +72,7 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 		if err != nil {
 			return s.fail(op, err)
 		}
-		res, err := await(ctx, func() (sql.Result, error) {
-			return st.ExecContext(ctx, key, rec.User, data, created, accessed, expires)
-		})
+		res, err := s.exec(ctx, st, key, rec.User, data, created, accessed, expires)
 		if err != nil {
 			if s.d.IsDuplicate(err) {
 				return fmt.Errorf("%s: %s: %w", s.name, op, session.ErrConflict)
@@ -120,9 +89,7 @@ func (s *Store) Save(ctx context.Context, key string, rec session.Record) error 
 	if err != nil {
 		return s.fail(op, err)
 	}
-	res, err := await(ctx, func() (sql.Result, error) {
-		return st.ExecContext(ctx, rec.User, data, created, accessed, expires, key, int64(rec.Version))
-	})
+	res, err := s.exec(ctx, st, rec.User, data, created, accessed, expires, key, int64(rec.Version))
 	if err != nil {
 		return s.fail(op, err)
 	}
@@ -165,7 +132,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err != nil {
 		return s.fail(op, err)
 	}
-	if _, err := await(ctx, func() (sql.Result, error) { return st.ExecContext(ctx, key) }); err != nil {
+	if _, err := s.exec(ctx, st, key); err != nil {
 		return s.fail(op, err)
 	}
 	return nil
@@ -198,7 +165,7 @@ func (s *Store) Touch(ctx context.Context, key string, accessed, expires time.Ti
 		return s.fail(op, err)
 	}
 	now := s.nowArg()
-	res, err := await(ctx, func() (sql.Result, error) { return st.ExecContext(ctx, acc, exp, key, now) })
+	res, err := s.exec(ctx, st, acc, exp, key, now)
 	if err != nil {
 		return s.fail(op, err)
 	}

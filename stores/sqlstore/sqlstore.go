@@ -48,6 +48,12 @@ type Store struct {
 	name  string // error prefix
 	cols  string // the columns as the dialect reads them
 
+	// direct: the driver bounds its calls by their contexts, so the
+	// request-time statements run on the caller's goroutine (see
+	// boundedDrivers).
+	direct bool
+	calls  sync.Pool // of *call
+
 	sqlText [numStatements]string // rebound statement texts
 	stmts   [numStatements]atomic.Pointer[sql.Stmt]
 	preps   [numStatements]*prepCall // preparations in flight, under prepMu
@@ -104,7 +110,7 @@ func New[H DB](handle H, d Dialect, opts ...Option) (*Store, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	s := &Store{db: db, d: d, names: names, cfg: cfg, name: name, cols: selectList(d)}
+	s := &Store{db: db, d: d, names: names, cfg: cfg, name: name, cols: selectList(d), direct: boundsCalls(db.Driver())}
 	t := names.Table
 	sqls := [numStatements]string{
 		stLoad:   "SELECT " + s.cols + " FROM " + t + " WHERE session_key = ? AND expires > ?",

@@ -60,7 +60,7 @@ type timeScanner struct {
 }
 
 // Scan implements sql.Scanner.
-func (ts timeScanner) Scan(src any) error {
+func (ts *timeScanner) Scan(src any) error {
 	t, err := ts.d.ScanTime(src)
 	if err != nil {
 		return err
@@ -69,4 +69,4 @@ func (ts timeScanner) Scan(src any) error {
 	return nil
 }
 
-var _ sql.Scanner = timeScanner{}
+var _ sql.Scanner = (*timeScanner)(nil)

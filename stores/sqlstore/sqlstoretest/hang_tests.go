@@ -171,3 +171,53 @@ func testHang(t *testing.T, k *kit) {
 		t.Errorf("Save after the hang did not stick: %q", got.Data)
 	}
 }
+
+// testHangIdleConn is testHang without contention: the request-time
+// operations of a store whose statements are prepared, each alone, on a
+// connection taken idle from the pool, when the server stops answering
+// after the connection was made. A driver that does not end its blocked
+// read when the context ends is caught here, whatever the store's
+// goroutines do.
+func testHangIdleConn(t *testing.T, k *kit) {
+	p := NewProxy(t, k.h.Addr, nil)
+	db := k.open(t, p.Addr(), &Counter{})
+	db.SetMaxIdleConns(4)
+	defer p.Resume()
+	s := k.newStore(t, db)
+	user := "idle-" + randomHex(t, 4)
+	key := newKey(t)
+	mustSave(t, s, key, live(user, "before the hang"))
+	rec := mustLoad(t, s, key)
+	if err := s.Touch(ctxT(t), key, now(), now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctxT(t), newKey(t)); err != nil {
+		t.Fatal(err)
+	}
+	p.Hang()
+	const bound = 300 * time.Millisecond
+	const slack = time.Second
+	ops := []struct {
+		name string
+		op   func(ctx context.Context) error
+	}{
+		{"Load", func(ctx context.Context) error { _, err := s.Load(ctx, key); return err }},
+		{"Save (update)", func(ctx context.Context) error { return s.Save(ctx, key, rec) }},
+		{"Touch", func(ctx context.Context) error { return s.Touch(ctx, key, now(), now().Add(time.Hour)) }},
+		{"Delete", func(ctx context.Context) error { return s.Delete(ctx, newKey(t)) }},
+	}
+	for _, o := range ops {
+		ctx, cancel := context.WithTimeout(context.Background(), bound)
+		done := make(chan error, 1)
+		go func() { done <- o.op(ctx) }()
+		select {
+		case err := <-done:
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("%s while the database hangs: %v, want a deadline error", o.name, err)
+			}
+		case <-time.After(bound + slack):
+			t.Errorf("%s has not returned %v after its deadline of %v", o.name, slack, bound)
+		}
+		cancel()
+	}
+}

@@ -54,6 +54,11 @@ type Harness struct {
 	// connection's client-to-server bytes; the kit then checks that every
 	// request-time operation costs one round trip.
 	RoundTrips func() RoundTripCounter
+	// LoadAllocs, when set, is the most allocations a Load of a live
+	// record may make, context with a deadline, driver and database/sql
+	// included; the kit fails when a Load makes more, and logs the count
+	// either way.
+	LoadAllocs float64
 }
 
 // kit is the state one Run shares with its tests.
@@ -99,6 +104,8 @@ var kitTests = []kitTest{
 	{"TimeRange", testTimeRange},
 	{"LinkCut", testLinkCut},
 	{"Hang", testHang},
+	{"HangIdleConn", testHangIdleConn},
+	{"LoadAllocations", testLoadAllocations},
 	{"SetupConcurrent", testSetupConcurrent},
 	{"SetupCheap", testSetupCheap},
 	{"Migration", testMigration},
