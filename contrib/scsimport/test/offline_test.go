@@ -7,10 +7,7 @@ import (
 
 	"github.com/alexedwards/scs/mysqlstore"
 	"github.com/alexedwards/scs/postgresstore"
-	"github.com/alexedwards/scs/redisstore"
 	"github.com/alexedwards/scs/v2"
-	redigo "github.com/gomodule/redigo/redis"
-	"github.com/redis/go-redis/v9"
 	"github.com/session2/session2/contrib/scsimport"
 	"github.com/session2/session2/core/session"
 	"github.com/session2/session2/core/session/sessiontest"
@@ -103,23 +100,10 @@ func TestPostgresOffline(t *testing.T) {
 }
 
 func TestRedisOfflineHashedTokens(t *testing.T) {
-	url := env(t, "SESSION2_REDIS_URL")
-	pool := &redigo.Pool{MaxIdle: 2, Dial: func() (redigo.Conn, error) { return redigo.DialURL(url) }}
-	t.Cleanup(func() { pool.Close() })
-	prefix := "scsimport-test:" + suffix(t) + ":"
-	sm := scs.New()
-	sm.Store = redisstore.NewWithPrefix(pool, prefix)
-	sm.HashTokenInStore = true
+	sm, client, prefix := scsRedis(t, true)
 	old := scsApp(sm)
 	alice := scsLogin(t, old, 42, "apples")
 	bob := scsLogin(t, old, 7, "pears")
-
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	client := redis.NewClient(opts)
-	t.Cleanup(func() { client.Close() })
 	imp, err := scsimport.Redis(client, scsimport.WithPrefix(prefix), scsimport.WithUserKey("userID"), scsimport.WithHashedTokens())
 	if err != nil {
 		t.Fatal(err)

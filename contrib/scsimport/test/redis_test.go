@@ -12,23 +12,32 @@ import (
 	s2redis "github.com/session2/session2/stores/redisstore"
 )
 
-func TestRedisSwitch(t *testing.T) {
+// scsRedis returns an scs manager on scs's Redis store under a fresh key
+// prefix (hashing its tokens in the store if hashed), and a go-redis
+// client on the same server for the importer.
+func scsRedis(t *testing.T, hashed bool) (*scs.SessionManager, *redis.Client, string) {
+	t.Helper()
 	url := env(t, "SESSION2_REDIS_URL")
 	pool := &redigo.Pool{MaxIdle: 2, Dial: func() (redigo.Conn, error) { return redigo.DialURL(url) }}
 	t.Cleanup(func() { pool.Close() })
 	prefix := "scsimport-test:" + suffix(t) + ":"
 	sm := scs.New()
 	sm.Store = redisstore.NewWithPrefix(pool, prefix)
-	old := scsApp(sm)
-	alice := scsLogin(t, old, 42, "apples")
-	bob := scsLogin(t, old, 7, "pears")
-
+	sm.HashTokenInStore = hashed
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	client := redis.NewClient(opts)
 	t.Cleanup(func() { client.Close() })
+	return sm, client, prefix
+}
+
+func TestRedisSwitch(t *testing.T) {
+	sm, client, prefix := scsRedis(t, false)
+	old := scsApp(sm)
+	alice := scsLogin(t, old, 42, "apples")
+	bob := scsLogin(t, old, 7, "pears")
 	imp, err := scsimport.Redis(client, scsimport.WithPrefix(prefix), scsimport.WithUserKey("userID"))
 	if err != nil {
 		t.Fatal(err)
