@@ -106,6 +106,21 @@ func checkCopies(t *testing.T, fx *fixture, u scsUsers, keys ...session.CopyOpti
 	})
 }
 
+// scsTable creates a table of scs's shape, with the columns as scs's README
+// declares them for the database, under a fresh name dropped at the end of
+// the test, and returns its name.
+func scsTable(t *testing.T, db *sql.DB, columns string) string {
+	t.Helper()
+	var b [5]byte
+	rand.Read(b[:])
+	table := "scs_" + hex.EncodeToString(b[:])
+	if _, err := db.Exec("CREATE TABLE " + table + " (" + columns + ")"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Exec("DROP TABLE IF EXISTS " + table) })
+	return table
+}
+
 func TestImportPostgres(t *testing.T) {
 	u := envURL(t, "SESSION2_POSTGRES_DSN", "postgres")
 	db, err := sql.Open("postgres", u.String())
@@ -114,13 +129,7 @@ func TestImportPostgres(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	var b [5]byte
-	rand.Read(b[:])
-	table := "scs_" + hex.EncodeToString(b[:])
-	if _, err := db.ExecContext(ctx, "CREATE TABLE "+table+" (token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL)"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Exec("DROP TABLE IF EXISTS " + table) })
+	table := scsTable(t, db, "token TEXT PRIMARY KEY, data BYTEA NOT NULL, expiry TIMESTAMPTZ NOT NULL")
 	users := scsUsers{scsToken(t), scsToken(t)}
 	ins := func(tok string, data []byte, expiry time.Time) {
 		if _, err := db.ExecContext(ctx, "INSERT INTO "+table+" VALUES ($1, $2, $3)", tok, data, expiry); err != nil {
@@ -178,13 +187,7 @@ func TestImportMySQLIntoFiles(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	var b [5]byte
-	rand.Read(b[:])
-	table := "scs_" + hex.EncodeToString(b[:])
-	if _, err := db.ExecContext(ctx, "CREATE TABLE "+table+" (token CHAR(43) PRIMARY KEY, data BLOB NOT NULL, expiry TIMESTAMP(6) NOT NULL)"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Exec("DROP TABLE IF EXISTS " + table) })
+	table := scsTable(t, db, "token CHAR(43) PRIMARY KEY, data BLOB NOT NULL, expiry TIMESTAMP(6) NOT NULL")
 	users := scsUsers{scsToken(t), scsToken(t)}
 	for tok, data := range users.sessions(t) {
 		if _, err := db.ExecContext(ctx, "INSERT INTO "+table+" VALUES (?, ?, UTC_TIMESTAMP(6) + INTERVAL 1 DAY)", tok, data); err != nil {

@@ -47,10 +47,18 @@ func openMySQL(t *testing.T) *sql.DB {
 	return db
 }
 
-func TestMySQLSwitch(t *testing.T) {
+// scsMySQL returns the database and an scs manager on scs's MySQL store
+// in it (its sessions table, fresh).
+func scsMySQL(t *testing.T) (*sql.DB, *scs.SessionManager) {
+	t.Helper()
 	db := openMySQL(t)
 	sm := scs.New()
 	sm.Store = mysqlstore.NewWithCleanupInterval(db, 0)
+	return db, sm
+}
+
+func TestMySQLSwitch(t *testing.T) {
+	db, sm := scsMySQL(t)
 	old := scsApp(sm)
 	alice := scsLogin(t, old, 42, "apples")
 	bob := scsLogin(t, old, 7, "pears")

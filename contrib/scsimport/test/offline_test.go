@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/alexedwards/scs/mysqlstore"
 	"github.com/alexedwards/scs/postgresstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/session2/session2/contrib/scsimport"
@@ -129,9 +128,7 @@ func TestRedisOfflineHashedTokens(t *testing.T) {
 }
 
 func TestMySQLOffline(t *testing.T) {
-	db := openMySQL(t)
-	sm := scs.New()
-	sm.Store = mysqlstore.NewWithCleanupInterval(db, 0)
+	db, sm := scsMySQL(t)
 	old := scsApp(sm)
 	alice := scsLogin(t, old, 42, "apples")
 	bob := scsLogin(t, old, 7, "pears")
