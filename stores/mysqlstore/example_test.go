@@ -2,7 +2,6 @@ package mysqlstore_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log"
 	"net/http"
@@ -16,10 +15,11 @@ import (
 	"github.com/session2/session2/stores/sqlstore"
 )
 
-// An application opens its database, builds the store on it, creates the
-// table once, and serves through the manager.
+// An application opens its database (through go-sql-driver/mysql, with
+// the store's deadlines on the sockets), builds the store on it, creates
+// the table once, and serves through the manager.
 func Example() {
-	db, err := sql.Open("mysql", "app:secret@tcp(127.0.0.1:3306)/app?parseTime=true&clientFoundRows=true")
+	db, err := mysqlstore.Open("app:secret@tcp(127.0.0.1:3306)/app?parseTime=true&clientFoundRows=true")
 	if err != nil {
 		log.Fatal(err)
 	}

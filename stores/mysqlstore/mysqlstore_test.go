@@ -3,6 +3,7 @@ package mysqlstore_test
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -60,16 +61,28 @@ func dsnAt(cfg *mysql.Config, addr string) string {
 }
 
 func TestStore(t *testing.T) {
+	sqlstoretest.Run(t, harness(t, &mysql.MySQLDriver{}, 39)) // 39 allocations measured: go-sql-driver/mysql, database/sql and the store
+}
+
+// TestStoreOnOpen runs the kit on handles of Open's driver, whose
+// sockets hold the store's deadlines (the hung-server tests among them).
+func TestStoreOnOpen(t *testing.T) {
+	sqlstoretest.Run(t, harness(t, mysqlstore.Driver(), 36)) // 36 measured: no watcher of the driver or database/sql
+}
+
+// harness is the kit's harness for the server of SESSION2_MYSQL_DSN
+// through d, a Load allowed loadAllocs allocations.
+func harness(t *testing.T, d driver.Driver, loadAllocs float64) sqlstoretest.Harness {
 	cfg := serverConfig(t)
-	sqlstoretest.Run(t, sqlstoretest.Harness{
+	return sqlstoretest.Harness{
 		Dialect:    mysqlstore.Dialect(),
-		Driver:     &mysql.MySQLDriver{},
+		Driver:     d,
 		Addr:       cfg.Addr,
 		DSN:        func(addr string) string { return dsnAt(cfg, addr) },
 		Schema:     cfg.DBName,
 		RoundTrips: func() sqlstoretest.RoundTripCounter { return &wireCounter{} },
-		LoadAllocs: 39, // measured: go-sql-driver/mysql, database/sql and the store
-	})
+		LoadAllocs: loadAllocs,
+	}
 }
 
 // TestDSNOptions runs the conformance suite over connections with the

@@ -2,7 +2,6 @@ package postgresstore_test
 
 import (
 	"context"
-	"database/sql"
 	"log"
 	"net/http"
 	"time"
@@ -14,10 +13,11 @@ import (
 	"github.com/session2/session2/stores/sqlstore"
 )
 
-// An application opens its database, builds the store on it, creates the
-// table once, and serves through the manager.
+// An application opens its database (through lib/pq, with the store's
+// deadlines on the sockets), builds the store on it, creates the table
+// once, and serves through the manager.
 func Example() {
-	db, err := sql.Open("postgres", "postgres://app@127.0.0.1:5432/app?sslmode=disable")
+	db, err := postgresstore.Open("postgres://app@127.0.0.1:5432/app?sslmode=disable")
 	if err != nil {
 		log.Fatal(err)
 	}

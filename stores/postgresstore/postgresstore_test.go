@@ -3,6 +3,7 @@ package postgresstore_test
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -44,10 +45,22 @@ func serverURL(t *testing.T) *url.URL {
 }
 
 func TestStore(t *testing.T) {
+	sqlstoretest.Run(t, harness(t, &pq.Driver{}, 35)) // 35 allocations measured: lib/pq, database/sql and the store
+}
+
+// TestStoreOnOpen runs the kit on handles of Open's driver, whose
+// sockets hold the store's deadlines (the hung-server tests among them).
+func TestStoreOnOpen(t *testing.T) {
+	sqlstoretest.Run(t, harness(t, postgresstore.Driver(), 29)) // 29 measured: no watcher of lib/pq or database/sql
+}
+
+// harness is the kit's harness for the server of SESSION2_POSTGRES_DSN
+// through d, a Load allowed loadAllocs allocations.
+func harness(t *testing.T, d driver.Driver, loadAllocs float64) sqlstoretest.Harness {
 	u := serverURL(t)
-	sqlstoretest.Run(t, sqlstoretest.Harness{
+	return sqlstoretest.Harness{
 		Dialect: postgresstore.Dialect(),
-		Driver:  &pq.Driver{},
+		Driver:  d,
 		Addr:    u.Host,
 		DSN: func(addr string) string {
 			v := *u
@@ -56,8 +69,8 @@ func TestStore(t *testing.T) {
 		},
 		Schema:     "public",
 		RoundTrips: func() sqlstoretest.RoundTripCounter { return &wireCounter{} },
-		LoadAllocs: 35, // measured: lib/pq, database/sql and the store
-	})
+		LoadAllocs: loadAllocs,
+	}
 }
 
 // wireCounter counts round trips in PostgreSQL's frontend protocol: every

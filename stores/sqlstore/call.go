@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/session2/session2/core/session"
 )
@@ -96,10 +97,24 @@ func (s *Store) newCall(ctx context.Context, st *sql.Stmt, query bool, args ...a
 // first), c belongs to the goroutine still running it and the caller must
 // not touch it again, and the error is ctx's.
 //
-// With a driver that bounds its own calls (see boundedDrivers), the
-// statement runs on the caller's goroutine. Otherwise it runs on the caller
-// pool, as await's functions do, and do waits for it or for ctx.
+// On a DeadlineDriver's handle, when ctx has a deadline, the statement
+// runs on the caller's goroutine with the deadline on the connection's
+// socket, and a failure once the deadline passed is reported as
+// context.DeadlineExceeded. With a driver that bounds its own calls (see
+// boundedDrivers), the statement runs on the caller's goroutine too.
+// Otherwise it runs on the caller pool, as await's functions do, and do
+// waits for it or for ctx.
 func (s *Store) do(ctx context.Context, c *call) (finished bool, err error) {
+	if s.deadlines {
+		if dl, ok := ctx.Deadline(); ok {
+			c.ctx = &storeContext{parent: ctx}
+			c.exec()
+			if c.err != nil && !time.Now().Before(dl) {
+				return true, deadlineError{c.err}
+			}
+			return true, c.err
+		}
+	}
 	if s.direct || ctx.Done() == nil {
 		c.exec()
 		return true, c.err

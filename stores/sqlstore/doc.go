@@ -23,6 +23,18 @@
 // key) in bounded memory, through the user index when filtering by user.
 // Prune and the sweeper delete in batches of bounded size.
 //
+// # Bounded calls
+//
+// Every call is bounded by its context, even against a server that stopped
+// answering. How depends on the handle's driver: on a [DeadlineDriver]'s
+// handle (postgresstore.Open, mysqlstore.Open) the request-time statements
+// run on the caller's goroutine with the context's deadline set on the
+// connection's socket (deadline.go); with a driver that ends a blocked call
+// itself when the context ends (go-sql-driver/mysql's own handle) they run
+// on the caller's goroutine with the context (call.go); otherwise (lib/pq's
+// own handle) on a pooled goroutine that the caller waits for, or for the
+// context (await.go).
+//
 // # Schema
 //
 // [Store.Setup] creates the table, its indexes and a schema-version table

@@ -52,7 +52,11 @@ type Store struct {
 	// request-time statements run on the caller's goroutine (see
 	// boundedDrivers).
 	direct bool
-	calls  sync.Pool // of *call
+	// deadlines: the handle's driver is a DeadlineDriver, whose sockets
+	// hold a call's deadline, so the request-time statements run on the
+	// caller's goroutine and the driver under it watches no context.
+	deadlines bool
+	calls     sync.Pool // of *call
 
 	sqlText [numStatements]string // rebound statement texts
 	stmts   [numStatements]atomic.Pointer[sql.Stmt]
@@ -110,7 +114,7 @@ func New[H DB](handle H, d Dialect, opts ...Option) (*Store, error) {
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-	s := &Store{db: db, d: d, names: names, cfg: cfg, name: name, cols: selectList(d), direct: boundsCalls(db.Driver())}
+	s := &Store{db: db, d: d, names: names, cfg: cfg, name: name, cols: selectList(d), direct: boundsCalls(db.Driver()), deadlines: usesDeadlines(db.Driver())}
 	t := names.Table
 	sqls := [numStatements]string{
 		stLoad:   "SELECT " + s.cols + " FROM " + t + " WHERE session_key = ? AND expires > ?",
