@@ -82,15 +82,7 @@ func BenchmarkSQL(b *testing.B) {
 // session created before the timer starts, and reports the statements per
 // request.
 func benchSQL(b *testing.B, c sqlContender, kind string) {
-	w := httptest.NewRecorder()
-	c.handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/prime", nil))
-	if w.Code != http.StatusOK {
-		b.Fatalf("/prime: status %d: %s", w.Code, w.Body)
-	}
-	cookie := responseCookie(w)
-	if cookie == "" {
-		b.Fatal("/prime set no cookie")
-	}
+	cookie := primeCookie(b, c)
 	path := "/" + kind
 	b.ReportAllocs()
 	s0 := c.counter.Statements()
@@ -106,6 +98,20 @@ func benchSQL(b *testing.B, c sqlContender, kind string) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(c.counter.Statements()-s0)/float64(b.N), "stmts/op")
+}
+
+// primeCookie creates a session through c and returns its cookie.
+func primeCookie(b *testing.B, c sqlContender) string {
+	w := httptest.NewRecorder()
+	c.handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/prime", nil))
+	if w.Code != http.StatusOK {
+		b.Fatalf("/prime: status %d: %s", w.Code, w.Body)
+	}
+	cookie := responseCookie(w)
+	if cookie == "" {
+		b.Fatal("/prime set no cookie")
+	}
+	return cookie
 }
 
 // session2SQL builds session2's contender on store.
