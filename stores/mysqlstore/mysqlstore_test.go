@@ -358,8 +358,23 @@ func TestOpenURL(t *testing.T) {
 	if n.Raw != table {
 		t.Errorf("the table parameter was not applied: %q", n.Raw)
 	}
+	if db.Driver() != mysqlstore.Driver() {
+		t.Errorf("a store URL opened with go-sql-driver/mysql runs on %T, not on Open's driver", db.Driver())
+	}
 	if err := s.Setup(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// With a read timeout, which Open's driver refuses, the URL keeps the
+	// driver's own handle.
+	timed := *u
+	timed.RawQuery += "&readTimeout=5s"
+	if ts, err := session.OpenStore(ctx, timed.String()); err != nil {
+		t.Errorf("OpenStore with readTimeout: %v", err)
+	} else {
+		if d := ts.(*sqlstore.Store).DB().Driver(); d == mysqlstore.Driver() {
+			t.Error("a store URL with readTimeout runs on Open's driver, which would replace the timeout")
+		}
+		ts.Close()
 	}
 	key := strings.Repeat("1e", 32)
 	now := time.Now()

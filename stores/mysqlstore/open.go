@@ -50,3 +50,13 @@ func Open(dsn string) (*sql.DB, error) {
 // connector (one that counts statements, say) before sql.OpenDB. A store
 // knows such a handle by its driver (the *sql.DB's Driver method).
 func Driver() driver.Driver { return deadlineDriver }
+
+// DeadlineDriver returns Open's driver when d is go-sql-driver/mysql's, so
+// that a store URL opened with the driver it registers runs on it (see
+// [sqlstore.OpenDB]); nil otherwise.
+func (dialect) DeadlineDriver(d driver.Driver) *sqlstore.DeadlineDriver {
+	if _, ok := d.(*mysql.MySQLDriver); ok {
+		return deadlineDriver
+	}
+	return nil
+}

@@ -62,3 +62,13 @@ func (d pqDialer) DialTimeout(network, address string, timeout time.Duration) (n
 func (d pqDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	return d(ctx, network, address)
 }
+
+// DeadlineDriver returns Open's driver when d is lib/pq's, so that a store
+// URL opened with the driver lib/pq registers runs on it (see
+// [sqlstore.OpenDB]); nil otherwise.
+func (dialect) DeadlineDriver(d driver.Driver) *sqlstore.DeadlineDriver {
+	if _, ok := d.(*pq.Driver); ok {
+		return deadlineDriver
+	}
+	return nil
+}

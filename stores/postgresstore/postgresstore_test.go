@@ -249,6 +249,9 @@ func TestOpenURL(t *testing.T) {
 		ss := s.(*sqlstore.Store)
 		db := ss.DB()
 		n := ss.Names()
+		if db.Driver() != postgresstore.Driver() {
+			t.Errorf("a store URL opened with lib/pq runs on %T, not on Open's driver", db.Driver())
+		}
 		t.Cleanup(func() {
 			admin, err := sql.Open("postgres", u.String())
 			if err == nil {

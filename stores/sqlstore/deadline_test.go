@@ -6,10 +6,12 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -386,5 +388,55 @@ func TestDeadlineDriverNeedsItsDialer(t *testing.T) {
 	}
 	if !usesDeadlines(c.Driver()) || usesDeadlines(nil) {
 		t.Fatal("usesDeadlines does not tell a DeadlineDriver")
+	}
+}
+
+// Open makes lineDriver a database/sql driver, dialing directly.
+func (d *lineDriver) Open(string) (driver.Conn, error) {
+	var nd net.Dialer
+	return (&lineConnector{d: d, dial: nd.DialContext}).Connect(context.Background())
+}
+
+// lineDialect is testDialect with a DeadlineDriver over lineDriver.
+type lineDialect struct {
+	testDialect
+	over *DeadlineDriver
+}
+
+func (l lineDialect) DeadlineDriver(d driver.Driver) *DeadlineDriver {
+	if _, ok := d.(*lineDriver); ok {
+		return l.over
+	}
+	return nil
+}
+
+var lineDrivers atomic.Int64
+
+// OpenDB, as a store URL does, opens the database through the dialect's
+// DeadlineDriver when the driver registered under the name is the one it
+// is over, and through that driver otherwise.
+func TestOpenDBUsesDeadlineDriver(t *testing.T) {
+	srv := newLineServer(t, false)
+	d := &lineDriver{addr: srv.ln.Addr().String()}
+	name := fmt.Sprintf("sqlstore-line-%d", lineDrivers.Add(1))
+	sql.Register(name, d)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	over := d.deadlineDriver()
+	for _, c := range []struct {
+		dialect Dialect
+		want    driver.Driver
+	}{
+		{lineDialect{over: over}, over},
+		{testDialect{}, d},
+	} {
+		s, err := OpenDB(ctx, name, "", c.dialect, WithSweepInterval(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.DB().Driver(); got != c.want || s.deadlines != (c.want == over) {
+			t.Errorf("%T: the store's handle is on %T (deadlines %v), want %T", c.dialect, got, s.deadlines, c.want)
+		}
+		s.Close()
 	}
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"net/url"
 	"sort"
@@ -76,14 +77,26 @@ func URLOptions(rawQuery string) ([]Option, url.Values, error) {
 }
 
 // OpenDB opens a store on a database it opens itself, as [Register] does
-// for URLs: sql.Open with the application's driver and dsn, a ping so that
-// a wrong address fails at once (and a database that does not answer fails
-// when ctx ends), then [New] with the dialect and opts, the store owning
-// the handle and closing it on Close.
+// for URLs: sql.Open with the application's driver and dsn (through the
+// dialect's [DeadlineDriver] over that driver, for a [DeadlineDialect]
+// that has one and accepts dsn), a ping so that a wrong address fails at
+// once (and a database that does not answer fails when ctx ends), then
+// [New] with the dialect and opts, the store owning the handle and
+// closing it on Close.
 func OpenDB(ctx context.Context, driverName, dsn string, d Dialect, opts ...Option) (*Store, error) {
 	db, err := sql.Open(driverName, dsn)
 	if err != nil {
 		return nil, err
+	}
+	if dd, ok := d.(DeadlineDialect); ok {
+		if over := dd.DeadlineDriver(db.Driver()); over != nil {
+			// A DSN the DeadlineDriver refuses (go-sql-driver/mysql's
+			// read and write timeouts) keeps the driver's own handle.
+			if c, err := over.OpenConnector(dsn); err == nil {
+				db.Close() // sql.Open connected nothing
+				db = sql.OpenDB(c)
+			}
+		}
 	}
 	// A database that hangs holds a ping for ever with some drivers
 	// (see await): the ping ends with ctx, and the handle closes in the
@@ -98,6 +111,17 @@ func OpenDB(ctx context.Context, driverName, dsn string, d Dialect, opts ...Opti
 		return nil, err
 	}
 	return s, nil
+}
+
+// DeadlineDialect is a [Dialect] that has a [DeadlineDriver] over a
+// driver it is used with (postgresstore's over lib/pq, mysqlstore's over
+// go-sql-driver/mysql): [OpenDB], and so a store URL, opens the database
+// through it when the driver registered under the name given is that one.
+type DeadlineDialect interface {
+	Dialect
+	// DeadlineDriver returns the DeadlineDriver over d, or nil when the
+	// dialect has none for d's kind.
+	DeadlineDriver(d driver.Driver) *DeadlineDriver
 }
 
 // DSNDialect is a [Dialect] whose driver wants a data source name other
