@@ -166,11 +166,13 @@ func openSQL(ctx context.Context, kind, dsn, addr, table string, opts ...sqlstor
 	if err != nil {
 		return nil, err
 	}
-	driverName := "postgres"
+	// The application's handle is the one the stores' READMEs open (the
+	// store's deadlines on its sockets); admin is the driver's own.
+	driverName, open := "postgres", postgresstore.Open
 	if kind == MariaDB {
-		driverName = "mysql"
+		driverName, open = "mysql", mysqlstore.Open
 	}
-	db, err := sql.Open(driverName, at)
+	db, err := open(at)
 	if err != nil {
 		return nil, err
 	}
