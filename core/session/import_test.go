@@ -122,12 +122,18 @@ func newImportApp(t *testing.T, old *oldLib, opts ...session.Option) *importApp 
 
 // serve sends a request with the given Cookie header.
 func (a *importApp) serve(path, cookie string) (string, *http.Response) {
+	return serveCookie(a.h, path, cookie)
+}
+
+// serveCookie sends h a GET of path with the given Cookie header (none
+// when empty) and returns the body and the response.
+func serveCookie(h http.Handler, path, cookie string) (string, *http.Response) {
 	req := httptest.NewRequest("GET", path, nil)
 	if cookie != "" {
 		req.Header.Set("Cookie", cookie)
 	}
 	rec := httptest.NewRecorder()
-	a.h.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	return rec.Body.String(), rec.Result()
 }
 

@@ -57,13 +57,7 @@ func newCopyApp(t *testing.T, opts ...session.CopyOption) *copyApp {
 }
 
 func (a *copyApp) serve(path, cookie string) (string, *http.Response) {
-	req := httptest.NewRequest("GET", path, nil)
-	if cookie != "" {
-		req.Header.Set("Cookie", cookie)
-	}
-	rec := httptest.NewRecorder()
-	a.h.ServeHTTP(rec, req)
-	return rec.Body.String(), rec.Result()
+	return serveCookie(a.h, path, cookie)
 }
 
 // put writes a copy of an old session of user with the given values,
